@@ -1,0 +1,69 @@
+import { bodyLimit } from "hono/body-limit";
+import type { AppDeps } from "./deps.ts";
+import { AppError } from "./domain/errors.ts";
+import { resolveCaller } from "./http/auth.ts";
+import { handleError } from "./http/errors.ts";
+import { accessLog, requestId, requireJsonBody, securityHeaders } from "./http/middleware.ts";
+import { problemFor, problemResponse } from "./http/problem.ts";
+import { createRouter } from "./http/router.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { linkRoutes } from "./routes/links.ts";
+import { orderRoutes } from "./routes/orders.ts";
+import { productRoutes } from "./routes/products.ts";
+import { redirectRoutes } from "./routes/redirect.ts";
+import { systemRoutes } from "./routes/system.ts";
+import { uploadRoutes } from "./routes/uploads.ts";
+
+/** The whole HTTP surface, wired to whatever deps it is given; no I/O happens at import. */
+export function createApp(deps: AppDeps) {
+  const app = createRouter();
+
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use("*", requestId, securityHeaders, accessLog);
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: deps.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("payload_too_large", `The body exceeds ${deps.config.MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+    requireJsonBody,
+    resolveCaller,
+  );
+
+  app
+    .route("/", systemRoutes)
+    .route("/", linkRoutes)
+    .route("/", apiKeyRoutes)
+    .route("/", productRoutes)
+    .route("/", orderRoutes)
+    .route("/", uploadRoutes)
+    .route("/", redirectRoutes);
+
+  app.notFound((c) =>
+    problemResponse(
+      problemFor("not_found", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId") ?? "unknown"),
+    ),
+  );
+  app.onError(handleError);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "userToken", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "A Cognito access token from the OAuth 2 code + PKCE login.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "evk_…",
+    description: "An Evergate API key (evk_…) acting as its owner within its scopes.",
+  });
+  return app;
+}
+
+export type EvergateApp = ReturnType<typeof createApp>;

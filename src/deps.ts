@@ -1,0 +1,77 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { Config } from "./config.ts";
+import { type AccessTokenVerifier, cognitoAccessTokenVerifier } from "./identity/access-token-verifier.ts";
+import { jsonLogger, type Logger } from "./logger.ts";
+import { dynamoStores } from "./storage/dynamo-stores.ts";
+import type { FileStorage, Stores } from "./storage/ports.ts";
+import { s3FileStorage } from "./storage/s3-files.ts";
+
+/** Everything the app needs from the outside world; tests and the local stack build it the same way. */
+export interface AppDeps {
+  config: Config;
+  stores: Stores;
+  files: FileStorage;
+  verifyAccessToken: AccessTokenVerifier;
+  /** Resolves when the identity provider's JWKS answers. */
+  pingIdentity: () => Promise<void>;
+  clock: () => Date;
+  logger: Logger;
+}
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/**
+ * Builds the SDK clients once (at cold start in Lambda) with timeouts and bounded retries, so a
+ * dependency that hangs turns into a quick 503 instead of a hung request. Without explicit
+ * credentials the SDK's default provider chain applies (the Lambda role in AWS).
+ */
+export function createDeps(
+  config: Config,
+  options: { credentials?: Credentials; s3Credentials?: Credentials; logger?: Logger } = {},
+): AppDeps {
+  const requestHandler = new NodeHttpHandler({
+    connectionTimeout: config.AWS_TIMEOUT_MS,
+    requestTimeout: config.AWS_TIMEOUT_MS,
+  });
+  const common = {
+    region: config.AWS_REGION,
+    credentials: options.credentials,
+    maxAttempts: config.AWS_MAX_ATTEMPTS,
+    requestHandler,
+  };
+  const dynamo = new DynamoDBClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT });
+  const s3 = new S3Client({
+    ...common,
+    credentials: options.s3Credentials ?? options.credentials,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  const issuer = config.COGNITO_ISSUER.replace(/\/$/, "");
+  const jwksUri = config.COGNITO_JWKS_URI ?? `${issuer}/.well-known/jwks.json`;
+  return {
+    config,
+    stores: dynamoStores(dynamo, config.TABLE_NAME),
+    files: s3FileStorage(s3, config.FILES_BUCKET),
+    verifyAccessToken: cognitoAccessTokenVerifier({
+      issuer,
+      jwksUri,
+      clientId: config.COGNITO_CLIENT_ID,
+      timeoutMs: config.AWS_TIMEOUT_MS,
+    }),
+    pingIdentity: async () => {
+      const response = await fetch(jwksUri, { signal: AbortSignal.timeout(config.AWS_TIMEOUT_MS) });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
+    },
+    clock: () => new Date(),
+    logger: options.logger ?? jsonLogger(config.LOG_LEVEL),
+  };
+}

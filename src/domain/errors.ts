@@ -1,0 +1,54 @@
+/**
+ * The closed set of error codes Evergate answers with. The HTTP layer maps each code to a status
+ * (src/http/problem.ts), so a new code without a status does not compile.
+ */
+export const errorCodes = [
+  "invalid_request",
+  "malformed_json",
+  "unauthorized",
+  "insufficient_scope",
+  "not_found",
+  "method_not_allowed",
+  "conflict",
+  "link_gone",
+  "payload_too_large",
+  "unsupported_media_type",
+  "upload_invalid",
+  "service_unavailable",
+  "internal_error",
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** A failure the caller can act on; everything else is an unexpected error. */
+export class AppError extends Error {
+  override name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { headers?: Record<string, string>; errors?: unknown[] } = {},
+  ) {
+    super(message);
+  }
+
+  toJSON() {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+export const notFound = (what = "Resource") => new AppError("not_found", `${what} not found.`);
+
+/** A dependency (DynamoDB, S3, the identity provider) could not be reached in time. */
+export class DependencyUnavailableError extends Error {
+  override name = "DependencyUnavailableError";
+  constructor(
+    readonly dependency: "dynamodb" | "s3" | "identity",
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} is unavailable`, options);
+  }
+
+  toJSON() {
+    return { name: this.name, dependency: this.dependency, message: this.message };
+  }
+}

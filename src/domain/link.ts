@@ -1,0 +1,41 @@
+/** A permanent link as the domain sees it. `id` is the SHA-256 of the token: the token itself is never kept. */
+export interface Link {
+  id: string;
+  ownerId: string;
+  productId: string;
+  /** The product's title when the link was made or the product last changed. */
+  productTitle: string;
+  /** The object the link serves; kept in step with the product's deliverable on every file change. */
+  objectKey: string;
+  /** The product's original file name, used when the link has no filename of its own. */
+  defaultFilename: string;
+  filename?: string;
+  label?: string;
+  recipient?: string;
+  tokenHint: string;
+  createdAt: string;
+  expiresAt?: string;
+  maxDownloads?: number;
+  downloadCount: number;
+  lastDownloadAt?: string;
+  revokedAt?: string;
+  revokedBy?: string;
+}
+
+export type LinkStatus = "active" | "revoked" | "expired" | "exhausted";
+
+export function linkStatus(link: Link, now: Date): LinkStatus {
+  if (link.revokedAt) return "revoked";
+  if (link.expiresAt && Date.parse(link.expiresAt) <= now.getTime()) return "expired";
+  if (link.maxDownloads !== undefined && link.downloadCount >= link.maxDownloads) return "exhausted";
+  return "active";
+}
+
+export function downloadFilename(link: Link): string {
+  return link.filename ?? link.defaultFilename;
+}
+
+/** Who may see and revoke a link: whoever made it, and the author of the product it points at. */
+export function canManageLink(link: Link, callerId: string, productAuthorId: string | undefined): boolean {
+  return link.ownerId === callerId || productAuthorId === callerId;
+}

@@ -1,0 +1,67 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorCode } from "#src/domain/errors.ts";
+
+export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_request: 400,
+  malformed_json: 400,
+  unauthorized: 401,
+  insufficient_scope: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  link_gone: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  upload_invalid: 422,
+  service_unavailable: 503,
+  internal_error: 500,
+};
+
+const titleByCode: Record<ErrorCode, string> = {
+  invalid_request: "Invalid request",
+  malformed_json: "Malformed JSON body",
+  unauthorized: "Authentication required",
+  insufficient_scope: "Insufficient scope",
+  not_found: "Not found",
+  method_not_allowed: "Method not allowed",
+  conflict: "Conflict",
+  link_gone: "Link no longer available",
+  payload_too_large: "Payload too large",
+  unsupported_media_type: "Unsupported media type",
+  upload_invalid: "Upload does not match",
+  service_unavailable: "Service unavailable",
+  internal_error: "Internal server error",
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: unknown[];
+}
+
+export function problemFor(code: ErrorCode, detail: string, requestId: string, errors?: unknown[]): Problem {
+  return {
+    type: `https://evergate.dev/problems/${code.replaceAll("_", "-")}`,
+    title: titleByCode[code],
+    status: statusByCode[code],
+    detail,
+    code,
+    requestId,
+    ...(errors ? { errors } : {}),
+  };
+}
+
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: {
+      "content-type": "application/problem+json",
+      "cache-control": "no-store",
+      ...headers,
+    },
+  });
+}

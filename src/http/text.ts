@@ -1,0 +1,39 @@
+import { z } from "@hono/zod-openapi";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: same, but a description may hold newlines and tabs
+const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** One line of user text: trimmed, bounded, no control characters (no header or log injection). */
+export const singleLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !CONTROL.test(value), "must not contain control characters");
+
+export const multiLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !CONTROL_EXCEPT_NEWLINES.test(value), "must not contain control characters");
+
+export const futureDateTime = z.iso
+  .datetime({ offset: true })
+  .refine((value) => Date.parse(value) < Date.parse("2200-01-01T00:00:00Z"), "must be before 2200")
+  .openapi({ example: "2027-01-31T23:59:59Z" });
+
+export const productIdSchema = z
+  .string()
+  .regex(/^[0-9A-Za-z]{16}$/, "must be a product id")
+  .openapi({ example: "8fK2mQ0aZr4TtYc1" });
+
+/** Ids that are SHA-256 hashes of tokens (links, API keys), base64url. */
+export const hashIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, "must be an id")
+  .openapi({ example: "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg" });

@@ -1,0 +1,169 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { createApp } from "#src/app.ts";
+import { type Config, loadConfig } from "#src/config.ts";
+import { type AppDeps, type Credentials, createDeps } from "#src/deps.ts";
+import { errorFields } from "#src/logger.ts";
+import { sweepGarbage } from "#src/services/products.ts";
+import { closeServer } from "./close-server.ts";
+import { seedDemoData } from "./seed.ts";
+import { type LocalStack, startLocalStack } from "./stack.ts";
+import { staticWebapp, webappCsp } from "./static-webapp.ts";
+
+export const demoUsers = [
+  { username: "user1", password: "Password.1" },
+  { username: "user2", password: "Password.2" },
+] as const;
+
+/** An S3-compatible server to use instead of the embedded one (the strict tier, or real S3). */
+export interface ExternalS3 {
+  endpoint: string;
+  credentials: Credentials;
+  bucket: string;
+  forcePathStyle: boolean;
+}
+
+export interface LocalEvergateOptions {
+  port: number;
+  host?: string;
+  /** Persist under this directory; undefined = in memory and a temp dir. */
+  dataDir?: string;
+  seed?: boolean;
+  /** Directory of the built webapp to serve at the root, if any. */
+  webappDir?: string;
+  externalS3?: ExternalS3;
+  configOverrides?: Record<string, string>;
+  /** Extra browser origins allowed to call S3 (CORS) besides the app's own. */
+  extraOrigins?: string[];
+}
+
+export interface LocalEvergate {
+  url: string;
+  port: number;
+  stack: LocalStack;
+  deps: AppDeps;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+/** Binds first, so a taken port fails fast and before any stand-in starts. */
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * The whole local Evergate: stand-ins, provisioning, the app (the same createApp as in Lambda) on
+ * an HTTP server, optionally the webapp, demo data and the cleanup sweeper.
+ */
+export async function startLocalEvergate(options: LocalEvergateOptions): Promise<LocalEvergate> {
+  let handler: (request: Request) => Response | Promise<Response> = () =>
+    new Response("Starting…", { status: 503, headers: { "Retry-After": "1" } });
+  const server = createServer(getRequestListener((request) => handler(request)));
+  const host = options.host ?? "127.0.0.1";
+  let port: number;
+  try {
+    port = await listen(server, options.port, host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new Error(
+        `Port ${options.port} is already in use. Stop whatever uses it, or set PORT to another port.`,
+      );
+    }
+    throw error;
+  }
+  const displayHost = host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host;
+  const url = `http://${displayHost}:${port}`;
+  const origins = [url, `http://127.0.0.1:${port}`, ...(options.extraOrigins ?? [])];
+
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      dataDir: options.dataDir,
+      allowedOrigins: origins,
+      callbackUrls: origins.map((origin) => `${origin}/callback`),
+      logoutUrls: origins.map((origin) => `${origin}/`),
+      users: [...demoUsers],
+    });
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+
+  const s3 = options.externalS3;
+  const config = loadConfig({
+    PORT: String(port),
+    AWS_REGION: stack.region,
+    TABLE_NAME: stack.tableName,
+    DYNAMODB_ENDPOINT: stack.dynamoEndpoint,
+    S3_ENDPOINT: s3?.endpoint ?? stack.s3Endpoint,
+    FILES_BUCKET: s3?.bucket ?? stack.bucket,
+    S3_FORCE_PATH_STYLE: String(s3?.forcePathStyle ?? true),
+    COGNITO_ISSUER: stack.cognito.issuer,
+    COGNITO_JWKS_URI: stack.cognito.jwksUri,
+    COGNITO_CLIENT_ID: stack.cognito.clientId,
+    COGNITO_AUTHORIZE_URL: stack.cognito.authorizeUrl,
+    COGNITO_TOKEN_URL: stack.cognito.tokenUrl,
+    ...options.configOverrides,
+  });
+  const deps = createDeps(config, { credentials: stack.credentials, s3Credentials: s3?.credentials });
+  const app = createApp(deps);
+
+  if (options.seed) {
+    const ids = Object.fromEntries(
+      await Promise.all(
+        demoUsers.map(async (user) => {
+          const { accessToken } = await stack.login(user.username, user.password);
+          return [user.username, await deps.verifyAccessToken(accessToken)] as const;
+        }),
+      ),
+    ) as unknown as Record<"user1" | "user2", { userId: string }>;
+    await seedDemoData(deps, ids);
+  }
+
+  const webapp = options.webappDir
+    ? staticWebapp(
+        options.webappDir,
+        webappCsp({
+          s3: new URL(config.S3_ENDPOINT ?? stack.s3Endpoint).origin,
+          identity: new URL(stack.cognito.endpoint).origin,
+        }),
+      )
+    : undefined;
+  handler = (request) => {
+    const path = new URL(request.url).pathname;
+    if (!webapp || path.startsWith("/api/") || path.startsWith("/l/") || path === "/api")
+      return app.fetch(request);
+    return webapp(request);
+  };
+
+  // The sweeper: pending uploads that were never used, and objects no product points at any more.
+  const sweeper = setInterval(() => {
+    sweepGarbage(deps).catch((error) => deps.logger.warn("sweep failed", errorFields(error)));
+  }, 60_000);
+  sweeper.unref();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    stack,
+    deps,
+    config,
+    stop: () => {
+      stopping ??= (async () => {
+        clearInterval(sweeper);
+        await closeServer(server, 500);
+        await stack.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+
+const contentTypes: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".map": "application/json",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ico": "image/x-icon",
+};
+
+/**
+ * Serves the built SPA the way CloudFront does in AWS: files by path, index.html for every other
+ * path (client-side routes), with a strict CSP that allows no inline script.
+ */
+export function staticWebapp(directory: string, csp: string) {
+  return async (request: Request): Promise<Response> => {
+    const path = decodeURIComponent(new URL(request.url).pathname);
+    const relative = normalize(path)
+      .replace(/^(\.\.[/\\])+/, "")
+      .replace(/^[/\\]+/, "");
+    const headers = {
+      "Content-Security-Policy": csp,
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+      "X-Frame-Options": "DENY",
+    };
+    const ext = extname(relative);
+    if (ext && ext !== ".html") {
+      try {
+        const body = await readFile(join(directory, relative));
+        return new Response(body, {
+          headers: {
+            ...headers,
+            "Content-Type": contentTypes[ext] ?? "application/octet-stream",
+            "Cache-Control": "no-cache",
+          },
+        });
+      } catch {
+        return new Response("Not found", {
+          status: 404,
+          headers: { ...headers, "Content-Type": "text/plain" },
+        });
+      }
+    }
+    const index = await readFile(join(directory, "index.html"));
+    return new Response(index, {
+      headers: { ...headers, "Content-Type": contentTypes[".html"] as string, "Cache-Control": "no-cache" },
+    });
+  };
+}
+
+export function webappCsp(origins: { s3: string; identity: string }): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' data: ${origins.s3}`,
+    `connect-src 'self' ${origins.s3} ${origins.identity}`,
+    `form-action 'self' ${origins.identity}`,
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join("; ");
+}

@@ -1,0 +1,17 @@
+import { loadConfig } from "./config.ts";
+import { createDeps } from "./deps.ts";
+
+/**
+ * Deps pointing at nothing, for work that needs the app's shape but no I/O (generating the
+ * OpenAPI document). Building clients performs no network calls.
+ */
+export function offlineDeps() {
+  return createDeps(
+    loadConfig({
+      COGNITO_ISSUER: "http://127.0.0.1:9/offline",
+      COGNITO_CLIENT_ID: "offline",
+      LOG_LEVEL: "silent",
+    }),
+    { credentials: { accessKeyId: "offline", secretAccessKey: "offline" } },
+  );
+}

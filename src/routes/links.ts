@@ -1,0 +1,235 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { type Link, linkStatus } from "#src/domain/link.ts";
+import { requireCaller } from "#src/http/auth.ts";
+import type { AppEnv } from "#src/http/context.ts";
+import { createRouter } from "#src/http/router.ts";
+import {
+  anyCallerSecurity,
+  jsonBody,
+  jsonContent,
+  PageQuerySchema,
+  pageOf,
+  problemResponses,
+} from "#src/http/schemas.ts";
+import { futureDateTime, hashIdSchema, productIdSchema, singleLine } from "#src/http/text.ts";
+import { publicBaseUrl } from "#src/http/urls.ts";
+import {
+  createLink,
+  getManageableLinkOrThrow,
+  listOwnLinks,
+  listProductLinks,
+  revokeLink,
+  rotateLink,
+  updateLink,
+} from "#src/services/links.ts";
+
+export const LinkSchema = z
+  .object({
+    id: z.string(),
+    productId: z.string(),
+    productTitle: z.string(),
+    ownedByCaller: z.boolean(),
+    label: z.string().optional(),
+    recipient: z.string().optional(),
+    filename: z.string().optional(),
+    tokenHint: z.string().openapi({ description: "The last four characters of the token." }),
+    createdAt: z.string(),
+    expiresAt: z.string().optional(),
+    maxDownloads: z.number().int().optional(),
+    downloadCount: z.number().int(),
+    lastDownloadAt: z.string().optional(),
+    status: z.enum(["active", "revoked", "expired", "exhausted"]),
+    revokedAt: z.string().optional(),
+    revokedBy: z.string().optional(),
+  })
+  .openapi("Link");
+
+const CreatedLinkSchema = LinkSchema.extend({
+  token: z.string().openapi({ description: "The full token. Shown only in this answer." }),
+  url: z.string().openapi({ description: "The permanent link: share it." }),
+}).openapi("CreatedLink");
+
+const CreateLinkSchema = z
+  .strictObject({
+    productId: productIdSchema,
+    label: singleLine(100).optional(),
+    expiresAt: futureDateTime.optional(),
+    maxDownloads: z.number().int().min(1).max(1_000_000).optional(),
+    filename: singleLine(200).optional(),
+    recipient: singleLine(200).optional().openapi({ description: "Who the link is for (a note)." }),
+  })
+  .openapi("CreateLink");
+
+const UpdateLinkSchema = z
+  .strictObject({
+    label: singleLine(100).nullable().optional(),
+    expiresAt: futureDateTime.nullable().optional(),
+    maxDownloads: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  })
+  .openapi("UpdateLink");
+
+const LinkIdParams = z.object({ id: hashIdSchema.openapi({ param: { name: "id", in: "path" } }) });
+const ProductIdParams = z.object({ id: productIdSchema.openapi({ param: { name: "id", in: "path" } }) });
+
+export function linkView(link: Link, now: Date, callerId: string): z.infer<typeof LinkSchema> {
+  const { objectKey: _key, defaultFilename: _name, ownerId, ...visible } = link;
+  return { ...visible, ownedByCaller: ownerId === callerId, status: linkStatus(link, now) };
+}
+
+function createdView(c: Context<AppEnv>, link: Link, token: string, callerId: string) {
+  return { ...linkView(link, c.get("deps").clock(), callerId), token, url: `${publicBaseUrl(c)}/l/${token}` };
+}
+
+export const linkRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/links",
+      operationId: "createLink",
+      tags: ["links"],
+      summary: "Create a permanent link to a product's deliverable (author or buyer)",
+      security: anyCallerSecurity,
+      request: { body: jsonBody(CreateLinkSchema) },
+      responses: {
+        201: jsonContent(CreatedLinkSchema, "Created. The token is shown only here."),
+        ...problemResponses(400, 401, 403, 404, 413, 415),
+      },
+    }),
+    async (c) => {
+      const caller = requireCaller(c, "links:write");
+      const { productId, ...settings } = c.req.valid("json");
+      const { link, token } = await createLink(c.get("deps"), caller.userId, productId, settings);
+      return c.json(createdView(c, link, token, caller.userId), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/links",
+      operationId: "listLinks",
+      tags: ["links"],
+      summary: "The caller's links, newest first",
+      security: anyCallerSecurity,
+      request: { query: PageQuerySchema },
+      responses: {
+        200: jsonContent(pageOf(LinkSchema), "A page of links."),
+        ...problemResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const caller = requireCaller(c, "links:read");
+      const deps = c.get("deps");
+      const page = await listOwnLinks(deps, caller.userId, c.req.valid("query"));
+      const now = deps.clock();
+      return c.json(
+        { items: page.items.map((l) => linkView(l, now, caller.userId)), nextCursor: page.nextCursor },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/links/{id}",
+      operationId: "getLink",
+      tags: ["links"],
+      summary: "One link (its maker or the product's author)",
+      security: anyCallerSecurity,
+      request: { params: LinkIdParams },
+      responses: { 200: jsonContent(LinkSchema, "The link."), ...problemResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const caller = requireCaller(c, "links:read");
+      const deps = c.get("deps");
+      const link = await getManageableLinkOrThrow(deps, c.req.valid("param").id, caller.userId);
+      return c.json(linkView(link, deps.clock(), caller.userId), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/api/links/{id}",
+      operationId: "updateLink",
+      tags: ["links"],
+      summary: "Change a link's label, expiry or download limit (null clears)",
+      security: anyCallerSecurity,
+      request: { params: LinkIdParams, body: jsonBody(UpdateLinkSchema) },
+      responses: {
+        200: jsonContent(LinkSchema, "The updated link."),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415),
+      },
+    }),
+    async (c) => {
+      const caller = requireCaller(c, "links:write");
+      const deps = c.get("deps");
+      const link = await updateLink(deps, c.req.valid("param").id, caller.userId, c.req.valid("json"));
+      return c.json(linkView(link, deps.clock(), caller.userId), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/links/{id}",
+      operationId: "revokeLink",
+      tags: ["links"],
+      summary: "Revoke a link (its maker or the product's author); the record stays",
+      security: anyCallerSecurity,
+      request: { params: LinkIdParams },
+      responses: {
+        200: jsonContent(LinkSchema, "The revoked link."),
+        ...problemResponses(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const caller = requireCaller(c, "links:write");
+      const deps = c.get("deps");
+      const link = await revokeLink(deps, c.req.valid("param").id, caller.userId);
+      return c.json(linkView(link, deps.clock(), caller.userId), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/links/{id}/rotate",
+      operationId: "rotateLink",
+      tags: ["links"],
+      summary: "Revoke a link and issue a new token with the same settings",
+      security: anyCallerSecurity,
+      request: { params: LinkIdParams },
+      responses: {
+        201: jsonContent(CreatedLinkSchema, "The new link. Its token is shown only here."),
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const caller = requireCaller(c, "links:write");
+      const { link, token } = await rotateLink(c.get("deps"), c.req.valid("param").id, caller.userId);
+      return c.json(createdView(c, link, token, caller.userId), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/products/{id}/links",
+      operationId: "listProductLinks",
+      tags: ["links"],
+      summary: "Every link to the caller's product, whoever made it (never the token)",
+      security: anyCallerSecurity,
+      request: { params: ProductIdParams, query: PageQuerySchema },
+      responses: {
+        200: jsonContent(pageOf(LinkSchema), "A page of links."),
+        ...problemResponses(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const caller = requireCaller(c, "links:read");
+      const deps = c.get("deps");
+      const page = await listProductLinks(deps, c.req.valid("param").id, caller.userId, c.req.valid("query"));
+      const now = deps.clock();
+      return c.json(
+        { items: page.items.map((l) => linkView(l, now, caller.userId)), nextCursor: page.nextCursor },
+        200,
+      );
+    },
+  );

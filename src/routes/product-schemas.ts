@@ -1,0 +1,121 @@
+import { z } from "@hono/zod-openapi";
+import type { Order, Product } from "#src/domain/product.ts";
+import { multiLine, singleLine } from "#src/http/text.ts";
+
+export const PriceSchema = z
+  .strictObject({
+    amount: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000_000)
+      .openapi({ description: "Integer minor units (cents).", example: 1999 }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code")
+      .openapi({ example: "USD" }),
+  })
+  .openapi("Price");
+
+export const ProductSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string(),
+    price: PriceSchema,
+    author: z.object({ id: z.string(), name: z.string() }),
+    imageUrl: z
+      .string()
+      .openapi({ description: "Redirects to a short-lived, cacheable signed URL of the promo image." }),
+    deliverable: z.object({ filename: z.string(), size: z.number().int(), contentType: z.string() }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .openapi("Product");
+
+export const ProductDetailSchema = ProductSchema.extend({
+  viewer: z
+    .object({ isAuthor: z.boolean(), hasBought: z.boolean() })
+    .openapi({ description: "Only for a signed-in caller." })
+    .optional(),
+}).openapi("ProductDetail");
+
+export const CreateProductSchema = z
+  .strictObject({
+    title: singleLine(120),
+    description: multiLine(5000),
+    price: PriceSchema,
+    imageUploadId: z.string().regex(/^[0-9A-Za-z]{16}$/, "must be an upload id"),
+    deliverableUploadId: z.string().regex(/^[0-9A-Za-z]{16}$/, "must be an upload id"),
+  })
+  .openapi("CreateProduct");
+
+export const UpdateProductSchema = z
+  .strictObject({
+    title: singleLine(120).optional(),
+    description: multiLine(5000).optional(),
+    price: PriceSchema.optional(),
+    imageUploadId: z
+      .string()
+      .regex(/^[0-9A-Za-z]{16}$/, "must be an upload id")
+      .optional(),
+    deliverableUploadId: z
+      .string()
+      .regex(/^[0-9A-Za-z]{16}$/, "must be an upload id")
+      .optional(),
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .openapi({ description: "The version you edited; 409 if it changed." }),
+  })
+  .openapi("UpdateProduct");
+
+export const OrderSchema = z
+  .object({
+    id: z.string(),
+    productId: z.string(),
+    productTitle: z.string(),
+    buyer: z.object({ id: z.string(), name: z.string() }),
+    sellerId: z.string(),
+    price: PriceSchema,
+    status: z.enum(["active", "refunded"]),
+    createdAt: z.string(),
+    refundedAt: z.string().optional(),
+  })
+  .openapi("Order");
+
+export function productView(product: Product) {
+  return {
+    id: product.id,
+    title: product.title,
+    description: product.description,
+    price: { amount: product.priceAmount, currency: product.currency },
+    author: { id: product.authorId, name: product.authorName },
+    imageUrl: `/api/products/${product.id}/image?v=${product.version}`,
+    deliverable: {
+      filename: product.deliverable.filename,
+      size: product.deliverable.size,
+      contentType: product.deliverable.contentType,
+    },
+    createdAt: product.createdAt,
+    updatedAt: product.updatedAt,
+    version: product.version,
+  };
+}
+
+export function orderView(order: Order) {
+  return {
+    id: order.id,
+    productId: order.productId,
+    productTitle: order.productTitle,
+    buyer: { id: order.buyerId, name: order.buyerName },
+    sellerId: order.sellerId,
+    price: { amount: order.priceAmount, currency: order.currency },
+    status: order.status,
+    createdAt: order.createdAt,
+    refundedAt: order.refundedAt,
+  };
+}

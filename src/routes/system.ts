@@ -1,0 +1,107 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { oauthEndpoints } from "#src/config.ts";
+import { imageContentTypes } from "#src/domain/upload.ts";
+import { requireCaller } from "#src/http/auth.ts";
+import { createRouter } from "#src/http/router.ts";
+import { anyCallerSecurity, jsonContent, problemResponses } from "#src/http/schemas.ts";
+
+const DependencyState = z.enum(["up", "down"]);
+const HealthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    dependencies: z.object({ dynamodb: DependencyState, s3: DependencyState, identity: DependencyState }),
+  })
+  .openapi("Health");
+
+const PublicConfigSchema = z
+  .object({
+    region: z.string(),
+    clientId: z.string(),
+    authorizeUrl: z.string().optional(),
+    tokenUrl: z.string().optional(),
+    logoutUrl: z.string().optional(),
+    scopes: z.array(z.string()),
+    maxImageBytes: z.number().int(),
+    maxDeliverableBytes: z.number().int(),
+    imageContentTypes: z.array(z.string()),
+  })
+  .openapi("PublicConfig");
+
+const MeSchema = z
+  .object({ id: z.string(), username: z.string(), via: z.enum(["user", "apiKey"]) })
+  .openapi("Me");
+
+export const systemRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/health",
+      operationId: "getHealth",
+      security: [],
+      tags: ["system"],
+      summary: "Reachability of each dependency",
+      responses: {
+        200: jsonContent(HealthSchema, "Every dependency answered."),
+        503: jsonContent(HealthSchema, "At least one dependency did not answer."),
+      },
+    }),
+    async (c) => {
+      const deps = c.get("deps");
+      const probe = (check: () => Promise<void>) =>
+        check().then(
+          () => "up" as const,
+          () => "down" as const,
+        );
+      const [dynamodb, s3, identity] = await Promise.all([
+        probe(deps.stores.ping),
+        probe(deps.files.ping),
+        probe(deps.pingIdentity),
+      ]);
+      const dependencies = { dynamodb, s3, identity };
+      const ok = Object.values(dependencies).every((state) => state === "up");
+      if (ok) return c.json({ status: "ok" as const, dependencies }, 200);
+      c.header("Retry-After", "5");
+      return c.json({ status: "degraded" as const, dependencies }, 503);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/config",
+      operationId: "getConfig",
+      security: [],
+      tags: ["system"],
+      summary: "Public settings the webapp needs (nothing secret)",
+      responses: { 200: jsonContent(PublicConfigSchema, "Public configuration.") },
+    }),
+    (c) => {
+      const { config } = c.get("deps");
+      return c.json(
+        {
+          region: config.AWS_REGION,
+          clientId: config.COGNITO_CLIENT_ID,
+          ...oauthEndpoints(config),
+          scopes: ["openid", "email", "profile"],
+          maxImageBytes: config.MAX_IMAGE_BYTES,
+          maxDeliverableBytes: config.MAX_DELIVERABLE_BYTES,
+          imageContentTypes: [...imageContentTypes],
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/me",
+      operationId: "getMe",
+      tags: ["system"],
+      summary: "Who the caller is",
+      security: anyCallerSecurity,
+      responses: { 200: jsonContent(MeSchema, "The caller."), ...problemResponses(401) },
+    }),
+    (c) => {
+      const caller = requireCaller(c);
+      return c.json({ id: caller.userId, username: caller.username, via: caller.via }, 200);
+    },
+  );

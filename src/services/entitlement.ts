@@ -1,0 +1,28 @@
+import type { AppDeps } from "#src/deps.ts";
+import { notFound } from "#src/domain/errors.ts";
+import { type Entitlement, entitlementOf, type Product } from "#src/domain/product.ts";
+
+/**
+ * The product and what the caller may do with it. A caller who is neither its author nor a buyer
+ * gets the same 404 as for a product that does not exist.
+ */
+export async function getEntitledProductOrThrow(
+  deps: AppDeps,
+  productId: string,
+  callerId: string,
+): Promise<{ product: Product; entitlement: Exclude<Entitlement, "none"> }> {
+  const product = await deps.stores.products.get(productId);
+  if (!product) throw notFound("Product");
+  const order = product.authorId === callerId ? null : await deps.stores.orders.get(productId, callerId);
+  const entitlement = entitlementOf(product, callerId, order);
+  if (entitlement === "none") throw notFound("Product");
+  return { product, entitlement };
+}
+
+export async function isStillEntitled(deps: AppDeps, productId: string, callerId: string): Promise<boolean> {
+  const product = await deps.stores.products.get(productId);
+  if (!product) return false;
+  if (product.authorId === callerId) return true;
+  const order = await deps.stores.orders.get(productId, callerId);
+  return entitlementOf(product, callerId, order) === "buyer";
+}

@@ -1,0 +1,142 @@
+import type { AppDeps } from "#src/deps.ts";
+import { AppError, notFound } from "#src/domain/errors.ts";
+import { canManageLink, type Link } from "#src/domain/link.ts";
+import { mintToken } from "#src/domain/token.ts";
+import type { LinkChanges, Page, PageRequest } from "#src/storage/ports.ts";
+import { getEntitledProductOrThrow, isStillEntitled } from "./entitlement.ts";
+
+export interface LinkSettings {
+  label?: string;
+  expiresAt?: string;
+  maxDownloads?: number;
+  filename?: string;
+  recipient?: string;
+}
+
+function assertFuture(expiresAt: string | undefined | null, now: Date) {
+  if (expiresAt && Date.parse(expiresAt) <= now.getTime()) {
+    throw new AppError("invalid_request", "expiresAt must be in the future.", {
+      errors: [{ path: "expiresAt", message: "must be in the future" }],
+    });
+  }
+}
+
+/** Mints a link for a product the caller wrote or bought; the token exists only in the answer. */
+export async function createLink(
+  deps: AppDeps,
+  callerId: string,
+  productId: string,
+  settings: LinkSettings,
+): Promise<{ link: Link; token: string }> {
+  const now = deps.clock();
+  assertFuture(settings.expiresAt, now);
+  const { product } = await getEntitledProductOrThrow(deps, productId, callerId);
+  const { token, hash, hint } = mintToken("link");
+  const link: Link = {
+    id: hash,
+    ownerId: callerId,
+    productId: product.id,
+    productTitle: product.title,
+    objectKey: product.deliverable.key,
+    defaultFilename: product.deliverable.filename,
+    tokenHint: hint,
+    createdAt: now.toISOString(),
+    downloadCount: 0,
+    ...settings,
+    expiresAt: settings.expiresAt ? new Date(settings.expiresAt).toISOString() : undefined,
+  };
+  await deps.stores.links.put(link);
+  // A refund or delete may have run between the check and the write: if so, take the link back.
+  if (!(await isStillEntitled(deps, productId, callerId))) {
+    await deps.stores.links.revoke(link.id, "system", deps.clock());
+    throw notFound("Product");
+  }
+  return { link, token };
+}
+
+/** The link if the caller made it or wrote its product; otherwise the same 404 as a missing one. */
+export async function getManageableLinkOrThrow(
+  deps: AppDeps,
+  linkId: string,
+  callerId: string,
+): Promise<Link> {
+  const link = await deps.stores.links.get(linkId);
+  if (!link) throw notFound("Link");
+  if (link.ownerId === callerId) return link;
+  const product = await deps.stores.products.get(link.productId);
+  if (!canManageLink(link, callerId, product?.authorId)) throw notFound("Link");
+  return link;
+}
+
+export async function updateLink(deps: AppDeps, linkId: string, callerId: string, changes: LinkChanges) {
+  const link = await getManageableLinkOrThrow(deps, linkId, callerId);
+  if (link.ownerId !== callerId) throw notFound("Link");
+  assertFuture(changes.expiresAt, deps.clock());
+  const normalized: LinkChanges = {
+    ...changes,
+    expiresAt: changes.expiresAt ? new Date(changes.expiresAt).toISOString() : changes.expiresAt,
+  };
+  const updated = await deps.stores.links.update(linkId, normalized);
+  if (!updated) throw new AppError("conflict", "A revoked link cannot be changed.");
+  return updated;
+}
+
+export async function revokeLink(deps: AppDeps, linkId: string, callerId: string): Promise<Link> {
+  await getManageableLinkOrThrow(deps, linkId, callerId);
+  const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock());
+  if (!revoked) throw notFound("Link");
+  return revoked;
+}
+
+/** Revokes the link and issues a new token with the same settings; only its owner may. */
+export async function rotateLink(deps: AppDeps, linkId: string, callerId: string) {
+  const link = await deps.stores.links.get(linkId);
+  if (!link || link.ownerId !== callerId) throw notFound("Link");
+  if (link.revokedAt) throw new AppError("conflict", "The link is already revoked; create a new one.");
+  const created = await createLink(deps, callerId, link.productId, {
+    label: link.label,
+    expiresAt:
+      link.expiresAt && Date.parse(link.expiresAt) > deps.clock().getTime() ? link.expiresAt : undefined,
+    maxDownloads: link.maxDownloads,
+    filename: link.filename,
+    recipient: link.recipient,
+  });
+  const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock());
+  return { ...created, revoked };
+}
+
+export function listOwnLinks(deps: AppDeps, callerId: string, page: PageRequest): Promise<Page<Link>> {
+  return deps.stores.links.listByOwner(callerId, page);
+}
+
+export async function listProductLinks(
+  deps: AppDeps,
+  productId: string,
+  callerId: string,
+  page: PageRequest,
+) {
+  const product = await deps.stores.products.get(productId);
+  if (!product || product.authorId !== callerId) throw notFound("Product");
+  return deps.stores.links.listByProduct(productId, page);
+}
+
+/** Revokes every link to a product (or only one buyer's): the write that ends an entitlement calls it. */
+export async function revokeProductLinks(
+  deps: AppDeps,
+  productId: string,
+  revokedBy: string,
+  ownerId?: string,
+) {
+  let cursor: string | undefined;
+  let revoked = 0;
+  do {
+    const page = await deps.stores.links.listByProduct(productId, { limit: 100, cursor });
+    for (const link of page.items) {
+      if (link.revokedAt || (ownerId !== undefined && link.ownerId !== ownerId)) continue;
+      await deps.stores.links.revoke(link.id, revokedBy, deps.clock());
+      revoked++;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return revoked;
+}

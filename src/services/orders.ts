@@ -1,0 +1,49 @@
+import type { AppDeps } from "#src/deps.ts";
+import { AppError, notFound } from "#src/domain/errors.ts";
+import { type Order, orderIdFor, parseOrderId } from "#src/domain/product.ts";
+import { revokeProductLinks } from "./links.ts";
+
+/** Buys a product; buying again answers the existing order (idempotent). Authors cannot buy their own. */
+export async function buyProduct(
+  deps: AppDeps,
+  buyer: { userId: string; username: string },
+  productId: string,
+): Promise<{ order: Order; created: boolean }> {
+  const product = await deps.stores.products.get(productId);
+  if (!product) throw notFound("Product");
+  if (product.authorId === buyer.userId) throw new AppError("conflict", "You cannot buy your own product.");
+  const order: Order = {
+    id: orderIdFor(productId, buyer.userId),
+    productId,
+    productTitle: product.title,
+    buyerId: buyer.userId,
+    buyerName: buyer.username,
+    sellerId: product.authorId,
+    priceAmount: product.priceAmount,
+    currency: product.currency,
+    status: "active",
+    createdAt: deps.clock().toISOString(),
+  };
+  const outcome = await deps.stores.orders.place(order);
+  if (outcome === "created") return { order, created: true };
+  const existing = await deps.stores.orders.get(productId, buyer.userId);
+  if (!existing) throw new AppError("conflict", "The order changed meanwhile; try again.");
+  return { order: existing, created: false };
+}
+
+/**
+ * The seller refunds an order: the buyer loses the download and every link they made to it. Links
+ * are revoked before and after the order is marked, so no crash point leaves a working link and a
+ * link created in between is caught; refunding again is harmless and finishes an interrupted one.
+ */
+export async function refundOrder(deps: AppDeps, sellerId: string, orderId: string): Promise<Order> {
+  const ids = parseOrderId(orderId);
+  if (!ids) throw notFound("Order");
+  const order = await deps.stores.orders.get(ids.productId, ids.buyerId);
+  if (!order || order.sellerId !== sellerId) throw notFound("Order");
+  await revokeProductLinks(deps, ids.productId, sellerId, ids.buyerId);
+  const refunded = await deps.stores.orders.markRefunded(ids.productId, ids.buyerId, deps.clock());
+  await revokeProductLinks(deps, ids.productId, sellerId, ids.buyerId);
+  if (!refunded) throw notFound("Order");
+  return refunded;
+}

@@ -1,0 +1,203 @@
+import type { AppDeps } from "#src/deps.ts";
+import { AppError, notFound } from "#src/domain/errors.ts";
+import type { Product } from "#src/domain/product.ts";
+import { newId } from "#src/domain/token.ts";
+import { revokeProductLinks } from "./links.ts";
+import { type ClaimedFile, claimUploads, finishUploads, verifyUpload } from "./uploads.ts";
+
+/** How long a replaced or deleted object waits before the sweeper may remove it, if nothing else did. */
+const CLEANUP_DELAY_MS = 10 * 60_000;
+
+export interface ProductFields {
+  title: string;
+  description: string;
+  price: { amount: number; currency: string };
+}
+
+export async function createProduct(
+  deps: AppDeps,
+  author: { userId: string; username: string },
+  fields: ProductFields & { imageUploadId: string; deliverableUploadId: string },
+): Promise<Product> {
+  const image = await verifyUpload(deps, author.userId, fields.imageUploadId, "promoImage");
+  const deliverable = await verifyUpload(deps, author.userId, fields.deliverableUploadId, "deliverable");
+  const id = newId();
+  const [imageFile, deliverableFile] = (await claimUploads(deps, author.userId, id, [
+    image,
+    deliverable,
+  ])) as [ClaimedFile, ClaimedFile];
+  const now = deps.clock().toISOString();
+  const product: Product = {
+    id,
+    authorId: author.userId,
+    authorName: author.username,
+    title: fields.title,
+    description: fields.description,
+    priceAmount: fields.price.amount,
+    currency: fields.price.currency,
+    image: imageFile.file,
+    deliverable: deliverableFile.file,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  await deps.stores.products.create(product);
+  await finishUploads(deps, [imageFile, deliverableFile]);
+  return product;
+}
+
+export async function getOwnProductOrThrow(
+  deps: AppDeps,
+  productId: string,
+  callerId: string,
+): Promise<Product> {
+  const product = await deps.stores.products.get(productId);
+  if (!product || product.authorId !== callerId) throw notFound("Product");
+  return product;
+}
+
+const conflict = () =>
+  new AppError("conflict", "The product was changed by someone else meanwhile. Reload it and try again.");
+
+/**
+ * Edits a product; each file changes only when a new upload is named. The order of writes keeps
+ * every crash point safe:
+ *   1. claim the new uploads and copy them to new keys (never overwrite: a download in flight or a
+ *      cached URL keeps getting the old bytes whole);
+ *   2. schedule the old keys for cleanup, so a crash after step 3 orphans nothing;
+ *   3. write the product, conditional on the version read (409 on a concurrent edit);
+ *   4. point the product's links at the new deliverable;
+ *   5. only then delete the old objects and the pending uploads.
+ * The sweeper re-runs step 4 before it deletes anything the product no longer points at.
+ */
+export async function updateProduct(
+  deps: AppDeps,
+  callerId: string,
+  productId: string,
+  changes: Partial<ProductFields> & {
+    imageUploadId?: string;
+    deliverableUploadId?: string;
+    version?: number;
+  },
+): Promise<Product> {
+  const current = await getOwnProductOrThrow(deps, productId, callerId);
+  if (changes.version !== undefined && changes.version !== current.version) throw conflict();
+  const newImage = changes.imageUploadId
+    ? await verifyUpload(deps, callerId, changes.imageUploadId, "promoImage")
+    : undefined;
+  const newDeliverable = changes.deliverableUploadId
+    ? await verifyUpload(deps, callerId, changes.deliverableUploadId, "deliverable")
+    : undefined;
+  const uploads = [newImage, newDeliverable].filter((upload) => upload !== undefined);
+  const claimed = await claimUploads(deps, callerId, productId, uploads);
+  const claimedImage = newImage ? claimed.find((c) => c.upload.id === newImage.id) : undefined;
+  const claimedDeliverable = newDeliverable
+    ? claimed.find((c) => c.upload.id === newDeliverable.id)
+    : undefined;
+
+  const replacedKeys = [
+    claimedImage && current.image.key,
+    claimedDeliverable && current.deliverable.key,
+  ].filter((key): key is string => typeof key === "string");
+  const dueAt = new Date(deps.clock().getTime() + CLEANUP_DELAY_MS).toISOString();
+  for (const key of replacedKeys) await deps.stores.uploads.scheduleCleanup({ key, productId, dueAt });
+
+  const updated: Product = {
+    ...current,
+    title: changes.title ?? current.title,
+    description: changes.description ?? current.description,
+    priceAmount: changes.price?.amount ?? current.priceAmount,
+    currency: changes.price?.currency ?? current.currency,
+    image: claimedImage?.file ?? current.image,
+    deliverable: claimedDeliverable?.file ?? current.deliverable,
+    updatedAt: deps.clock().toISOString(),
+    version: current.version + 1,
+  };
+  if (!(await deps.stores.products.replace(updated, current.version))) {
+    // Lost the race: the copies are ours alone, so they go; the old files stay in use.
+    for (const { file } of claimed) await deps.files.delete(file.key);
+    for (const key of replacedKeys) await deps.stores.uploads.cancelCleanup(key);
+    await finishUploads(deps, claimed);
+    throw conflict();
+  }
+  if (claimedDeliverable || updated.title !== current.title) await retargetLinks(deps, updated);
+  for (const key of replacedKeys) {
+    await deps.files.delete(key);
+    await deps.stores.uploads.cancelCleanup(key);
+  }
+  await finishUploads(deps, claimed);
+  return updated;
+}
+
+/** Points every link of the product at its current deliverable and title. Idempotent. */
+export async function retargetLinks(deps: AppDeps, product: Product) {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.stores.links.listByProduct(product.id, { limit: 100, cursor });
+    for (const link of page.items) {
+      if (link.objectKey === product.deliverable.key && link.productTitle === product.title) continue;
+      await deps.stores.links.retarget(link.id, {
+        objectKey: product.deliverable.key,
+        defaultFilename: product.deliverable.filename,
+        productTitle: product.title,
+      });
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+/**
+ * Deletes a product: it leaves the shop, every link to it stops, and buyers lose the download (the
+ * file is gone); their orders stay as history. Links are revoked before the product disappears,
+ * and the files are scheduled for cleanup first, so a crash at any step leaves nothing serving.
+ */
+export async function deleteProduct(deps: AppDeps, callerId: string, productId: string): Promise<void> {
+  const product = await getOwnProductOrThrow(deps, productId, callerId);
+  const keys = [product.image.key, product.deliverable.key];
+  const dueAt = new Date(deps.clock().getTime() + CLEANUP_DELAY_MS).toISOString();
+  for (const key of keys) await deps.stores.uploads.scheduleCleanup({ key, productId, dueAt });
+  await revokeProductLinks(deps, productId, callerId);
+  await deps.stores.products.delete(productId);
+  // A link created while we revoked: its creator re-checks after writing, and so does this sweep.
+  await revokeProductLinks(deps, productId, callerId);
+  for (const key of keys) {
+    await deps.files.delete(key);
+    await deps.stores.uploads.cancelCleanup(key);
+  }
+}
+
+/**
+ * The sweeper: removes pending uploads that were never used, and objects that no product points
+ * at any more. Run on a schedule (locally every minute; in AWS the S3 lifecycle rule on pending/
+ * is the backstop). Returns how many objects it deleted.
+ */
+export async function sweepGarbage(deps: AppDeps, limit = 100): Promise<number> {
+  const { uploads, cleanups } = await deps.stores.uploads.listDue(deps.clock(), limit);
+  let deleted = 0;
+  for (const upload of uploads) {
+    await deps.files.delete(upload.pendingKey);
+    deleted++;
+    if (upload.claim) {
+      const product = await deps.stores.products.get(upload.claim.productId);
+      const inUse =
+        product &&
+        (product.image.key === upload.claim.targetKey || product.deliverable.key === upload.claim.targetKey);
+      if (!inUse) {
+        await deps.files.delete(upload.claim.targetKey);
+        deleted++;
+      }
+    }
+    await deps.stores.uploads.delete(upload.id);
+  }
+  for (const cleanup of cleanups) {
+    const product = cleanup.productId ? await deps.stores.products.get(cleanup.productId) : null;
+    const inUse = product && (product.image.key === cleanup.key || product.deliverable.key === cleanup.key);
+    if (!inUse) {
+      if (product) await retargetLinks(deps, product);
+      await deps.files.delete(cleanup.key);
+      deleted++;
+    }
+    await deps.stores.uploads.cancelCleanup(cleanup.key);
+  }
+  return deleted;
+}

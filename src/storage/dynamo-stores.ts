@@ -1,0 +1,20 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { dynamoApiKeyStore } from "./dynamo-api-keys.ts";
+import { dynamoLinkStore } from "./dynamo-links.ts";
+import { dynamoOrderStore } from "./dynamo-orders.ts";
+import { dynamoProductStore } from "./dynamo-products.ts";
+import { DynamoTable } from "./dynamo-table.ts";
+import { dynamoUploadStore } from "./dynamo-uploads.ts";
+import type { Stores } from "./ports.ts";
+
+export function dynamoStores(client: DynamoDBClient, tableName: string): Stores {
+  const table = new DynamoTable(client, tableName);
+  return {
+    links: dynamoLinkStore(table),
+    products: dynamoProductStore(table),
+    orders: dynamoOrderStore(table),
+    apiKeys: dynamoApiKeyStore(table),
+    uploads: dynamoUploadStore(table),
+    ping: () => table.describe(),
+  };
+}

@@ -1,0 +1,181 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { AppError } from "#src/domain/errors.ts";
+import { callDependency } from "./dependency-errors.ts";
+import type { Page, PageRequest } from "./ports.ts";
+
+export type Item = Record<string, unknown>;
+export type IndexName = "gsi1" | "gsi2";
+
+const marshallOptions = { removeUndefinedValues: true, convertClassInstanceToMap: false };
+
+/**
+ * The few single-table operations the stores need, each one SDK call. Conditional failures come
+ * back as `false`/`null` rather than exceptions, since they are an expected outcome.
+ */
+export class DynamoTable {
+  constructor(
+    readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  async get(pk: string, sk: string): Promise<Item | null> {
+    const result = await callDependency("dynamodb", () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: pk }, sk: { S: sk } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return result.Item ? unmarshall(result.Item) : null;
+  }
+
+  /** Puts the item; with a condition, answers false when the condition fails. */
+  async put(item: Item, condition?: { expression: string; values?: Item; names?: Record<string, string> }) {
+    try {
+      await callDependency("dynamodb", () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: marshall(item, marshallOptions),
+            ConditionExpression: condition?.expression,
+            ExpressionAttributeValues: condition?.values
+              ? marshall(condition.values, marshallOptions)
+              : undefined,
+            ExpressionAttributeNames: condition?.names,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Runs an UpdateItem returning the new item, or null when its condition fails. */
+  async update(
+    pk: string,
+    sk: string,
+    update: {
+      expression: string;
+      condition?: string;
+      values?: Item;
+      names?: Record<string, string>;
+    },
+  ): Promise<Item | null> {
+    const input: UpdateItemCommandInput = {
+      TableName: this.tableName,
+      Key: { pk: { S: pk }, sk: { S: sk } },
+      UpdateExpression: update.expression,
+      ConditionExpression: update.condition,
+      ExpressionAttributeValues: update.values ? marshall(update.values, marshallOptions) : undefined,
+      ExpressionAttributeNames: update.names,
+      ReturnValues: "ALL_NEW",
+    };
+    try {
+      const result = await callDependency("dynamodb", () => this.client.send(new UpdateItemCommand(input)));
+      return result.Attributes ? unmarshall(result.Attributes) : null;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  async delete(pk: string, sk: string): Promise<void> {
+    await callDependency("dynamodb", () =>
+      this.client.send(
+        new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: pk }, sk: { S: sk } } }),
+      ),
+    );
+  }
+
+  /** Queries one partition of a GSI (or the table), newest first by default. */
+  async query(
+    index: IndexName | undefined,
+    partition: string,
+    page: PageRequest,
+    options: { ascending?: boolean; sortKeyBelow?: string } = {},
+  ): Promise<Page<Item>> {
+    const pkName = index ? `${index}pk` : "pk";
+    const skName = index ? `${index}sk` : "sk";
+    const startKey = decodeCursor(page.cursor, pkName, partition);
+    const values: Record<string, AttributeValue> = { ":pk": { S: partition } };
+    let keyCondition = "#pk = :pk";
+    const names: Record<string, string> = { "#pk": pkName };
+    if (options.sortKeyBelow !== undefined) {
+      keyCondition += " AND #sk < :below";
+      names["#sk"] = skName;
+      values[":below"] = { S: options.sortKeyBelow };
+    }
+    const result = await callDependency("dynamodb", () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: keyCondition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: options.ascending ?? false,
+          Limit: page.limit,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    const items = (result.Items ?? []).map((item) => unmarshall(item));
+    return {
+      items,
+      nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
+    };
+  }
+
+  async describe(): Promise<void> {
+    await callDependency("dynamodb", () =>
+      this.client.send(new DescribeTableCommand({ TableName: this.tableName })),
+    );
+  }
+}
+
+function encodeCursor(key: Record<string, AttributeValue>): string {
+  return Buffer.from(JSON.stringify(unmarshall(key))).toString("base64url");
+}
+
+/** Cursors are opaque to callers; one that names another partition is refused, not followed. */
+function decodeCursor(
+  cursor: string | undefined,
+  pkName: string,
+  partition: string,
+): Record<string, AttributeValue> | undefined {
+  if (cursor === undefined) return undefined;
+  const invalid = () => new AppError("invalid_request", "The cursor is not valid for this list.");
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid();
+  }
+  if (
+    typeof decoded !== "object" ||
+    decoded === null ||
+    Array.isArray(decoded) ||
+    (decoded as Item)[pkName] !== partition ||
+    Object.keys(decoded).length > 4 ||
+    !Object.values(decoded).every((value) => typeof value === "string" && value.length <= 512)
+  ) {
+    throw invalid();
+  }
+  return marshall(decoded as Item);
+}

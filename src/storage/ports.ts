@@ -1,0 +1,118 @@
+import type { ApiKey } from "#src/domain/api-key.ts";
+import type { Link } from "#src/domain/link.ts";
+import type { Order, Product } from "#src/domain/product.ts";
+import type { Upload } from "#src/domain/upload.ts";
+
+/** The interfaces the routes and services depend on; DynamoDB and S3 adapters implement them. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface LinkChanges {
+  label?: string | null;
+  expiresAt?: string | null;
+  maxDownloads?: number | null;
+}
+
+export interface LinkStore {
+  put(link: Link): Promise<void>;
+  get(id: string): Promise<Link | null>;
+  /** Counts one download atomically if the link is active; null when it is not (or does not exist). */
+  consume(id: string, now: Date): Promise<Link | null>;
+  listByOwner(ownerId: string, page: PageRequest): Promise<Page<Link>>;
+  listByProduct(productId: string, page: PageRequest): Promise<Page<Link>>;
+  /** Applies changes to a link that is not revoked; null when it is revoked or gone. */
+  update(id: string, changes: LinkChanges): Promise<Link | null>;
+  /** Revokes once; revoking again keeps the first revocation. Null when the link does not exist. */
+  revoke(id: string, revokedBy: string, now: Date): Promise<Link | null>;
+  /** Points a link at a product's new deliverable. */
+  retarget(id: string, target: Pick<Link, "objectKey" | "defaultFilename" | "productTitle">): Promise<void>;
+}
+
+export interface ProductStore {
+  create(product: Product): Promise<void>;
+  get(id: string): Promise<Product | null>;
+  /** Writes the product if its stored version is still `expectedVersion`; false on a conflict. */
+  replace(product: Product, expectedVersion: number): Promise<boolean>;
+  delete(id: string): Promise<void>;
+  listRecent(page: PageRequest): Promise<Page<Product>>;
+  listByAuthor(authorId: string, page: PageRequest): Promise<Page<Product>>;
+}
+
+export interface OrderStore {
+  /** Creates the order, or reactivates a refunded one; "exists" when an active order is already there. */
+  place(order: Order): Promise<"created" | "exists">;
+  get(productId: string, buyerId: string): Promise<Order | null>;
+  listByBuyer(buyerId: string, page: PageRequest): Promise<Page<Order>>;
+  listBySeller(sellerId: string, page: PageRequest): Promise<Page<Order>>;
+  listByProduct(productId: string): Promise<Order[]>;
+  markRefunded(productId: string, buyerId: string, now: Date): Promise<Order | null>;
+}
+
+export interface ApiKeyStore {
+  put(key: ApiKey): Promise<void>;
+  get(id: string): Promise<ApiKey | null>;
+  listByOwner(ownerId: string, page: PageRequest): Promise<Page<ApiKey>>;
+  revoke(id: string, now: Date): Promise<ApiKey | null>;
+  touch(id: string, now: Date): Promise<void>;
+}
+
+/** An object that may become garbage: deleted when due unless its product still points at it. */
+export interface ObjectCleanup {
+  key: string;
+  productId?: string;
+  dueAt: string;
+}
+
+export interface UploadStore {
+  put(upload: Upload): Promise<void>;
+  get(id: string): Promise<Upload | null>;
+  /** Marks the caller's unclaimed, unexpired upload as claimed; null when that is not possible. */
+  claim(id: string, ownerId: string, claim: NonNullable<Upload["claim"]>, now: Date): Promise<Upload | null>;
+  delete(id: string): Promise<void>;
+  scheduleCleanup(cleanup: ObjectCleanup): Promise<void>;
+  cancelCleanup(key: string): Promise<void>;
+  /** Uploads and scheduled object deletions whose time has come, oldest first. */
+  listDue(now: Date, limit: number): Promise<{ uploads: Upload[]; cleanups: ObjectCleanup[] }>;
+}
+
+export interface ObjectInfo {
+  size: number;
+  contentType: string | undefined;
+}
+
+export interface PresignedGetOptions {
+  expiresInSeconds: number;
+  /** Sign as of this time (the caching mode rounds it down so repeated hits share a URL). */
+  signedAt?: Date;
+  downloadFilename?: string;
+}
+
+export interface FileStorage {
+  presignGet(key: string, options: PresignedGetOptions): Promise<string>;
+  presignPut(
+    key: string,
+    options: { contentType: string; size: number; expiresInSeconds: number },
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+  head(key: string): Promise<ObjectInfo | null>;
+  readStart(key: string, bytes: number): Promise<Uint8Array>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  ping(): Promise<void>;
+}
+
+export interface Stores {
+  links: LinkStore;
+  products: ProductStore;
+  orders: OrderStore;
+  apiKeys: ApiKeyStore;
+  uploads: UploadStore;
+  ping(): Promise<void>;
+}
