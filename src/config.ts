@@ -23,6 +23,13 @@ const configSchema = z.object({
   COGNITO_TOKEN_URL: z.url().optional(),
   COGNITO_LOGOUT_URL: z.url().optional(),
   PUBLIC_BASE_URL: z.url().optional(),
+  /** Behind CloudFront with origin access control, the edge moves the viewer's Authorization here. */
+  AUTHORIZATION_HEADER: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, "must be a lower-case header name")
+    .default("authorization"),
+  /** Build absolute URLs as https://{X-Forwarded-Host} (set by our CloudFront function). */
+  APP_ORIGIN_FROM_REQUEST: booleanFromString.default(false),
   LINK_URL_TTL_SECONDS: seconds(3600).min(10).default(300),
   LINK_CACHE_WINDOW_SECONDS: seconds(3600).default(0),
   IMAGE_CACHE_WINDOW_SECONDS: seconds(3600).min(10).default(600),

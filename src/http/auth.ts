@@ -17,7 +17,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * A header that is present but invalid is a 401 even on public routes, so a broken client notices.
  */
 export const resolveCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const header = c.req.header("authorization");
+  const header = c.req.header(c.get("deps").config.AUTHORIZATION_HEADER);
   if (header === undefined) {
     c.set("caller", undefined);
     return next();

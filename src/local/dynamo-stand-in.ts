@@ -1,9 +1,14 @@
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
 import { closeServer } from "./close-server.ts";
+import { pausable, type Restartable } from "./pausable-server.ts";
 
 export interface DynamoStandIn {
   endpoint: string;
+  /** HTTP requests (DynamoDB API calls) the stand-in has received so far: tests count reads with it. */
+  requestCount(): number;
+  /** Stop and start it again on the same port, keeping its data (fault tests). */
+  restartable: Restartable;
   stop(): Promise<void>;
 }
 
@@ -18,6 +23,10 @@ export async function startDynamoStandIn(options: { path?: string } = {}): Promi
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  let requests = 0;
+  server.on("request", () => {
+    requests++;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
@@ -28,11 +37,15 @@ export async function startDynamoStandIn(options: { path?: string } = {}): Promi
     throw new Error(`DynamoDB stand-in (dynalite) failed to listen: ${error.message}`, { cause: error });
   });
   const { port } = server.address() as AddressInfo;
+  const restartable = pausable(server);
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    requestCount: () => requests,
+    restartable,
     stop: () => {
-      stopping ??= closeServer(server);
+      // dynalite's own close() closes its database too, so a stopped stand-in is started first
+      stopping ??= restartable.start().then(() => closeServer(server));
       return stopping;
     },
   };

@@ -3,12 +3,15 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import S3rver from "@20minutes/s3rver";
 import { closeServer } from "./close-server.ts";
+import { pausable, type Restartable } from "./pausable-server.ts";
 
 /** The only key pair s3rver knows (its built-in dummy account); any other key id gets InvalidAccessKeyId. */
 export const s3StandInCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
 export interface S3StandIn {
   endpoint: string;
+  /** Stop and start it again on the same port, keeping its files (fault tests). */
+  restartable: Restartable;
   stop(): Promise<void>;
 }
 
@@ -44,11 +47,15 @@ export async function startS3StandIn(options: {
   } catch (error) {
     throw new Error(`S3 stand-in (s3rver) failed to start: ${(error as Error).message}`, { cause: error });
   }
+  const httpServer = server.httpServer;
+  if (!httpServer) throw new Error("S3 stand-in (s3rver) started without an HTTP server");
+  const restartable = pausable(httpServer);
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
+    restartable,
     stop: () => {
-      stopping ??= server.httpServer ? closeServer(server.httpServer) : Promise.resolve();
+      stopping ??= restartable.start().then(() => closeServer(httpServer));
       return stopping;
     },
   };

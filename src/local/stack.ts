@@ -9,6 +9,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { type CognitoStandIn, startCognitoStandIn } from "./cognito-stand-in.ts";
 import { type DynamoStandIn, startDynamoStandIn } from "./dynamo-stand-in.ts";
+import type { Restartable } from "./pausable-server.ts";
 import { createUser, ensureBucket, ensureTable, ensureUser, ensureUserPool } from "./provision.ts";
 import { type S3StandIn, s3StandInCredentials, startS3StandIn } from "./s3-stand-in.ts";
 
@@ -32,6 +33,10 @@ export interface LocalStack {
     /** The cognito-local child process, so callers can check it is gone after stop(). */
     pid: number;
   };
+  /** Stop a stand-in and start it again on the same port with the same data (fault tests). */
+  restartable: { dynamo: Restartable; s3: Restartable };
+  /** DynamoDB API calls the stand-in has received so far (tests count database reads with it). */
+  dynamoRequestCount(): number;
   createUser(username: string, password: string): Promise<{ sub: string }>;
   login(
     username: string,
@@ -158,6 +163,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         tokenUrl: `${cognito.endpoint}/oauth2/token`,
         pid: cognito.pid,
       },
+      restartable: { dynamo: dynamo.restartable, s3: s3.restartable },
+      dynamoRequestCount: dynamo.requestCount,
       createUser: (username, password) => createUser(cognitoClient, ids.userPoolId, username, password),
       login: async (username, password) => {
         const { AuthenticationResult: result, ChallengeName } = await cognitoClient.send(

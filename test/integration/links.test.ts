@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, startTestEvergate, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
+import {
+  json,
+  startTestEvergate,
+  type TestEvergate,
+  type TestProduct,
+  type TestUser,
+} from "../support/harness.ts";
 
 let evergate: TestEvergate;
 let seller: TestUser;
@@ -15,14 +21,26 @@ beforeAll(async () => {
     evergate.newUser("stranger"),
   ]);
   product = await evergate.createProduct(seller, { title: "Linked thing", filename: "report.txt" });
-  expect((await evergate.request("POST", `/api/products/${product.id}/orders`, { token: buyer.token })).status).toBe(201);
+  expect(
+    (await evergate.request("POST", `/api/products/${product.id}/orders`, { token: buyer.token })).status,
+  ).toBe(201);
 });
 afterAll(() => evergate?.stop());
 
-type CreatedLink = { id: string; token: string; url: string; status: string; tokenHint: string; [k: string]: unknown };
+type CreatedLink = {
+  id: string;
+  token: string;
+  url: string;
+  status: string;
+  tokenHint: string;
+  [k: string]: unknown;
+};
 
 async function createLink(user: TestUser, body: Record<string, unknown> = {}): Promise<CreatedLink> {
-  const response = await evergate.request("POST", "/api/links", { token: user.token, json: { productId: product.id, ...body } });
+  const response = await evergate.request("POST", "/api/links", {
+    token: user.token,
+    json: { productId: product.id, ...body },
+  });
   expect(response.status, await response.clone().text()).toBe(201);
   return json<CreatedLink>(response);
 }
@@ -37,7 +55,9 @@ describe("POST /api/links", () => {
     expect(link.url).toBe(`http://127.0.0.1:${evergate.port}/l/${link.token}`);
     expect(link.tokenHint).toBe(link.token.slice(-4));
     expect(link.status).toBe("active");
-    const fetched = await json(await evergate.request("GET", `/api/links/${link.id}`, { token: buyer.token }));
+    const fetched = await json(
+      await evergate.request("GET", `/api/links/${link.id}`, { token: buyer.token }),
+    );
     expect(fetched).not.toHaveProperty("token");
     expect(JSON.stringify(fetched)).not.toContain(link.token);
     const stored = await evergate.deps.stores.links.get(link.id);
@@ -49,14 +69,25 @@ describe("POST /api/links", () => {
   });
 
   it("answers 404 to someone who neither wrote nor bought the product", async () => {
-    const response = await evergate.request("POST", "/api/links", { token: stranger.token, json: { productId: product.id } });
+    const response = await evergate.request("POST", "/api/links", {
+      token: stranger.token,
+      json: { productId: product.id },
+    });
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
   });
 
   it("refuses an expiry in the past and a non-positive download limit", async () => {
-    for (const body of [{ expiresAt: "2001-01-01T00:00:00Z" }, { maxDownloads: 0 }, { maxDownloads: 1.5 }, { label: "a\r\nb" }]) {
-      const response = await evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: product.id, ...body } });
+    for (const body of [
+      { expiresAt: "2001-01-01T00:00:00Z" },
+      { maxDownloads: 0 },
+      { maxDownloads: 1.5 },
+      { label: "a\r\nb" },
+    ]) {
+      const response = await evergate.request("POST", "/api/links", {
+        token: buyer.token,
+        json: { productId: product.id, ...body },
+      });
       expect(response.status, JSON.stringify(body)).toBe(400);
     }
   });
@@ -75,7 +106,9 @@ describe("GET /l/{token}", () => {
     const file = await fetch(location);
     expect(file.status).toBe(200);
     expect(new Uint8Array(await file.arrayBuffer())).toEqual(product.deliverableBytes);
-    expect(file.headers.get("content-disposition")).toBe(`attachment; filename="report.txt"; filename*=UTF-8''report.txt`);
+    expect(file.headers.get("content-disposition")).toBe(
+      `attachment; filename="report.txt"; filename*=UTF-8''report.txt`,
+    );
     const view = await json(await evergate.request("GET", `/api/links/${link.id}`, { token: buyer.token }));
     expect(view).toMatchObject({ downloadCount: 1, status: "active" });
     expect(view.lastDownloadAt).toEqual(expect.any(String));
@@ -128,10 +161,14 @@ describe("GET /l/{token}", () => {
 
   it("counts exactly maxDownloads under concurrent hits", async () => {
     const link = await createLink(buyer, { maxDownloads: 7 });
-    const statuses = await Promise.all(Array.from({ length: 60 }, () => follow(link.token).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, () => follow(link.token).then((r) => r.status)),
+    );
     expect(statuses.filter((s) => s === 302)).toHaveLength(7);
     expect(statuses.filter((s) => s === 410)).toHaveLength(53);
-    expect(await json(await evergate.request("GET", `/api/links/${link.id}`, { token: buyer.token }))).toMatchObject({
+    expect(
+      await json(await evergate.request("GET", `/api/links/${link.id}`, { token: buyer.token })),
+    ).toMatchObject({
       downloadCount: 7,
       status: "exhausted",
     });
@@ -139,7 +176,7 @@ describe("GET /l/{token}", () => {
 
   it("never lets previews, prefetches or HEAD use up a one-time link", async () => {
     const link = await createLink(buyer, { maxDownloads: 1 });
-    const previews = [
+    const previews: Array<Record<string, string>> = [
       { "user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", accept: "text/html" },
       { "user-agent": "facebookexternalhit/1.1", accept: "*/*" },
       { "user-agent": "Mozilla/5.0 (compatible; Discordbot/2.0)" },
@@ -156,7 +193,10 @@ describe("GET /l/{token}", () => {
     const head = await evergate.request("HEAD", `/l/${link.token}`);
     expect(head.status).toBe(200);
     // A browser gets a confirm page; only its POST counts.
-    const confirm = await follow(link.token, { accept: "text/html,application/xhtml+xml", "user-agent": "Mozilla/5.0 Chrome/131" });
+    const confirm = await follow(link.token, {
+      accept: "text/html,application/xhtml+xml",
+      "user-agent": "Mozilla/5.0 Chrome/131",
+    });
     expect(confirm.status).toBe(200);
     const html = await confirm.text();
     expect(html).toContain('<form method="post">');
@@ -178,7 +218,10 @@ describe("GET /l/{token}", () => {
   it("is refused by S3 when the presigned URL is tampered with", async () => {
     const link = await createLink(buyer);
     const location = (await follow(link.token)).headers.get("location") ?? "";
-    const tampered = location.replace(/X-Amz-Signature=([0-9a-f])/, (_, c) => `X-Amz-Signature=${c === "0" ? "1" : "0"}`);
+    const tampered = location.replace(
+      /X-Amz-Signature=([0-9a-f])/,
+      (_, c) => `X-Amz-Signature=${c === "0" ? "1" : "0"}`,
+    );
     expect((await fetch(tampered)).status).toBe(403);
     const otherKey = location.replace(/\/files\/[^/]+\/[^?]+/, "/files/other/key");
     expect((await fetch(otherKey)).status).toBe(403);
@@ -191,7 +234,10 @@ describe("managing links", () => {
     const mine = await evergate.createProduct(user, { title: "Mine" });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const response = await evergate.request("POST", "/api/links", { token: user.token, json: { productId: mine.id, label: `l${i}` } });
+      const response = await evergate.request("POST", "/api/links", {
+        token: user.token,
+        json: { productId: mine.id, label: `l${i}` },
+      });
       ids.push((await json(response)).id as string);
     }
     const first = await json<{ items: Array<{ id: string }>; nextCursor?: string }>(
@@ -203,8 +249,12 @@ describe("managing links", () => {
     );
     expect(second.items.map((l) => l.id)).toEqual(ids.slice(0, 2).reverse());
     expect(second.nextCursor).toBeUndefined();
-    const forged = Buffer.from(JSON.stringify({ gsi1pk: `OWNER_LINKS#${buyer.userId}`, gsi1sk: "z", pk: "x", sk: "y" })).toString("base64url");
-    expect((await evergate.request("GET", `/api/links?cursor=${forged}`, { token: user.token })).status).toBe(400);
+    const forged = Buffer.from(
+      JSON.stringify({ gsi1pk: `OWNER_LINKS#${buyer.userId}`, gsi1sk: "z", pk: "x", sk: "y" }),
+    ).toString("base64url");
+    expect((await evergate.request("GET", `/api/links?cursor=${forged}`, { token: user.token })).status).toBe(
+      400,
+    );
   });
 
   it("changes label, expiry and limit, and refuses changes to a revoked link", async () => {
@@ -218,7 +268,10 @@ describe("managing links", () => {
     expect(body).toMatchObject({ label: "new", expiresAt: "2099-01-01T00:00:00.000Z" });
     expect(body).not.toHaveProperty("maxDownloads");
     await evergate.request("DELETE", `/api/links/${link.id}`, { token: buyer.token });
-    const refused = await evergate.request("PATCH", `/api/links/${link.id}`, { token: buyer.token, json: { label: "x" } });
+    const refused = await evergate.request("PATCH", `/api/links/${link.id}`, {
+      token: buyer.token,
+      json: { label: "x" },
+    });
     expect(refused.status).toBe(409);
   });
 
@@ -226,7 +279,11 @@ describe("managing links", () => {
     const link = await createLink(buyer);
     const response = await evergate.request("DELETE", `/api/links/${link.id}`, { token: buyer.token });
     expect(response.status).toBe(200);
-    expect(await json(response)).toMatchObject({ status: "revoked", revokedBy: buyer.userId, revokedAt: expect.any(String) });
+    expect(await json(response)).toMatchObject({
+      status: "revoked",
+      revokedBy: buyer.userId,
+      revokedAt: expect.any(String),
+    });
     const again = await evergate.request("DELETE", `/api/links/${link.id}`, { token: buyer.token });
     expect(again.status).toBe(200);
   });
@@ -240,7 +297,9 @@ describe("managing links", () => {
     expect(rotated).toMatchObject({ label: "rotating", maxDownloads: 5, status: "active" });
     expect((await follow(link.token)).status).toBe(410);
     expect((await follow(rotated.token)).status).toBe(302);
-    expect((await evergate.request("POST", `/api/links/${link.id}/rotate`, { token: buyer.token })).status).toBe(409);
+    expect(
+      (await evergate.request("POST", `/api/links/${link.id}/rotate`, { token: buyer.token })).status,
+    ).toBe(409);
   });
 
   it("lets the seller see every link to their product (no tokens) and revoke a buyer's", async () => {
@@ -272,16 +331,29 @@ describe("what others may not do with a link (404, never 403)", () => {
       expect(response.status, `${method} ${path}`).toBe(404);
     }
     // A buyer cannot list the seller's product links either.
-    expect((await evergate.request("GET", `/api/products/${product.id}/links`, { token: buyer.token })).status).toBe(404);
+    expect(
+      (await evergate.request("GET", `/api/products/${product.id}/links`, { token: buyer.token })).status,
+    ).toBe(404);
     // The seller may revoke but not rotate or re-label a buyer's link.
-    expect((await evergate.request("POST", `/api/links/${link.id}/rotate`, { token: seller.token })).status).toBe(404);
-    expect((await evergate.request("PATCH", `/api/links/${link.id}`, { token: seller.token, json: { label: "x" } })).status).toBe(404);
+    expect(
+      (await evergate.request("POST", `/api/links/${link.id}/rotate`, { token: seller.token })).status,
+    ).toBe(404);
+    expect(
+      (
+        await evergate.request("PATCH", `/api/links/${link.id}`, {
+          token: seller.token,
+          json: { label: "x" },
+        })
+      ).status,
+    ).toBe(404);
     expect((await follow(link.token)).status).toBe(302);
   });
 
   it("requires a login for the API", async () => {
     expect((await evergate.request("GET", "/api/links")).status).toBe(401);
-    expect((await evergate.request("POST", "/api/links", { json: { productId: product.id } })).status).toBe(401);
+    expect((await evergate.request("POST", "/api/links", { json: { productId: product.id } })).status).toBe(
+      401,
+    );
   });
 });
 
@@ -290,24 +362,37 @@ describe("links stop when the entitlement ends", () => {
     const other = await evergate.newUser("other-buyer");
     const thing = await evergate.createProduct(seller, { title: "Refundable" });
     for (const user of [buyer, other]) {
-      expect((await evergate.request("POST", `/api/products/${thing.id}/orders`, { token: user.token })).status).toBe(201);
+      expect(
+        (await evergate.request("POST", `/api/products/${thing.id}/orders`, { token: user.token })).status,
+      ).toBe(201);
     }
     const mk = async (user: TestUser) =>
-      json<CreatedLink>(await evergate.request("POST", "/api/links", { token: user.token, json: { productId: thing.id } }));
+      json<CreatedLink>(
+        await evergate.request("POST", "/api/links", { token: user.token, json: { productId: thing.id } }),
+      );
     const [buyersLink, othersLink, sellersLink] = await Promise.all([mk(buyer), mk(other), mk(seller)]);
-    const refund = await evergate.request("POST", `/api/orders/${thing.id}_${buyer.userId}/refund`, { token: seller.token });
+    const refund = await evergate.request("POST", `/api/orders/${thing.id}_${buyer.userId}/refund`, {
+      token: seller.token,
+    });
     expect(refund.status).toBe(200);
     expect((await follow(buyersLink.token)).status).toBe(410);
     expect((await follow(othersLink.token)).status).toBe(302);
     expect((await follow(sellersLink.token)).status).toBe(302);
-    expect((await evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: thing.id } })).status).toBe(404);
+    expect(
+      (await evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: thing.id } }))
+        .status,
+    ).toBe(404);
   });
 
   it("deleting the product revokes every link to it", async () => {
     const thing = await evergate.createProduct(seller, { title: "Doomed" });
     await evergate.request("POST", `/api/products/${thing.id}/orders`, { token: buyer.token });
-    const link = await json<CreatedLink>(await evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: thing.id } }));
-    expect((await evergate.request("DELETE", `/api/products/${thing.id}`, { token: seller.token })).status).toBe(204);
+    const link = await json<CreatedLink>(
+      await evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: thing.id } }),
+    );
+    expect(
+      (await evergate.request("DELETE", `/api/products/${thing.id}`, { token: seller.token })).status,
+    ).toBe(204);
     expect((await follow(link.token)).status).toBe(410);
   });
 });

@@ -1,0 +1,32 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { App, Validations } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { EvergateStack } from "./evergate-stack.ts";
+import { parseStage } from "./stage.ts";
+
+const app = new App();
+const stage = parseStage(app.node.tryGetContext("stage"));
+const fromRepoRoot = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+// -c lambdaDir=… / -c webappDir=… point elsewhere (CI synth with a stub bundle, say).
+const lambdaDir = app.node.tryGetContext("lambdaDir") ?? fromRepoRoot("dist/lambda");
+if (!existsSync(`${lambdaDir}/index.mjs`)) {
+  throw new Error(`No Lambda bundle at ${lambdaDir}/index.mjs: run \`npm run build\` first.`);
+}
+const webappDir = app.node.tryGetContext("webappDir") ?? fromRepoRoot("dist/webapp");
+const localOrigin = app.node.tryGetContext("localOrigin") ?? "http://localhost:3000";
+
+new EvergateStack(app, `Evergate-${stage}`, {
+  stage,
+  description: `Evergate (${stage}): revocable links to private S3 files, and a shop around them`,
+  apiCode: lambda.Code.fromAsset(lambdaDir),
+  webappDir: existsSync(webappDir) ? webappDir : undefined,
+  localOrigins: stage === "dev" ? [localOrigin] : [],
+  selfSignUp: String(app.node.tryGetContext("selfSignUp")) === "true",
+  authDomainPrefix: app.node.tryGetContext("authDomainPrefix"),
+  tags: { project: "evergate", stage },
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

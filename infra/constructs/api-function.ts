@@ -1,0 +1,117 @@
+import { Aws, Duration } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { bucketPrefixes } from "../../src/storage/table-definition.ts";
+import { type Stage, stageSettings } from "../stage.ts";
+
+/** Header the edge copies the viewer's `Authorization` into: OAC overwrites the original. */
+export const forwardedAuthorizationHeader = "x-evergate-authorization";
+
+export interface ApiFunctionProps {
+  stage: Stage;
+  code: lambda.Code;
+  table: dynamodb.ITableV2;
+  filesBucketName: string;
+  cognitoIssuer: string;
+  cognitoClientId: string;
+  cognitoDomainUrl: string;
+}
+
+/** The Hono app on Lambda, its function URL (IAM auth: only CloudFront may call it) and its role. */
+export class ApiFunction extends Construct {
+  readonly function: lambda.Function;
+  readonly url: lambda.FunctionUrl;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+    super(scope, id);
+    const settings = stageSettings(props.stage);
+
+    const logGroup = new logs.LogGroup(this, "Logs", {
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+
+    // A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this one log group only.
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: "Evergate API: its log group, two prefixes of the files bucket, the table",
+    });
+    logGroup.grantWrite(this.role);
+    this.grantStorage(props);
+
+    this.function = new lambda.Function(this, "Function", {
+      description: "Evergate API and link redirects (Hono)",
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: "index.handler",
+      code: props.code,
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      role: this.role,
+      logGroup,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        FILES_BUCKET: props.filesBucketName,
+        COGNITO_ISSUER: props.cognitoIssuer,
+        COGNITO_CLIENT_ID: props.cognitoClientId,
+        COGNITO_DOMAIN_URL: props.cognitoDomainUrl,
+        // PUBLIC_BASE_URL would need the distribution's domain, which depends on this function.
+        // The edge sets X-Forwarded-Host from the viewer's Host instead (see infra/edge/).
+        APP_ORIGIN_FROM_REQUEST: "true",
+        AUTHORIZATION_HEADER: forwardedAuthorizationHeader,
+        // Presigned URLs die with the role session that signed them: keep well below an hour.
+        LINK_URL_TTL_SECONDS: "300",
+        NODE_OPTIONS: "--enable-source-maps",
+      },
+    });
+
+    this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+  }
+
+  /** Exactly the calls src/storage makes, on exactly the resources it touches. */
+  private grantStorage(props: ApiFunctionProps): void {
+    const bucketArn = `arn:${Aws.PARTITION}:s3:::${props.filesBucketName}`;
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "FilesUnderEvergatePrefixes",
+        // GetObject covers HeadObject; CopyObject (pending/ → files/) is GetObject + PutObject.
+        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        resources: [`${bucketArn}/${bucketPrefixes.pending}*`, `${bucketArn}/${bucketPrefixes.files}*`],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "FilesBucketHead",
+        // HeadBucket for /api/health; and without it S3 answers 403, not 404, for a missing key.
+        actions: ["s3:ListBucket"],
+        resources: [bucketArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "TableItems",
+        // DescribeTable is the /api/health probe; no Scan, no batch or transaction calls.
+        actions: [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:Query",
+          "dynamodb:DescribeTable",
+        ],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "TableIndexQueries",
+        actions: ["dynamodb:Query"],
+        resources: [`${props.table.tableArn}/index/*`],
+      }),
+    );
+  }
+}

@@ -1,0 +1,71 @@
+import { Aws, Duration } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import { bucketPrefixes, tableKeys } from "../../src/storage/table-definition.ts";
+import { type Stage, stageSettings } from "../stage.ts";
+
+export interface DataProps {
+  stage: Stage;
+}
+
+/** The single table and the files bucket: everything Evergate stores. */
+export class Data extends Construct {
+  readonly table: dynamodb.TableV2;
+  readonly filesBucket: s3.Bucket;
+  /**
+   * The files bucket's name, known before the bucket exists. The function reads it from its
+   * environment and the bucket's CORS rule names the CloudFront origin; referencing the bucket
+   * itself from the function would close a loop (function → bucket → distribution → function).
+   */
+  readonly filesBucketName: string;
+
+  constructor(scope: Construct, id: string, props: DataProps) {
+    super(scope, id);
+    const settings = stageSettings(props.stage);
+
+    this.table = new dynamodb.TableV2(this, "Table", {
+      tableName: `evergate-${props.stage}`,
+      partitionKey: { name: tableKeys.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableKeys.sortKey, type: dynamodb.AttributeType.STRING },
+      globalSecondaryIndexes: tableKeys.indexes.map((index) => ({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      })),
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: "expiresAtEpoch",
+      deletionProtection: settings.deletionProtection,
+      removalPolicy: settings.removalPolicy,
+    });
+
+    this.filesBucketName = `evergate-${props.stage}-files-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    this.filesBucket = new s3.Bucket(this, "FilesBucket", {
+      bucketName: this.filesBucketName,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: false,
+      lifecycleRules: [
+        { id: "expire-abandoned-uploads", prefix: bucketPrefixes.pending, expiration: Duration.days(1) },
+        { id: "abort-incomplete-multipart-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: settings.removalPolicy,
+      autoDeleteObjects: !settings.isProd,
+    });
+  }
+
+  /** Browsers PUT to presigned URLs from the site (and, in dev, the local server) only. */
+  allowBrowserUploadsFrom(origins: string[]): void {
+    this.filesBucket.addCorsRule({
+      allowedOrigins: origins,
+      allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+      allowedHeaders: ["content-type", "content-length"],
+      exposedHeaders: ["ETag"],
+      maxAge: 3600,
+    });
+  }
+}

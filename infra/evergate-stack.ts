@@ -1,0 +1,82 @@
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type { Construct } from "constructs";
+import { ApiFunction } from "./constructs/api-function.ts";
+import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
+import { Data } from "./constructs/data.ts";
+import { Site } from "./constructs/site.ts";
+import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
+import type { Stage } from "./stage.ts";
+
+export interface EvergateStackProps extends StackProps {
+  stage: Stage;
+  /** The API bundle: Code.fromAsset("dist/lambda") in app.ts, inline stub code in tests. */
+  apiCode: lambda.Code;
+  /** The built SPA (dist/webapp); when undefined the webapp bucket is left as it is. */
+  webappDir?: string;
+  /** Extra browser origins for S3 CORS and Cognito callbacks, e.g. http://localhost:3000 in dev. */
+  localOrigins?: string[];
+  /** Let anyone create an account on the managed login page (default: invitation only). */
+  selfSignUp?: boolean;
+  /** Managed login domain prefix (default: evergate-{stage}-{account}). */
+  authDomainPrefix?: string;
+}
+
+/**
+ * Evergate on AWS: CloudFront → (webapp bucket | Lambda function URL) → DynamoDB + S3, Cognito
+ * for sign-in. See docs/decisions/006-infrastructure.md.
+ */
+export class EvergateStack extends Stack {
+  readonly stage: Stage;
+  readonly data: Data;
+  readonly auth: Auth;
+  readonly api: ApiFunction;
+  readonly site: Site;
+
+  constructor(scope: Construct, id: string, props: EvergateStackProps) {
+    super(scope, id, props);
+    this.stage = props.stage;
+    const localOrigins = props.localOrigins ?? [];
+
+    this.data = new Data(this, "Data", { stage: props.stage });
+    this.auth = new Auth(this, "Auth", {
+      stage: props.stage,
+      selfSignUp: props.selfSignUp ?? false,
+      domainPrefix: props.authDomainPrefix ?? defaultDomainPrefix(props.stage, this),
+      localOrigins,
+    });
+    this.api = new ApiFunction(this, "Api", {
+      stage: props.stage,
+      code: props.apiCode,
+      table: this.data.table,
+      filesBucketName: this.data.filesBucketName,
+      cognitoIssuer: this.auth.issuerUrl,
+      cognitoClientId: this.auth.webClientId,
+      cognitoDomainUrl: this.auth.domainUrl,
+    });
+    this.site = new Site(this, "Site", {
+      stage: props.stage,
+      functionUrl: this.api.url,
+      webappDir: props.webappDir,
+    });
+
+    // Both need the distribution's domain, so both come after it.
+    this.data.allowBrowserUploadsFrom([this.site.url, ...localOrigins]);
+    this.auth.registerSiteOrigin(this.site.url);
+
+    this.output("SiteUrl", this.site.url, "The webapp, the API and the links");
+    this.output("ApiUrl", `${this.site.url}/api`, "Base URL of the HTTP API");
+    this.output("UserPoolId", this.auth.userPool.userPoolId, "For aws cognito-idp admin-create-user");
+    this.output("UserPoolClientId", this.auth.webClientId, "The webapp's public app client");
+    this.output("CognitoDomainUrl", this.auth.domainUrl, "Managed login base URL");
+    this.output("FilesBucketName", this.data.filesBucketName, "Uploads (pending/) and deliverables (files/)");
+    this.output("TableName", this.data.table.tableName, "The single DynamoDB table");
+    this.output("DistributionId", this.site.distribution.distributionId, "For manual invalidations");
+
+    acknowledgeNagFindings(this);
+  }
+
+  private output(id: string, value: string, description: string): void {
+    new CfnOutput(this, id, { value, description });
+  }
+}

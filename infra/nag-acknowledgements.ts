@@ -1,0 +1,126 @@
+import { type CfnElement, Stack, Validations } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
+import { Site } from "./constructs/site.ts";
+import type { EvergateStack } from "./evergate-stack.ts";
+
+const acknowledge = (scope: IConstruct, id: string, reason: string) =>
+  Validations.of(scope).acknowledge({ id, reason });
+
+/**
+ * Every cdk-nag (AwsSolutions) finding we accept, each on the construct it concerns and with why.
+ * Nothing is acknowledged stack-wide, so a new resource is checked in full.
+ */
+export function acknowledgeNagFindings(stack: EvergateStack): void {
+  const { data, auth, api, site } = stack;
+
+  for (const bucket of [data.filesBucket, site.webappBucket]) {
+    acknowledge(
+      bucket,
+      "AwsSolutions-S1",
+      "No server access logs yet: every link use and upload is logged by the API, the webapp bucket " +
+        "is public content behind CloudFront, and a log bucket would need its own exemption. " +
+        "Revisit if downloads need a per-request S3 audit trail.",
+    );
+  }
+
+  acknowledge(
+    auth.userPool,
+    "AwsSolutions-COG8",
+    "Essentials plan: the Plus plan (threat protection) costs per MAU and sign-ups are invitation-only by default.",
+  );
+  acknowledge(
+    auth.userPool,
+    "AwsSolutions-COG2",
+    "MFA is optional (TOTP); requiring it for shop customers is a product decision, not made yet.",
+  );
+
+  const filesArn = `arn:<AWS::Partition>:s3:::evergate-${stack.stage}-files-<AWS::AccountId>-<AWS::Region>`;
+  const tableLogicalId = Stack.of(data.table).getLogicalId(data.table.node.defaultChild as CfnElement);
+  const apiPolicy = api.role.node.findChild("DefaultPolicy");
+  acknowledge(
+    apiPolicy,
+    `AwsSolutions-IAM5[Resource::${filesArn}/pending/*]`,
+    "Object ARNs under pending/ only: upload keys are generated at run time.",
+  );
+  acknowledge(
+    apiPolicy,
+    `AwsSolutions-IAM5[Resource::${filesArn}/files/*]`,
+    "Object ARNs under files/ only: deliverable keys are generated at run time.",
+  );
+  acknowledge(
+    apiPolicy,
+    `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+    "dynamodb:Query on this table's own indexes (gsi1, gsi2) only.",
+  );
+  acknowledge(
+    api.function,
+    "AwsSolutions-L1",
+    "Pinned to nodejs22.x on purpose: the bundle is built and tested for Node 22 (ADR 006).",
+  );
+
+  acknowledge(
+    site.distribution,
+    "AwsSolutions-CFR3",
+    "No CloudFront standard logs yet: /api and /l requests are logged by the function. Add logging v2 when needed.",
+  );
+  acknowledge(
+    site.distribution,
+    "AwsSolutions-CFR4",
+    "The default *.cloudfront.net certificate cannot raise the minimum TLS version; a custom domain would.",
+  );
+  acknowledge(site.distribution, "AwsSolutions-CFR1", "A global shop: no geo restriction.");
+  acknowledge(
+    site.distribution,
+    "AwsSolutions-CFR2",
+    "No WAF yet (fixed monthly cost); the API rate-limits and OAC keeps the origin private.",
+  );
+
+  acknowledgeCdkSingletons(stack);
+}
+
+/** Lambdas that CDK constructs add at stack level: their code and roles are CDK's, not ours. */
+function acknowledgeCdkSingletons(stack: EvergateStack): void {
+  const basicExecutionRole =
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]";
+
+  const updateClientProvider = stack.node.tryFindChild("AWS679f53fac002430cb0da5b7982bd2287");
+  if (updateClientProvider) {
+    acknowledge(
+      updateClientProvider,
+      basicExecutionRole,
+      "CDK's AwsCustomResource provider (UpdateUserPoolClient on this pool only); it only needs to write its logs.",
+    );
+  }
+
+  const deployment = Site.bucketDeploymentHandler(stack);
+  if (deployment) {
+    const why = "CDK's BucketDeployment handler copies the built webapp from the CDK asset bucket";
+    acknowledge(deployment, basicExecutionRole, `${why}; the managed policy only lets it write its logs.`);
+    acknowledge(deployment, "AwsSolutions-L1", `${why}; CDK chooses and updates its runtime.`);
+    for (const action of ["s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*"]) {
+      acknowledge(
+        deployment,
+        `AwsSolutions-IAM5[Action::${action}]`,
+        `${why}; CDK's grants, limited to the asset bucket and the webapp bucket.`,
+      );
+    }
+    const webappBucketId = Stack.of(stack).getLogicalId(
+      stack.site.webappBucket.node.defaultChild as CfnElement,
+    );
+    acknowledge(
+      deployment,
+      `AwsSolutions-IAM5[Resource::<${webappBucketId}.Arn>/*]`,
+      `${why}; it writes and prunes every object of the webapp bucket.`,
+    );
+    acknowledge(
+      deployment,
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+      `${why}; it reads its source zip from the bootstrap asset bucket.`,
+    );
+    acknowledge(
+      deployment,
+      "AwsSolutions-IAM5[Resource::*]",
+      `${why}; CDK grants its cloudfront:CreateInvalidation/GetInvalidation on * and offers no way to narrow it.`,
+    );
+  }
+}
