@@ -74,9 +74,10 @@ export function loadConfig(overrides: Record<string, string | undefined> = {}): 
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
-  if (parsed.data.LINK_URL_TTL_SECONDS < parsed.data.LINK_CACHE_WINDOW_SECONDS) {
+  // A URL signed at the start of a window must stay valid well past the window's end.
+  if (parsed.data.LINK_CACHE_WINDOW_SECONDS * 2 > parsed.data.LINK_URL_TTL_SECONDS) {
     throw new ConfigError(
-      "Invalid configuration:\n  LINK_CACHE_WINDOW_SECONDS: must not exceed LINK_URL_TTL_SECONDS",
+      "Invalid configuration:\n  LINK_CACHE_WINDOW_SECONDS: must be at most half of LINK_URL_TTL_SECONDS",
     );
   }
   return parsed.data;
