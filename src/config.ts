@@ -52,6 +52,8 @@ const configSchema = z.object({
     .default(64 * 1024),
   AWS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
   AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
+  /** Where `npm start` keeps the stand-ins' data. */
+  DATA_DIR: z.string().min(1).default(".data"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

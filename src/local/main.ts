@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "#src/config.ts";
 import { buildWebapp } from "../../scripts/build.ts";
@@ -9,11 +10,12 @@ import { demoUsers, startLocalEvergate } from "./local-evergate.ts";
  * Stops every stand-in cleanly on Ctrl-C or SIGTERM.
  */
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const dataDir = `${root}.data`;
 const started = performance.now();
 
 async function main() {
-  const port = loadConfig({ COGNITO_ISSUER: "http://unused.invalid", COGNITO_CLIENT_ID: "unused" }).PORT;
+  // The stand-ins' own settings are filled in once they run; these two are placeholders until then.
+  const { PORT: port, DATA_DIR } = loadConfig({ COGNITO_ISSUER: "http://unused.invalid", COGNITO_CLIENT_ID: "unused" });
+  const dataDir = resolve(root, DATA_DIR);
   if (process.argv.includes("--fresh")) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   await buildWebapp(`${dataDir}/webapp`);
