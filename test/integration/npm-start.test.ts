@@ -18,7 +18,11 @@ async function freePort(): Promise<number> {
 }
 
 function run(script: string, env: Record<string, string>, args: string[] = []) {
-  const child = spawn(tsx, [script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(tsx, [script, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   let stdout = "";
   child.stdout?.on("data", (chunk) => {
@@ -72,24 +76,32 @@ describe("npm start", () => {
       const page = await fetch(`http://127.0.0.1:${port}/products/anything`);
       expect(page.headers.get("content-type")).toContain("text/html");
       expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
-      const products = (await (await fetch(`http://127.0.0.1:${port}/api/products`)).json()) as { items: Array<{ id: string }> };
+      const products = (await (await fetch(`http://127.0.0.1:${port}/api/products`)).json()) as {
+        items: Array<{ id: string }>;
+      };
       expect(products.items.length).toBeGreaterThanOrEqual(4);
 
       const token = run("src/local/print-token.ts", { DATA_DIR: dataDir }, ["user1"]);
       expect(await token.exited).toBe(0);
-      const me = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { authorization: `Bearer ${token.stdout().trim()}` } });
+      const me = await fetch(`http://127.0.0.1:${port}/api/me`, {
+        headers: { authorization: `Bearer ${token.stdout().trim()}` },
+      });
       expect(await me.json()).toMatchObject({ username: "user1" });
 
       const clash = run("src/local/main.ts", { PORT: String(port), DATA_DIR: join(dataDir, "other") });
       expect(await clash.exited).toBe(1);
       expect(clash.output()).toMatch(/Port \d+ is already in use/);
 
-      const state = JSON.parse(await readFile(join(dataDir, "local-stack.json"), "utf8")) as { cognito: { pid: number } };
+      const state = JSON.parse(await readFile(join(dataDir, "local-stack.json"), "utf8")) as {
+        cognito: { pid: number };
+      };
       expect(await stop(first.child, first.exited)).toBe(0);
       expect(isAlive(state.cognito.pid)).toBe(false);
 
       const second = await startEvergate(port);
-      const again = (await (await fetch(`http://127.0.0.1:${port}/api/products`)).json()) as { items: Array<{ id: string }> };
+      const again = (await (await fetch(`http://127.0.0.1:${port}/api/products`)).json()) as {
+        items: Array<{ id: string }>;
+      };
       expect(again.items.map((p) => p.id)).toEqual(products.items.map((p) => p.id));
       expect(await stop(second.child, second.exited)).toBe(0);
 
