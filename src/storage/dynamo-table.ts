@@ -112,7 +112,7 @@ export class DynamoTable {
   ): Promise<Page<Item>> {
     const pkName = index ? `${index}pk` : "pk";
     const skName = index ? `${index}sk` : "sk";
-    const startKey = decodeCursor(page.cursor, pkName, partition);
+    const startKey = decodeCursor(page.cursor, index ? ["pk", "sk", pkName, skName] : ["pk", "sk"], pkName, partition);
     const values: Record<string, AttributeValue> = { ":pk": { S: partition } };
     let keyCondition = "#pk = :pk";
     const names: Record<string, string> = { "#pk": pkName };
@@ -156,6 +156,7 @@ function encodeCursor(key: Record<string, AttributeValue>): string {
 /** Cursors are opaque to callers; one that names another partition is refused, not followed. */
 function decodeCursor(
   cursor: string | undefined,
+  keyNames: string[],
   pkName: string,
   partition: string,
 ): Record<string, AttributeValue> | undefined {
@@ -172,8 +173,8 @@ function decodeCursor(
     decoded === null ||
     Array.isArray(decoded) ||
     (decoded as Item)[pkName] !== partition ||
-    Object.keys(decoded).length > 4 ||
-    !Object.values(decoded).every((value) => typeof value === "string" && value.length <= 512)
+    Object.keys(decoded).sort().join() !== [...keyNames].sort().join() ||
+    !Object.values(decoded).every((value) => typeof value === "string" && value.length > 0 && value.length <= 512)
   ) {
     throw invalid();
   }
