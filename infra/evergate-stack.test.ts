@@ -169,6 +169,13 @@ describe("API function", () => {
     });
   });
 
+  it("runs the sweeper in the same function every 15 minutes", () => {
+    dev.template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(15 minutes)",
+      Targets: Match.arrayWith([Match.objectLike({ Input: JSON.stringify({ evergate: "sweep" }) })]),
+    });
+  });
+
   it("keeps presigned link URLs well below the one-hour role session", () => {
     expect(Number(apiEnvironment(dev.template).LINK_URL_TTL_SECONDS)).toBeLessThanOrEqual(900);
   });

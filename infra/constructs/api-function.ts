@@ -1,5 +1,7 @@
 import { Aws, Duration } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -70,6 +72,17 @@ export class ApiFunction extends Construct {
     });
 
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+
+    // The sweeper (unused uploads, replaced files) runs in the same function on a schedule;
+    // the S3 lifecycle rule on pending/ stays as the backstop.
+    new events.Rule(this, "Sweeper", {
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          event: events.RuleTargetInput.fromObject({ evergate: "sweep" }),
+        }),
+      ],
+    });
   }
 
   /** Exactly the calls src/storage makes, on exactly the resources it touches. */
