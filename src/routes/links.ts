@@ -29,6 +29,9 @@ export const LinkSchema = z
     id: z.string(),
     productId: z.string(),
     productTitle: z.string(),
+    target: z
+      .object({ kind: z.literal("productDeliverable"), productId: z.string(), productTitle: z.string() })
+      .openapi({ description: "What the link serves: for now a product's deliverable." }),
     ownedByCaller: z.boolean(),
     label: z.string().optional(),
     recipient: z.string().optional(),
@@ -74,7 +77,12 @@ const ProductIdParams = z.object({ id: productIdSchema.openapi({ param: { name: 
 
 export function linkView(link: Link, now: Date, callerId: string): z.infer<typeof LinkSchema> {
   const { objectKey: _key, defaultFilename: _name, ownerId, ...visible } = link;
-  return { ...visible, ownedByCaller: ownerId === callerId, status: linkStatus(link, now) };
+  return {
+    ...visible,
+    target: { kind: "productDeliverable" as const, productId: link.productId, productTitle: link.productTitle },
+    ownedByCaller: ownerId === callerId,
+    status: linkStatus(link, now),
+  };
 }
 
 function createdView(c: Context<AppEnv>, link: Link, token: string, callerId: string) {
@@ -199,7 +207,7 @@ export const linkRoutes = createRouter()
       request: { params: LinkIdParams },
       responses: {
         201: jsonContent(CreatedLinkSchema, "The new link. Its token is shown only here."),
-        ...problemResponses(400, 401, 403, 404, 409),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415),
       },
     }),
     async (c) => {
