@@ -5,6 +5,7 @@ interface Header {
   value: string;
 }
 interface ViewerRequest {
+  method?: string;
   uri: string;
   headers: Record<string, Header | undefined>;
 }
@@ -51,6 +52,16 @@ describe("api-viewer-request.js (/api/* and /l/*)", () => {
   it("copies the viewer's Authorization past OAC into x-evergate-authorization", () => {
     const result = handler(request("/api/links", { authorization: "Bearer abc" }));
     expect(result.headers["x-evergate-authorization"]).toEqual({ value: "Bearer abc" });
+  });
+
+  it("gives the link confirm form's empty POST the empty body's SHA-256, and nothing else", () => {
+    const confirm = { request: { ...request("/l/evg_x").request, method: "POST" } };
+    expect(handler(confirm).headers["x-amz-content-sha256"]).toEqual({
+      value: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    });
+    const apiPost = { request: { ...request("/api/links").request, method: "POST" } };
+    expect(handler(apiPost).headers["x-amz-content-sha256"]).toBeUndefined();
+    expect(handler(request("/l/evg_x")).headers["x-amz-content-sha256"]).toBeUndefined();
   });
 
   it("drops an x-evergate-authorization the viewer sent without Authorization", () => {

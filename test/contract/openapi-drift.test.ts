@@ -14,7 +14,8 @@ describe("openapi.yaml", () => {
     const app = createApp(offlineDeps());
     const documented = new Set(
       Object.entries(
-        (app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "x", version: "1" } }).paths ?? {}) as Record<string, object>,
+        (app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "x", version: "1" } }).paths ??
+          {}) as Record<string, object>,
       ).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)),
     );
     const served = app.routes
