@@ -56,12 +56,8 @@ export function problemFor(code: ErrorCode, detail: string, requestId: string, e
 }
 
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(problem), {
-    status: problem.status,
-    headers: {
-      "content-type": "application/problem+json",
-      "cache-control": "no-store",
-      ...headers,
-    },
-  });
+  const merged = new Headers({ "content-type": "application/problem+json", "cache-control": "no-store" });
+  // set(), not a spread: a caller's "Cache-Control" must replace "cache-control", not join it.
+  for (const [name, value] of Object.entries(headers)) merged.set(name, value);
+  return new Response(JSON.stringify(problem), { status: problem.status, headers: merged });
 }

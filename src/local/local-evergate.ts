@@ -22,6 +22,8 @@ export interface ExternalS3 {
   credentials: Credentials;
   bucket: string;
   forcePathStyle: boolean;
+  /** Its signing region (real S3); the stand-ins' region otherwise. */
+  region?: string;
 }
 
 export interface LocalEvergateOptions {
@@ -100,7 +102,8 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   const s3 = options.externalS3;
   const config = loadConfig({
     PORT: String(port),
-    AWS_REGION: stack.region,
+    // The stand-ins take any region; real S3 only its bucket's.
+    AWS_REGION: s3?.region ?? stack.region,
     TABLE_NAME: stack.tableName,
     DYNAMODB_ENDPOINT: stack.dynamoEndpoint,
     S3_ENDPOINT: s3?.endpoint ?? stack.s3Endpoint,

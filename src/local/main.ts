@@ -1,9 +1,11 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfig } from "#src/config.ts";
+import { S3Client } from "@aws-sdk/client-s3";
+import { type Config, loadConfig, readEnv } from "#src/config.ts";
 import { buildWebapp } from "../../scripts/build.ts";
-import { demoUsers, startLocalEvergate } from "./local-evergate.ts";
+import { demoUsers, type ExternalS3, startLocalEvergate } from "./local-evergate.ts";
+import { ensureBucket } from "./provision.ts";
 
 /**
  * `npm start`: the whole Evergate on this machine, no AWS account. `-- --fresh` wipes .data/.
@@ -12,14 +14,49 @@ import { demoUsers, startLocalEvergate } from "./local-evergate.ts";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const started = performance.now();
 
+/**
+ * With S3_ENDPOINT set, files go to that S3-compatible server (or real S3) instead of the embedded
+ * stand-in: FILES_BUCKET is created if missing and gets the webapp's CORS rule.
+ */
+async function externalS3FromEnv(config: Config): Promise<ExternalS3 | undefined> {
+  if (!config.S3_ENDPOINT) return undefined;
+  const accessKeyId = readEnv("AWS_ACCESS_KEY_ID");
+  const secretAccessKey = readEnv("AWS_SECRET_ACCESS_KEY");
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error("S3_ENDPOINT is set: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for it too");
+  }
+  const external: ExternalS3 = {
+    endpoint: config.S3_ENDPOINT,
+    bucket: config.FILES_BUCKET,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    region: config.AWS_REGION,
+    credentials: { accessKeyId, secretAccessKey, sessionToken: readEnv("AWS_SESSION_TOKEN") },
+  };
+  const s3 = new S3Client({ ...external, requestChecksumCalculation: "WHEN_REQUIRED" });
+  try {
+    const origins = [`http://localhost:${config.PORT}`, `http://127.0.0.1:${config.PORT}`];
+    await ensureBucket(s3, external.bucket, origins);
+  } finally {
+    s3.destroy();
+  }
+  return external;
+}
+
 async function main() {
   // The stand-ins' own settings are filled in once they run; these two are placeholders until then.
-  const { PORT: port, DATA_DIR } = loadConfig({ COGNITO_ISSUER: "http://unused.invalid", COGNITO_CLIENT_ID: "unused" });
+  const config = loadConfig({ COGNITO_ISSUER: "http://unused.invalid", COGNITO_CLIENT_ID: "unused" });
+  const { PORT: port, DATA_DIR } = config;
   const dataDir = resolve(root, DATA_DIR);
   if (process.argv.includes("--fresh")) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   await buildWebapp(`${dataDir}/webapp`);
-  const evergate = await startLocalEvergate({ port, dataDir, seed: true, webappDir: `${dataDir}/webapp` });
+  const evergate = await startLocalEvergate({
+    port,
+    dataDir,
+    seed: true,
+    webappDir: `${dataDir}/webapp`,
+    externalS3: await externalS3FromEnv(config),
+  });
   await writeFile(
     `${dataDir}/local-stack.json`,
     `${JSON.stringify({ url: evergate.url, pid: process.pid, cognito: evergate.stack.cognito, region: evergate.stack.region }, null, 2)}\n`,

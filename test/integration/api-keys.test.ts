@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, startTestEvergate, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
+import {
+  json,
+  startTestEvergate,
+  type TestEvergate,
+  type TestProduct,
+  type TestUser,
+} from "../support/harness.ts";
 
 let evergate: TestEvergate;
 let seller: TestUser;
@@ -13,7 +19,10 @@ beforeAll(async () => {
 afterAll(() => evergate?.stop());
 
 async function createKey(scopes: string[], name = "backend") {
-  const response = await evergate.request("POST", "/api/keys", { token: seller.token, json: { name, scopes } });
+  const response = await evergate.request("POST", "/api/keys", {
+    token: seller.token,
+    json: { name, scopes },
+  });
   expect(response.status, await response.clone().text()).toBe(201);
   return json<{ id: string; key: string; keyHint: string; scopes: string[] }>(response);
 }
@@ -22,8 +31,15 @@ describe("API keys", () => {
   it("are shown once, listed by hint, and act as their owner", async () => {
     const created = await createKey(["links:write", "links:read"]);
     expect(created.key).toMatch(/^evk_[0-9A-Za-z]{28}$/);
-    const listed = await json<{ items: Array<Record<string, unknown>> }>(await evergate.request("GET", "/api/keys", { token: seller.token }));
-    expect(listed.items[0]).toMatchObject({ id: created.id, keyHint: created.key.slice(-4), status: "active", name: "backend" });
+    const listed = await json<{ items: Array<Record<string, unknown>> }>(
+      await evergate.request("GET", "/api/keys", { token: seller.token }),
+    );
+    expect(listed.items[0]).toMatchObject({
+      id: created.id,
+      keyHint: created.key.slice(-4),
+      status: "active",
+      name: "backend",
+    });
     expect(JSON.stringify(listed)).not.toContain(created.key);
     const me = await json(await evergate.request("GET", "/api/me", { token: created.key }));
     expect(me).toEqual({ id: seller.userId, username: seller.username, via: "apiKey" });
@@ -40,26 +56,54 @@ describe("API keys", () => {
     expect(link.recipient).toBe("customer@example.com");
     const redirect = await evergate.request("GET", `/l/${link.token}`);
     expect(redirect.status).toBe(302);
-    expect(new Uint8Array(await (await fetch(redirect.headers.get("location") ?? "")).arrayBuffer())).toEqual(product.deliverableBytes);
+    expect(new Uint8Array(await (await fetch(redirect.headers.get("location") ?? "")).arrayBuffer())).toEqual(
+      product.deliverableBytes,
+    );
     const seen = await evergate.request("GET", "/api/me", { token: key });
     expect(seen.status).toBe(200);
-    const keys = await json<{ items: Array<{ lastUsedAt?: string }> }>(await evergate.request("GET", "/api/keys", { token: seller.token }));
+    const keys = await json<{ items: Array<{ lastUsedAt?: string }> }>(
+      await evergate.request("GET", "/api/keys", { token: seller.token }),
+    );
     expect(keys.items[0]?.lastUsedAt).toEqual(expect.any(String));
   });
 
   it("are limited to their scopes (403 insufficient_scope)", async () => {
     const { key } = await createKey(["links:read"]);
-    const refused = await evergate.request("POST", "/api/links", { token: key, json: { productId: product.id } });
+    const refused = await evergate.request("POST", "/api/links", {
+      token: key,
+      json: { productId: product.id },
+    });
     expect(refused.status).toBe(403);
     expect(await json(refused)).toMatchObject({ code: "insufficient_scope" });
     expect((await evergate.request("GET", "/api/links", { token: key })).status).toBe(200);
     expect((await evergate.request("GET", "/api/me/orders", { token: key })).status).toBe(403);
-    expect((await evergate.request("POST", "/api/uploads", { token: key, json: { kind: "deliverable", contentType: "text/plain", size: 1, filename: "a" } })).status).toBe(403);
+    expect(
+      (
+        await evergate.request("POST", "/api/uploads", {
+          token: key,
+          json: { kind: "deliverable", contentType: "text/plain", size: 1, filename: "a" },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it("cannot manage keys: only a signed-in person can", async () => {
-    const { key, id } = await createKey(["links:write", "links:read", "products:read", "products:write", "orders:read", "orders:write"]);
-    expect((await evergate.request("POST", "/api/keys", { token: key, json: { name: "more", scopes: ["links:read"] } })).status).toBe(403);
+    const { key, id } = await createKey([
+      "links:write",
+      "links:read",
+      "products:read",
+      "products:write",
+      "orders:read",
+      "orders:write",
+    ]);
+    expect(
+      (
+        await evergate.request("POST", "/api/keys", {
+          token: key,
+          json: { name: "more", scopes: ["links:read"] },
+        })
+      ).status,
+    ).toBe(403);
     expect((await evergate.request("GET", "/api/keys", { token: key })).status).toBe(403);
     expect((await evergate.request("DELETE", `/api/keys/${id}`, { token: key })).status).toBe(403);
   });
@@ -77,21 +121,36 @@ describe("API keys", () => {
     const { id, key } = await createKey(["links:read"]);
     const stranger = await evergate.newUser("stranger");
     expect((await evergate.request("DELETE", `/api/keys/${id}`, { token: stranger.token })).status).toBe(404);
-    const theirs = await json<{ items: unknown[] }>(await evergate.request("GET", "/api/keys", { token: stranger.token }));
+    const theirs = await json<{ items: unknown[] }>(
+      await evergate.request("GET", "/api/keys", { token: stranger.token }),
+    );
     expect(theirs.items).toEqual([]);
     expect((await evergate.request("GET", "/api/links", { token: key })).status).toBe(200);
   });
 
   it("that are malformed, mistyped or made up are refused with 401", async () => {
     const { key } = await createKey(["links:read"]);
-    for (const bad of [`${key.slice(0, -1)}x`, `evk_${"A".repeat(28)}`, "evk_short", key.replace("evk_", "evg_")]) {
+    for (const bad of [
+      `${key.slice(0, -1)}x`,
+      `evk_${"A".repeat(28)}`,
+      "evk_short",
+      key.replace("evk_", "evg_"),
+    ]) {
       expect((await evergate.request("GET", "/api/links", { token: bad })).status, bad).toBe(401);
     }
   });
 
   it("validate name and scopes", async () => {
-    for (const body of [{ name: "", scopes: ["links:read"] }, { name: "x", scopes: [] }, { name: "x", scopes: ["admin"] }, { name: "x", scopes: ["links:read", "links:read"] }]) {
-      expect((await evergate.request("POST", "/api/keys", { token: seller.token, json: body })).status, JSON.stringify(body)).toBe(400);
+    for (const body of [
+      { name: "", scopes: ["links:read"] },
+      { name: "x", scopes: [] },
+      { name: "x", scopes: ["admin"] },
+      { name: "x", scopes: ["links:read", "links:read"] },
+    ]) {
+      expect(
+        (await evergate.request("POST", "/api/keys", { token: seller.token, json: body })).status,
+        JSON.stringify(body),
+      ).toBe(400);
     }
   });
 });

@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => evergate?.stop());
 
-const b64url = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+const b64url = (value: unknown) =>
+  Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 
 function decode(token: string) {
   const [header, payload] = token.split(".");
@@ -58,34 +59,52 @@ describe("attacks on the access token", () => {
 
   const cases: Array<[string, () => Promise<string>]> = [
     ["garbage", async () => "not-a-jwt"],
-    ["alg none", async () => {
-      const { header, payload } = decode(user.token);
-      return `${b64url({ ...header, alg: "none" })}.${b64url(payload)}.`;
-    }],
-    ["tampered payload (other sub)", async () => {
-      const [h, , s] = user.token.split(".");
-      const { payload } = decode(user.token);
-      return `${h}.${b64url({ ...payload, sub: "someone-else" })}.${s}`;
-    }],
-    ["signed by an unknown key with the real kid", async () => {
-      const { header, payload } = decode(user.token);
-      return signRs256(header, payload, privateKey);
-    }],
-    ["unknown kid", async () => {
-      const { header, payload } = decode(user.token);
-      return signRs256({ ...header, kid: "nope" }, payload, privateKey);
-    }],
-    ["HS256 signed with the public JWKS as secret", async () => {
-      const { header, payload } = decode(user.token);
-      const jwks = await (await fetch(evergate.stack.cognito.jwksUri)).text();
-      const body = `${b64url({ ...header, alg: "HS256" })}.${b64url(payload)}`;
-      const { createHmac } = await import("node:crypto");
-      return `${body}.${createHmac("sha256", jwks).update(body).digest("base64url")}`;
-    }],
-    ["id token instead of access token", async () => {
-      const other = await evergate.stack.login(user.username, "Password.1");
-      return other.idToken;
-    }],
+    [
+      "alg none",
+      async () => {
+        const { header, payload } = decode(user.token);
+        return `${b64url({ ...header, alg: "none" })}.${b64url(payload)}.`;
+      },
+    ],
+    [
+      "tampered payload (other sub)",
+      async () => {
+        const [h, , s] = user.token.split(".");
+        const { payload } = decode(user.token);
+        return `${h}.${b64url({ ...payload, sub: "someone-else" })}.${s}`;
+      },
+    ],
+    [
+      "signed by an unknown key with the real kid",
+      async () => {
+        const { header, payload } = decode(user.token);
+        return signRs256(header, payload, privateKey);
+      },
+    ],
+    [
+      "unknown kid",
+      async () => {
+        const { header, payload } = decode(user.token);
+        return signRs256({ ...header, kid: "nope" }, payload, privateKey);
+      },
+    ],
+    [
+      "HS256 signed with the public JWKS as secret",
+      async () => {
+        const { header, payload } = decode(user.token);
+        const jwks = await (await fetch(evergate.stack.cognito.jwksUri)).text();
+        const body = `${b64url({ ...header, alg: "HS256" })}.${b64url(payload)}`;
+        const { createHmac } = await import("node:crypto");
+        return `${body}.${createHmac("sha256", jwks).update(body).digest("base64url")}`;
+      },
+    ],
+    [
+      "id token instead of access token",
+      async () => {
+        const other = await evergate.stack.login(user.username, "Password.1");
+        return other.idToken;
+      },
+    ],
   ];
 
   it.each(cases)("refuses %s with 401", async (_name, makeToken) => {
@@ -103,7 +122,9 @@ describe("attacks on the access token", () => {
     const keyPath = require.resolve("cognito-local/lib/keys/cognitoLocal.private.json");
     const { jwk } = JSON.parse(readFileSync(keyPath, "utf8"));
     const { createPrivateKey } = await import("node:crypto");
-    const pem = createPrivateKey({ key: jwk, format: "jwk" }).export({ type: "pkcs8", format: "pem" }).toString();
+    const pem = createPrivateKey({ key: jwk, format: "jwk" })
+      .export({ type: "pkcs8", format: "pem" })
+      .toString();
     const { header, payload } = decode(user.token);
     const now = Math.floor(Date.now() / 1000);
     // Sanity: the stand-in's key re-signing the same claims is accepted, so each refusal below is about its claim.
@@ -115,7 +136,10 @@ describe("attacks on the access token", () => {
       { nbf: now + 3600 },
       { token_use: "id" },
     ]) {
-      expect((await meStatus(signRs256(header, { ...payload, ...claims }, pem))).status, JSON.stringify(claims)).toBe(401);
+      expect(
+        (await meStatus(signRs256(header, { ...payload, ...claims }, pem))).status,
+        JSON.stringify(claims),
+      ).toBe(401);
     }
   });
 });

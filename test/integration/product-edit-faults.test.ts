@@ -33,7 +33,13 @@ describe("a failure between the writes of an edit", () => {
       await evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: item.id } }),
     );
     const before = await evergate.deps.stores.products.get(item.id);
-    const uploadId = await evergate.upload(author, "deliverable", new TextEncoder().encode("new bytes"), "text/plain", "new.txt");
+    const uploadId = await evergate.upload(
+      author,
+      "deliverable",
+      new TextEncoder().encode("new bytes"),
+      "text/plain",
+      "new.txt",
+    );
 
     const response = await appWhoseDeletesFail().request(`/api/products/${item.id}`, {
       method: "PATCH",
@@ -56,11 +62,29 @@ describe("a failure between the writes of an edit", () => {
   });
 
   it("a failed create leaves nothing the sweeper does not remove", async () => {
-    const imageId = await evergate.upload(author, "promoImage", new Uint8Array(8).fill(1), "image/png", "bad.png");
-    const fileId = await evergate.upload(author, "deliverable", new TextEncoder().encode("x"), "text/plain", "x.txt");
+    const imageId = await evergate.upload(
+      author,
+      "promoImage",
+      new Uint8Array(8).fill(1),
+      "image/png",
+      "bad.png",
+    );
+    const fileId = await evergate.upload(
+      author,
+      "deliverable",
+      new TextEncoder().encode("x"),
+      "text/plain",
+      "x.txt",
+    );
     const refused = await evergate.request("POST", "/api/products", {
       token: author.token,
-      json: { title: "t", description: "d", price: { amount: 1, currency: "EUR" }, imageUploadId: imageId, deliverableUploadId: fileId },
+      json: {
+        title: "t",
+        description: "d",
+        price: { amount: 1, currency: "EUR" },
+        imageUploadId: imageId,
+        deliverableUploadId: fileId,
+      },
     });
     expect(refused.status).toBe(422);
     const later = { ...evergate.deps, clock: () => new Date(Date.now() + 2 * 3600_000) };

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, startTestEvergate, type TestEvergate, type TestProduct, type TestUser, testPng } from "../support/harness.ts";
+import {
+  json,
+  startTestEvergate,
+  type TestEvergate,
+  type TestProduct,
+  type TestUser,
+  testPng,
+} from "../support/harness.ts";
 
 let evergate: TestEvergate;
 let author: TestUser;
@@ -9,7 +16,11 @@ let product: TestProduct;
 
 beforeAll(async () => {
   evergate = await startTestEvergate();
-  [author, buyer, stranger] = await Promise.all([evergate.newUser("author"), evergate.newUser("buyer"), evergate.newUser("stranger")]);
+  [author, buyer, stranger] = await Promise.all([
+    evergate.newUser("author"),
+    evergate.newUser("buyer"),
+    evergate.newUser("stranger"),
+  ]);
   product = await evergate.createProduct(author, { title: "Shop item", amount: 1299, filename: "book.txt" });
 });
 afterAll(() => evergate?.stop());
@@ -21,19 +32,29 @@ describe("products", () => {
     const newer = await evergate.createProduct(author, { title: "Newer" });
     const page = await json<Page<{ id: string }>>(await evergate.request("GET", "/api/products?limit=1"));
     expect(page.items.map((p) => p.id)).toEqual([newer.id]);
-    const next = await json<Page<{ id: string }>>(await evergate.request("GET", `/api/products?limit=1&cursor=${page.nextCursor}`));
+    const next = await json<Page<{ id: string }>>(
+      await evergate.request("GET", `/api/products?limit=1&cursor=${page.nextCursor}`),
+    );
     expect(next.items.map((p) => p.id)).toEqual([product.id]);
   });
 
   it("GET /api/products/{id} tells a signed-in caller whether they wrote or bought it", async () => {
     const anonymous = await json(await evergate.request("GET", `/api/products/${product.id}`));
-    expect(anonymous).toMatchObject({ title: "Shop item", price: { amount: 1299, currency: "EUR" }, deliverable: { filename: "book.txt" } });
+    expect(anonymous).toMatchObject({
+      title: "Shop item",
+      price: { amount: 1299, currency: "EUR" },
+      deliverable: { filename: "book.txt" },
+    });
     expect(anonymous).not.toHaveProperty("viewer");
     expect(JSON.stringify(anonymous)).not.toMatch(/files\/|pending\//);
-    expect(await json(await evergate.request("GET", `/api/products/${product.id}`, { token: author.token }))).toMatchObject({
+    expect(
+      await json(await evergate.request("GET", `/api/products/${product.id}`, { token: author.token })),
+    ).toMatchObject({
       viewer: { isAuthor: true, hasBought: false },
     });
-    expect(await json(await evergate.request("GET", `/api/products/${product.id}`, { token: stranger.token }))).toMatchObject({
+    expect(
+      await json(await evergate.request("GET", `/api/products/${product.id}`, { token: stranger.token })),
+    ).toMatchObject({
       viewer: { isAuthor: false, hasBought: false },
     });
     expect((await evergate.request("GET", "/api/products/AAAAAAAAAAAAAAAA")).status).toBe(404);
@@ -50,15 +71,25 @@ describe("products", () => {
   });
 
   it("GET /api/me/products lists only the caller's products", async () => {
-    const mine = await json<Page<{ id: string }>>(await evergate.request("GET", "/api/me/products", { token: author.token }));
+    const mine = await json<Page<{ id: string }>>(
+      await evergate.request("GET", "/api/me/products", { token: author.token }),
+    );
     expect(mine.items.map((p) => p.id)).toContain(product.id);
-    const theirs = await json<Page>(await evergate.request("GET", "/api/me/products", { token: stranger.token }));
+    const theirs = await json<Page>(
+      await evergate.request("GET", "/api/me/products", { token: stranger.token }),
+    );
     expect(theirs.items).toEqual([]);
   });
 
   it("validates prices, titles and descriptions", async () => {
     const imageUploadId = "A".repeat(16);
-    const base = { title: "t", description: "d", price: { amount: 1, currency: "EUR" }, imageUploadId, deliverableUploadId: imageUploadId };
+    const base = {
+      title: "t",
+      description: "d",
+      price: { amount: 1, currency: "EUR" },
+      imageUploadId,
+      deliverableUploadId: imageUploadId,
+    };
     for (const body of [
       { ...base, price: { amount: -1, currency: "EUR" } },
       { ...base, price: { amount: 1.5, currency: "EUR" } },
@@ -77,24 +108,38 @@ describe("products", () => {
 
 describe("orders and downloads", () => {
   it("buying is idempotent and shows in My orders and in the seller's Sales", async () => {
-    const first = await evergate.request("POST", `/api/products/${product.id}/orders`, { token: buyer.token });
+    const first = await evergate.request("POST", `/api/products/${product.id}/orders`, {
+      token: buyer.token,
+    });
     expect(first.status).toBe(201);
-    const again = await evergate.request("POST", `/api/products/${product.id}/orders`, { token: buyer.token });
+    const again = await evergate.request("POST", `/api/products/${product.id}/orders`, {
+      token: buyer.token,
+    });
     expect(again.status).toBe(200);
     expect((await json(again)).id).toBe((await json(first)).id);
-    const orders = await json<Page<{ productId: string }>>(await evergate.request("GET", "/api/me/orders", { token: buyer.token }));
+    const orders = await json<Page<{ productId: string }>>(
+      await evergate.request("GET", "/api/me/orders", { token: buyer.token }),
+    );
     expect(orders.items.filter((o) => o.productId === product.id)).toHaveLength(1);
     const sales = await json<Page>(await evergate.request("GET", "/api/me/sales", { token: author.token }));
-    expect(sales.items[0]).toMatchObject({ productId: product.id, buyer: { id: buyer.userId, name: buyer.username }, price: { amount: 1299 } });
+    expect(sales.items[0]).toMatchObject({
+      productId: product.id,
+      buyer: { id: buyer.userId, name: buyer.username },
+      price: { amount: 1299 },
+    });
   });
 
   it("an author cannot buy their own product", async () => {
-    expect((await evergate.request("POST", `/api/products/${product.id}/orders`, { token: author.token })).status).toBe(409);
+    expect(
+      (await evergate.request("POST", `/api/products/${product.id}/orders`, { token: author.token })).status,
+    ).toBe(409);
   });
 
   it("download: author and buyer get the file under its original name; everyone else 404", async () => {
     for (const user of [author, buyer]) {
-      const response = await evergate.request("GET", `/api/products/${product.id}/download`, { token: user.token });
+      const response = await evergate.request("GET", `/api/products/${product.id}/download`, {
+        token: user.token,
+      });
       expect(response.status).toBe(302);
       const file = await fetch(response.headers.get("location") ?? "");
       expect(new Uint8Array(await file.arrayBuffer())).toEqual(product.deliverableBytes);
@@ -105,21 +150,39 @@ describe("orders and downloads", () => {
       headers: { accept: "application/json" },
     });
     expect(asJson.status).toBe(200);
-    expect(await json(asJson)).toMatchObject({ url: expect.stringContaining("X-Amz-Signature"), expiresAt: expect.any(String) });
-    expect((await evergate.request("GET", `/api/products/${product.id}/download`, { token: stranger.token })).status).toBe(404);
+    expect(await json(asJson)).toMatchObject({
+      url: expect.stringContaining("X-Amz-Signature"),
+      expiresAt: expect.any(String),
+    });
+    expect(
+      (await evergate.request("GET", `/api/products/${product.id}/download`, { token: stranger.token }))
+        .status,
+    ).toBe(404);
     expect((await evergate.request("GET", `/api/products/${product.id}/download`)).status).toBe(401);
   });
 
   it("a refund by the seller ends the buyer's download; only the seller may refund", async () => {
     const item = await evergate.createProduct(author, { title: "Refund me" });
-    const order = await json<{ id: string }>(await evergate.request("POST", `/api/products/${item.id}/orders`, { token: buyer.token }));
-    expect((await evergate.request("POST", `/api/orders/${order.id}/refund`, { token: buyer.token })).status).toBe(404);
-    expect((await evergate.request("POST", `/api/orders/${order.id}/refund`, { token: stranger.token })).status).toBe(404);
-    const refunded = await evergate.request("POST", `/api/orders/${order.id}/refund`, { token: author.token });
+    const order = await json<{ id: string }>(
+      await evergate.request("POST", `/api/products/${item.id}/orders`, { token: buyer.token }),
+    );
+    expect(
+      (await evergate.request("POST", `/api/orders/${order.id}/refund`, { token: buyer.token })).status,
+    ).toBe(404);
+    expect(
+      (await evergate.request("POST", `/api/orders/${order.id}/refund`, { token: stranger.token })).status,
+    ).toBe(404);
+    const refunded = await evergate.request("POST", `/api/orders/${order.id}/refund`, {
+      token: author.token,
+    });
     expect(refunded.status).toBe(200);
     expect(await json(refunded)).toMatchObject({ status: "refunded", refundedAt: expect.any(String) });
-    expect((await evergate.request("GET", `/api/products/${item.id}/download`, { token: buyer.token })).status).toBe(404);
-    expect((await evergate.request("POST", `/api/orders/nonsense/refund`, { token: author.token })).status).toBe(404);
+    expect(
+      (await evergate.request("GET", `/api/products/${item.id}/download`, { token: buyer.token })).status,
+    ).toBe(404);
+    expect(
+      (await evergate.request("POST", `/api/orders/nonsense/refund`, { token: author.token })).status,
+    ).toBe(404);
   });
 });
 
@@ -129,9 +192,19 @@ describe("uploads straight to S3", () => {
   }
 
   it("answers a presigned PUT that pins size and type, for a server-chosen key", async () => {
-    const response = await ticket(author, { kind: "deliverable", contentType: "application/pdf", size: 10, filename: "../../etc/passwd" });
+    const response = await ticket(author, {
+      kind: "deliverable",
+      contentType: "application/pdf",
+      size: 10,
+      filename: "../../etc/passwd",
+    });
     expect(response.status).toBe(201);
-    const body = await json<{ url: string; method: string; headers: Record<string, string>; uploadId: string }>(response);
+    const body = await json<{
+      url: string;
+      method: string;
+      headers: Record<string, string>;
+      uploadId: string;
+    }>(response);
     expect(body.method).toBe("PUT");
     expect(body.url).toMatch(/\/pending\/[0-9A-Za-z]{16}\?/);
     expect(body.url).toContain("content-length%3Bcontent-type%3Bhost");
@@ -139,36 +212,87 @@ describe("uploads straight to S3", () => {
   });
 
   it("refuses image types other than png, jpeg, webp, and sizes over the limit", async () => {
-    expect((await ticket(author, { kind: "promoImage", contentType: "image/svg+xml", size: 10, filename: "x.svg" })).status).toBe(400);
-    expect((await ticket(author, { kind: "promoImage", contentType: "text/html", size: 10, filename: "x.html" })).status).toBe(400);
-    expect((await ticket(author, { kind: "promoImage", contentType: "image/png", size: 50 * 1024 * 1024, filename: "x.png" })).status).toBe(413);
-    expect((await ticket(author, { kind: "deliverable", contentType: "text/plain", size: 0, filename: "x" })).status).toBe(400);
+    expect(
+      (
+        await ticket(author, {
+          kind: "promoImage",
+          contentType: "image/svg+xml",
+          size: 10,
+          filename: "x.svg",
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await ticket(author, { kind: "promoImage", contentType: "text/html", size: 10, filename: "x.html" }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await ticket(author, {
+          kind: "promoImage",
+          contentType: "image/png",
+          size: 50 * 1024 * 1024,
+          filename: "x.png",
+        })
+      ).status,
+    ).toBe(413);
+    expect(
+      (await ticket(author, { kind: "deliverable", contentType: "text/plain", size: 0, filename: "x" }))
+        .status,
+    ).toBe(400);
   });
 
   it("S3 itself refuses more or fewer bytes, another type, another key", async () => {
-    const response = await ticket(author, { kind: "deliverable", contentType: "text/plain", size: 5, filename: "five.txt" });
+    const response = await ticket(author, {
+      kind: "deliverable",
+      contentType: "text/plain",
+      size: 5,
+      filename: "five.txt",
+    });
     const { url } = await json<{ url: string }>(response);
     const put = (target: string, body: string, type: string) =>
       fetch(target, { method: "PUT", headers: { "Content-Type": type }, body });
     expect((await put(url, "123456", "text/plain")).status).toBe(403);
     expect((await put(url, "1234", "text/plain")).status).toBe(403);
     expect((await put(url, "12345", "text/html")).status).toBe(403);
-    expect((await put(url.replace(/\/pending\/[0-9A-Za-z]+/, "/pending/AAAAAAAAAAAAAAAA"), "12345", "text/plain")).status).toBe(403);
+    expect(
+      (await put(url.replace(/\/pending\/[0-9A-Za-z]+/, "/pending/AAAAAAAAAAAAAAAA"), "12345", "text/plain"))
+        .status,
+    ).toBe(403);
     expect((await put(url, "12345", "text/plain")).status).toBe(200);
   });
 
   it("a product cannot use someone else's upload, an unfinished one, a mismatched one, or one twice", async () => {
     const png = new Uint8Array(testPng);
     const strangersImage = await evergate.upload(stranger, "promoImage", png, "image/png", "p.png");
-    const mine = await evergate.upload(author, "deliverable", new TextEncoder().encode("x"), "text/plain", "x.txt");
+    const mine = await evergate.upload(
+      author,
+      "deliverable",
+      new TextEncoder().encode("x"),
+      "text/plain",
+      "x.txt",
+    );
     const create = (imageUploadId: string, deliverableUploadId: string) =>
       evergate.request("POST", "/api/products", {
         token: author.token,
-        json: { title: "t", description: "d", price: { amount: 1, currency: "EUR" }, imageUploadId, deliverableUploadId },
+        json: {
+          title: "t",
+          description: "d",
+          price: { amount: 1, currency: "EUR" },
+          imageUploadId,
+          deliverableUploadId,
+        },
       });
     expect((await create(strangersImage, mine)).status).toBe(404);
 
-    const notUploaded = await json<{ uploadId: string }>(await ticket(author, { kind: "promoImage", contentType: "image/png", size: png.length, filename: "p.png" }));
+    const notUploaded = await json<{ uploadId: string }>(
+      await ticket(author, {
+        kind: "promoImage",
+        contentType: "image/png",
+        size: png.length,
+        filename: "p.png",
+      }),
+    );
     expect((await create(notUploaded.uploadId, mine)).status).toBe(422);
 
     const htmlAsPng = new TextEncoder().encode("<html><script>alert(1)</script></html>");
@@ -185,7 +309,13 @@ describe("uploads straight to S3", () => {
   });
 
   it("the sweeper removes pending uploads that were never used", async () => {
-    const uploadId = await evergate.upload(author, "deliverable", new TextEncoder().encode("abandoned"), "text/plain", "a.txt");
+    const uploadId = await evergate.upload(
+      author,
+      "deliverable",
+      new TextEncoder().encode("abandoned"),
+      "text/plain",
+      "a.txt",
+    );
     const upload = await evergate.deps.stores.uploads.get(uploadId);
     expect(upload).not.toBeNull();
     expect(await evergate.deps.files.head(upload?.pendingKey ?? "")).not.toBeNull();
@@ -201,10 +331,15 @@ describe("editing products", () => {
   it("replaces only the files given, under new keys; links follow the new deliverable; old objects go", async () => {
     const item = await evergate.createProduct(author, { title: "Editable", filename: "v1.txt" });
     await evergate.request("POST", `/api/products/${item.id}/orders`, { token: buyer.token });
-    const link = await json<{ token: string }>(await evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: item.id } }));
+    const link = await json<{ token: string }>(
+      await evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: item.id } }),
+    );
     const before = await evergate.deps.stores.products.get(item.id);
 
-    const titleOnly = await evergate.request("PATCH", `/api/products/${item.id}`, { token: author.token, json: { title: "Edited", version: 1 } });
+    const titleOnly = await evergate.request("PATCH", `/api/products/${item.id}`, {
+      token: author.token,
+      json: { title: "Edited", version: 1 },
+    });
     expect(titleOnly.status).toBe(200);
     const afterTitle = await evergate.deps.stores.products.get(item.id);
     expect(afterTitle?.deliverable.key).toBe(before?.deliverable.key);
@@ -213,7 +348,10 @@ describe("editing products", () => {
 
     const v2 = new TextEncoder().encode("version two");
     const deliverableUploadId = await evergate.upload(author, "deliverable", v2, "text/plain", "v2.txt");
-    const replaced = await evergate.request("PATCH", `/api/products/${item.id}`, { token: author.token, json: { deliverableUploadId, version: 2 } });
+    const replaced = await evergate.request("PATCH", `/api/products/${item.id}`, {
+      token: author.token,
+      json: { deliverableUploadId, version: 2 },
+    });
     expect(replaced.status, await replaced.clone().text()).toBe(200);
     const after = await evergate.deps.stores.products.get(item.id);
     expect(after?.deliverable.key).not.toBe(before?.deliverable.key);
@@ -230,7 +368,9 @@ describe("editing products", () => {
     const item = await evergate.createProduct(author, { title: "Contended" });
     const results = await Promise.all(
       ["A", "B", "C", "D"].map((title) =>
-        evergate.request("PATCH", `/api/products/${item.id}`, { token: author.token, json: { title, version: 1 } }).then((r) => r.status),
+        evergate
+          .request("PATCH", `/api/products/${item.id}`, { token: author.token, json: { title, version: 1 } })
+          .then((r) => r.status),
       ),
     );
     expect(results.filter((s) => s === 200)).toHaveLength(1);
@@ -240,19 +380,34 @@ describe("editing products", () => {
 
   it("only the author may edit or delete (404 for others)", async () => {
     for (const user of [buyer, stranger]) {
-      expect((await evergate.request("PATCH", `/api/products/${product.id}`, { token: user.token, json: { title: "mine now" } })).status).toBe(404);
-      expect((await evergate.request("DELETE", `/api/products/${product.id}`, { token: user.token })).status).toBe(404);
+      expect(
+        (
+          await evergate.request("PATCH", `/api/products/${product.id}`, {
+            token: user.token,
+            json: { title: "mine now" },
+          })
+        ).status,
+      ).toBe(404);
+      expect(
+        (await evergate.request("DELETE", `/api/products/${product.id}`, { token: user.token })).status,
+      ).toBe(404);
     }
-    expect((await evergate.request("PATCH", `/api/products/${product.id}`, { json: { title: "x" } })).status).toBe(401);
+    expect(
+      (await evergate.request("PATCH", `/api/products/${product.id}`, { json: { title: "x" } })).status,
+    ).toBe(401);
   });
 
   it("deleting removes the product and its files; buyers lose the download", async () => {
     const item = await evergate.createProduct(author, { title: "Deleted" });
     await evergate.request("POST", `/api/products/${item.id}/orders`, { token: buyer.token });
     const stored = await evergate.deps.stores.products.get(item.id);
-    expect((await evergate.request("DELETE", `/api/products/${item.id}`, { token: author.token })).status).toBe(204);
+    expect(
+      (await evergate.request("DELETE", `/api/products/${item.id}`, { token: author.token })).status,
+    ).toBe(204);
     expect((await evergate.request("GET", `/api/products/${item.id}`)).status).toBe(404);
-    expect((await evergate.request("GET", `/api/products/${item.id}/download`, { token: buyer.token })).status).toBe(404);
+    expect(
+      (await evergate.request("GET", `/api/products/${item.id}/download`, { token: buyer.token })).status,
+    ).toBe(404);
     expect(await evergate.deps.files.head(stored?.deliverable.key ?? "")).toBeNull();
     expect(await evergate.deps.files.head(stored?.image.key ?? "")).toBeNull();
   });

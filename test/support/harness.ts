@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { S3Client } from "@aws-sdk/client-s3";
+import { PutPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import { newId } from "#src/domain/token.ts";
-import { type LocalEvergate, type LocalEvergateOptions, startLocalEvergate } from "#src/local/local-evergate.ts";
-import { ensureBucket } from "#src/local/provision.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
+import {
+  type LocalEvergate,
+  type LocalEvergateOptions,
+  startLocalEvergate,
+} from "#src/local/local-evergate.ts";
+import { ensureBucket } from "#src/local/provision.ts";
 import { strictS3FromEnv } from "./strict-s3.ts";
 
 export interface TestUser {
@@ -24,9 +28,24 @@ export interface TestEvergate extends LocalEvergate {
   newUser(prefix?: string): Promise<TestUser>;
   request(method: string, path: string, options?: RequestOptions): Promise<Response>;
   /** Uploads bytes through the API's presigned PUT, as the webapp does; returns the upload id. */
-  upload(user: TestUser, kind: "promoImage" | "deliverable", body: Uint8Array, contentType: string, filename: string): Promise<string>;
+  upload(
+    user: TestUser,
+    kind: "promoImage" | "deliverable",
+    body: Uint8Array,
+    contentType: string,
+    filename: string,
+  ): Promise<string>;
   /** Creates a product with a real PNG and the given deliverable bytes. */
-  createProduct(user: TestUser, fields?: Partial<{ title: string; description: string; amount: number; deliverable: Uint8Array; filename: string }>): Promise<TestProduct>;
+  createProduct(
+    user: TestUser,
+    fields?: Partial<{
+      title: string;
+      description: string;
+      amount: number;
+      deliverable: Uint8Array;
+      filename: string;
+    }>,
+  ): Promise<TestProduct>;
 }
 
 export interface TestProduct {
@@ -47,8 +66,31 @@ export async function startTestEvergate(options: Partial<LocalEvergateOptions> =
   const strict = strictS3FromEnv();
   const bucket = `evergate-test-${newId().toLowerCase()}`;
   if (strict) {
-    const s3 = new S3Client({ region: "us-east-1", endpoint: strict.endpoint, credentials: strict.credentials, forcePathStyle: true });
-    await ensureBucket(s3, bucket, ["http://localhost:3000", "http://127.0.0.1:3000", ...(options.extraOrigins ?? [])]);
+    const s3 = new S3Client({
+      region: "us-east-1",
+      endpoint: strict.endpoint,
+      credentials: strict.credentials,
+      forcePathStyle: true,
+    });
+    await ensureBucket(s3, bucket, [
+      "http://localhost:3000",
+      "http://127.0.0.1:3000",
+      ...(options.extraOrigins ?? []),
+    ]);
+    // As close to the real files bucket (infra/constructs/data.ts: BLOCK_ALL) as RGW allows. RGW,
+    // unlike AWS, accepts an unsigned x-amz-acl/x-amz-grant-* header on a presigned PUT; only this
+    // keeps such an upload private. BlockPublicAcls stays off: RGW 16 then refuses every PUT (403).
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: false,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+    );
     s3.destroy();
   }
   const evergate = await startLocalEvergate({
@@ -80,7 +122,11 @@ export async function startTestEvergate(options: Partial<LocalEvergateOptions> =
       json: { kind, contentType, size: body.length, filename },
     });
     if (ticket.status !== 201) throw new Error(`upload ticket: ${ticket.status} ${await ticket.text()}`);
-    const { url, headers, uploadId } = (await ticket.json()) as { url: string; headers: Record<string, string>; uploadId: string };
+    const { url, headers, uploadId } = (await ticket.json()) as {
+      url: string;
+      headers: Record<string, string>;
+      uploadId: string;
+    };
     const put = await fetch(url, { method: "PUT", headers, body: Buffer.from(body) });
     if (!put.ok) throw new Error(`PUT to S3: ${put.status} ${await put.text()}`);
     return uploadId;
@@ -98,9 +144,16 @@ export async function startTestEvergate(options: Partial<LocalEvergateOptions> =
       return { username, userId: sub, token: accessToken };
     },
     async createProduct(user, fields = {}) {
-      const deliverable = fields.deliverable ?? new TextEncoder().encode(`deliverable ${randomBytes(8).toString("hex")}`);
+      const deliverable =
+        fields.deliverable ?? new TextEncoder().encode(`deliverable ${randomBytes(8).toString("hex")}`);
       const imageUploadId = await upload(user, "promoImage", testPng, "image/png", "promo.png");
-      const deliverableUploadId = await upload(user, "deliverable", deliverable, "text/plain", fields.filename ?? "file.txt");
+      const deliverableUploadId = await upload(
+        user,
+        "deliverable",
+        deliverable,
+        "text/plain",
+        fields.filename ?? "file.txt",
+      );
       const response = await request("POST", "/api/products", {
         token: user.token,
         json: {
@@ -111,7 +164,8 @@ export async function startTestEvergate(options: Partial<LocalEvergateOptions> =
           deliverableUploadId,
         },
       });
-      if (response.status !== 201) throw new Error(`create product: ${response.status} ${await response.text()}`);
+      if (response.status !== 201)
+        throw new Error(`create product: ${response.status} ${await response.text()}`);
       return { ...((await response.json()) as TestProduct), deliverableBytes: deliverable };
     },
   };
