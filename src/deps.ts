@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Config } from "./config.ts";
@@ -33,19 +33,30 @@ export interface Credentials {
  */
 export function createDeps(
   config: Config,
-  options: { credentials?: Credentials; s3Credentials?: Credentials; logger?: Logger } = {},
+  options: {
+    credentials?: Credentials;
+    s3Credentials?: Credentials;
+    logger?: Logger;
+    /** Replaces the HTTP layer of both SDK clients (the bench answers and counts calls in-process). */
+    requestHandler?: DynamoDBClientConfig["requestHandler"];
+  } = {},
 ): AppDeps {
-  const requestHandler = new NodeHttpHandler({
-    connectionTimeout: config.AWS_TIMEOUT_MS,
-    requestTimeout: config.AWS_TIMEOUT_MS,
-  });
+  const requestHandler =
+    options.requestHandler ??
+    new NodeHttpHandler({
+      connectionTimeout: config.AWS_TIMEOUT_MS,
+      requestTimeout: config.AWS_TIMEOUT_MS,
+      // Without it the handler only logs a warning and a hung dependency hangs the request
+      throwOnRequestTimeout: true,
+    });
   const common = {
     region: config.AWS_REGION,
     credentials: options.credentials,
     maxAttempts: config.AWS_MAX_ATTEMPTS,
     requestHandler,
   };
-  const dynamo = new DynamoDBClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT });
+  // Every redirect is one UpdateItem: resolve the middleware stack once per command type, not per call.
+  const dynamo = new DynamoDBClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT, cacheMiddleware: true });
   const s3 = new S3Client({
     ...common,
     credentials: options.s3Credentials ?? options.credentials,

@@ -79,7 +79,11 @@ export function linkView(link: Link, now: Date, callerId: string): z.infer<typeo
   const { objectKey: _key, defaultFilename: _name, ownerId, ...visible } = link;
   return {
     ...visible,
-    target: { kind: "productDeliverable" as const, productId: link.productId, productTitle: link.productTitle },
+    target: {
+      kind: "productDeliverable" as const,
+      productId: link.productId,
+      productTitle: link.productTitle,
+    },
     ownedByCaller: ownerId === callerId,
     status: linkStatus(link, now),
   };

@@ -112,7 +112,12 @@ export class DynamoTable {
   ): Promise<Page<Item>> {
     const pkName = index ? `${index}pk` : "pk";
     const skName = index ? `${index}sk` : "sk";
-    const startKey = decodeCursor(page.cursor, index ? ["pk", "sk", pkName, skName] : ["pk", "sk"], pkName, partition);
+    const startKey = decodeCursor(
+      page.cursor,
+      index ? ["pk", "sk", pkName, skName] : ["pk", "sk"],
+      pkName,
+      partition,
+    );
     const values: Record<string, AttributeValue> = { ":pk": { S: partition } };
     let keyCondition = "#pk = :pk";
     const names: Record<string, string> = { "#pk": pkName };
@@ -174,7 +179,9 @@ function decodeCursor(
     Array.isArray(decoded) ||
     (decoded as Item)[pkName] !== partition ||
     Object.keys(decoded).sort().join() !== [...keyNames].sort().join() ||
-    !Object.values(decoded).every((value) => typeof value === "string" && value.length > 0 && value.length <= 512)
+    !Object.values(decoded).every(
+      (value) => typeof value === "string" && value.length > 0 && value.length <= 512,
+    )
   ) {
     throw invalid();
   }

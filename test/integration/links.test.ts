@@ -404,15 +404,27 @@ describe("cursors", () => {
       "%%%",
       Buffer.from("[]").toString("base64url"),
       Buffer.from(JSON.stringify({ gsi1pk: mine })).toString("base64url"),
-      Buffer.from(JSON.stringify({ gsi1pk: mine, gsi1sk: "x", pk: "LINK#x", sk: "LINK", extra: "y" })).toString("base64url"),
-      Buffer.from(JSON.stringify({ gsi1pk: mine, gsi1sk: 1, pk: "LINK#x", sk: "LINK" })).toString("base64url"),
-      Buffer.from(JSON.stringify({ gsi1pk: mine, gsi1sk: "", pk: "LINK#x", sk: "LINK" })).toString("base64url"),
+      Buffer.from(
+        JSON.stringify({ gsi1pk: mine, gsi1sk: "x", pk: "LINK#x", sk: "LINK", extra: "y" }),
+      ).toString("base64url"),
+      Buffer.from(JSON.stringify({ gsi1pk: mine, gsi1sk: 1, pk: "LINK#x", sk: "LINK" })).toString(
+        "base64url",
+      ),
+      Buffer.from(JSON.stringify({ gsi1pk: mine, gsi1sk: "", pk: "LINK#x", sk: "LINK" })).toString(
+        "base64url",
+      ),
     ];
     for (const cursor of cursors) {
-      const response = await evergate.request("GET", `/api/links?cursor=${encodeURIComponent(cursor)}`, { token: buyer.token });
+      const response = await evergate.request("GET", `/api/links?cursor=${encodeURIComponent(cursor)}`, {
+        token: buyer.token,
+      });
       expect(response.status, cursor).toBe(400);
     }
-    const valid = Buffer.from(JSON.stringify({ gsi1pk: mine, gsi1sk: "9999", pk: "LINK#x", sk: "LINK" })).toString("base64url");
-    expect((await evergate.request("GET", `/api/links?cursor=${valid}`, { token: buyer.token })).status).toBe(200);
+    const valid = Buffer.from(
+      JSON.stringify({ gsi1pk: mine, gsi1sk: "9999", pk: "LINK#x", sk: "LINK" }),
+    ).toString("base64url");
+    expect((await evergate.request("GET", `/api/links?cursor=${valid}`, { token: buyer.token })).status).toBe(
+      200,
+    );
   });
 });

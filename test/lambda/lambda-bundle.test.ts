@@ -1,0 +1,186 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildLambda } from "../../scripts/build.ts";
+import { startTestEvergate, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
+import { strictS3FromEnv } from "../support/strict-s3.ts";
+import { type EventOptions, type FunctionUrlResult, functionUrlEvent } from "./function-url-event.ts";
+
+/**
+ * The built dist/lambda bundle (what gets deployed), imported with the environment Lambda would
+ * give it and invoked with function URL events (payload 2.0) against the embedded stand-ins.
+ */
+type Handler = (event: unknown, context: unknown) => Promise<FunctionUrlResult>;
+
+let evergate: TestEvergate;
+let user: TestUser;
+let product: TestProduct;
+let token: string;
+let handler: Handler;
+let bundleDir: string;
+const savedEnv = { ...process.env };
+
+const invoke = (method: string, path: string, options: EventOptions = {}) =>
+  handler(functionUrlEvent(method, path, options), {});
+const header = (result: FunctionUrlResult, name: string) => result.headers?.[name.toLowerCase()];
+const bodyJson = (result: FunctionUrlResult) =>
+  JSON.parse(
+    result.isBase64Encoded ? Buffer.from(result.body ?? "", "base64").toString() : (result.body ?? ""),
+  );
+
+beforeAll(async () => {
+  bundleDir = await mkdtemp(join(tmpdir(), "evergate-lambda-test-"));
+  const [stack] = await Promise.all([startTestEvergate(), buildLambda(bundleDir)]);
+  evergate = stack;
+  user = await evergate.newUser("lambda");
+  product = await evergate.createProduct(user, { filename: "Résumé (final) v2.txt" });
+  await evergate.createProduct(user, { title: "A second product" });
+  const created = await evergate.request("POST", "/api/links", {
+    token: user.token,
+    json: { productId: product.id },
+  });
+  expect(created.status).toBe(201);
+  ({ token } = (await created.json()) as { token: string });
+
+  const { config } = evergate;
+  const credentials = strictS3FromEnv()?.credentials ?? evergate.stack.credentials;
+  Object.assign(process.env, {
+    AWS_REGION: config.AWS_REGION,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    TABLE_NAME: config.TABLE_NAME,
+    FILES_BUCKET: config.FILES_BUCKET,
+    DYNAMODB_ENDPOINT: config.DYNAMODB_ENDPOINT,
+    S3_ENDPOINT: config.S3_ENDPOINT,
+    S3_FORCE_PATH_STYLE: String(config.S3_FORCE_PATH_STYLE),
+    COGNITO_ISSUER: config.COGNITO_ISSUER,
+    COGNITO_JWKS_URI: config.COGNITO_JWKS_URI,
+    COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID,
+    LOG_LEVEL: "silent",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  ({ handler } = (await import(/* @vite-ignore */ pathToFileURL(join(bundleDir, "index.mjs")).href)) as {
+    handler: Handler;
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+  Object.assign(process.env, savedEnv);
+  await evergate?.stop();
+  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+});
+
+describe("the built Lambda bundle behind a function URL", () => {
+  it("GET /l/{token} redirects to a presigned URL that S3 serves with the product's bytes", async () => {
+    const result = await invoke("GET", `/l/${token}`);
+    expect(result.statusCode).toBe(302);
+    expect(header(result, "Cache-Control")).toBe("private, no-store");
+    expect(header(result, "Referrer-Policy")).toBe("no-referrer");
+    const location = header(result, "Location") ?? "";
+    expect(location.startsWith(`${evergate.config.S3_ENDPOINT}/${evergate.config.FILES_BUCKET}/`)).toBe(true);
+    expect(new URL(location).searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.cookies ?? []).toEqual([]);
+
+    const download = await fetch(location);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(Buffer.from(product.deliverableBytes))).toBe(
+      true,
+    );
+    expect(download.headers.get("content-disposition")).toContain(
+      "filename*=UTF-8''R%C3%A9sum%C3%A9%20%28final%29%20v2.txt",
+    );
+  });
+
+  it("HEAD /l/{token} answers 200 without a body and without using up a download", async () => {
+    const id = (await evergate
+      .request("GET", `/api/links?limit=50`, { token: user.token })
+      .then((r) => r.json())) as {
+      items: Array<{ id: string; downloadCount: number; productId: string }>;
+    };
+    const before = id.items.find((link) => link.productId === product.id)?.downloadCount;
+    const result = await invoke("HEAD", `/l/${token}`);
+    expect(result.statusCode).toBe(200);
+    expect(result.body ?? "").toBe("");
+    expect(header(result, "Location")).toBeUndefined();
+    const after = (await evergate
+      .request("GET", `/api/links?limit=50`, { token: user.token })
+      .then((r) => r.json())) as typeof id;
+    expect(after.items.find((link) => link.productId === product.id)?.downloadCount).toBe(before);
+  });
+
+  it("GET /l/{malformed} is a 404 problem, the same as over HTTP", async () => {
+    const result = await invoke("GET", "/l/evg_notAToken");
+    expect(result.statusCode).toBe(404);
+    expect(header(result, "Content-Type")).toMatch(/^application\/problem\+json/);
+    expect(header(result, "Cache-Control")).toBe("private, no-store");
+    expect(bodyJson(result)).toMatchObject({ status: 404, code: "not_found" });
+    const overHttp = await evergate.request("GET", "/l/evg_notAToken");
+    expect(overHttp.status).toBe(result.statusCode);
+    expect(overHttp.headers.get("cache-control")).toBe("private, no-store");
+    expect((await overHttp.json()) as object).toMatchObject({ status: 404, code: "not_found" });
+  });
+
+  it("POST /api/links with a JSON body creates a link whose token the bundle then redirects", async () => {
+    const result = await invoke("POST", "/api/links", {
+      headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ productId: product.id, label: "from a function URL" }),
+    });
+    expect(result.statusCode).toBe(201);
+    const created = bodyJson(result) as { token: string; label: string };
+    expect(created.token).toMatch(/^evg_[0-9A-Za-z]{28}$/);
+    expect(created.label).toBe("from a function URL");
+    expect((await invoke("GET", `/l/${created.token}`)).statusCode).toBe(302);
+  });
+
+  it("POST /api/links with a base64-encoded body (isBase64Encoded) is read the same way", async () => {
+    const result = await invoke("POST", "/api/links", {
+      headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ productId: product.id, label: "base64 – ünïcode" }),
+      base64: true,
+    });
+    expect(result.statusCode).toBe(201);
+    expect((bodyJson(result) as { label: string }).label).toBe("base64 – ünïcode");
+  });
+
+  it("cookies reach the app but never authenticate (no ambient credentials, so no CSRF surface)", async () => {
+    const withCookies = await invoke("GET", "/api/products?limit=1", {
+      cookies: ["session=abc", "theme=dark"],
+    });
+    expect(withCookies.statusCode).toBe(200);
+    expect(withCookies.cookies ?? []).toEqual([]);
+    const cookieOnly = await invoke("POST", "/api/links", {
+      headers: { "content-type": "application/json" },
+      cookies: [`access_token=${user.token}`, `Authorization=Bearer ${user.token}`],
+      body: JSON.stringify({ productId: product.id }),
+    });
+    expect(cookieOnly.statusCode).toBe(401);
+    expect(header(cookieOnly, "Content-Type")).toMatch(/^application\/problem\+json/);
+  });
+
+  it("GET /api/products?limit=1 honours the query string like the HTTP server", async () => {
+    const result = await invoke("GET", "/api/products?limit=1");
+    expect(result.statusCode).toBe(200);
+    expect(header(result, "Cache-Control")).toBe("no-store");
+    const page = bodyJson(result) as { items: unknown[]; nextCursor?: string };
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    const overHttp = (await evergate
+      .request("GET", "/api/products?limit=1")
+      .then((r) => r.json())) as typeof page;
+    expect(page).toEqual(overHttp);
+    const invalid = await invoke("GET", "/api/products?limit=0");
+    expect(invalid.statusCode).toBe(400);
+  });
+
+  it("an unknown route is a 404 problem", async () => {
+    const result = await invoke("GET", "/api/nothing-here");
+    expect(result.statusCode).toBe(404);
+    expect(header(result, "Content-Type")).toMatch(/^application\/problem\+json/);
+    expect(bodyJson(result)).toMatchObject({ status: 404, code: "not_found" });
+  });
+});
