@@ -205,7 +205,7 @@ describe("least privilege", () => {
     }
   });
 
-  it("the API role may touch pending/ and files/ objects, and call five item APIs plus DescribeTable", () => {
+  it("the API role may touch pending/ and files/ objects, and call six item APIs plus DescribeTable", () => {
     const { template } = dev;
     const role = logicalIdOf(template, "AWS::IAM::Role", {
       AssumeRolePolicyDocument: Match.objectLike({
@@ -252,6 +252,7 @@ describe("least privilege", () => {
       {
         actions: [
           "dynamodb:GetItem",
+          "dynamodb:BatchGetItem",
           "dynamodb:PutItem",
           "dynamodb:UpdateItem",
           "dynamodb:DeleteItem",
@@ -471,7 +472,7 @@ describe("S3", () => {
 });
 
 describe("DynamoDB", () => {
-  it("one on-demand table with pk/sk, gsi1 and gsi2 (projection ALL), PITR and the pending-upload TTL", () => {
+  it("one on-demand table with pk/sk, gsi1 and gsi2 (keys only), PITR and the pending-upload TTL", () => {
     const table = onlyResourceOf(dev.template, "AWS::DynamoDB::GlobalTable").Properties;
     expect(table).toMatchObject({
       TableName: "evergate-dev",
@@ -486,7 +487,7 @@ describe("DynamoDB", () => {
           { AttributeName: index.partitionKey, KeyType: "HASH" },
           { AttributeName: index.sortKey, KeyType: "RANGE" },
         ],
-        Projection: { ProjectionType: "ALL" },
+        Projection: { ProjectionType: "KEYS_ONLY" },
       })),
       TimeToLiveSpecification: { AttributeName: "expiresAtEpoch", Enabled: true },
       Replicas: [

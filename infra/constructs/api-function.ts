@@ -107,9 +107,11 @@ export class ApiFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: "TableItems",
-        // DescribeTable is the /api/health probe; no Scan, no batch or transaction calls.
+        // DescribeTable is the /api/health probe; BatchGetItem reads a list page's items after a
+        // keys-only index query. No Scan, no batch writes, no transactions.
         actions: [
           "dynamodb:GetItem",
+          "dynamodb:BatchGetItem",
           "dynamodb:PutItem",
           "dynamodb:UpdateItem",
           "dynamodb:DeleteItem",

@@ -56,7 +56,7 @@ export async function ensureTable(dynamo: DynamoDBClient, tableName: string): Pr
           { AttributeName: index.partitionKey, KeyType: "HASH" },
           { AttributeName: index.sortKey, KeyType: "RANGE" },
         ],
-        Projection: { ProjectionType: "ALL" },
+        Projection: { ProjectionType: "KEYS_ONLY" },
       })),
     }),
   );

@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DescribeTableCommand,
@@ -140,11 +141,46 @@ export class DynamoTable {
         }),
       ),
     );
-    const items = (result.Items ?? []).map((item) => unmarshall(item));
+    const found = result.Items ?? [];
+    const items = index ? await this.itemsFor(found) : found.map((item) => unmarshall(item));
     return {
       items,
       nextCursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
     };
+  }
+
+  /**
+   * The indexes project keys only, so a redirect's counter update writes no index entry (1 write
+   * unit, not 3). A list page pays for that with one BatchGetItem of its items, in index order.
+   */
+  private async itemsFor(keys: Record<string, AttributeValue>[]): Promise<Item[]> {
+    if (keys.length === 0) return [];
+    const byKey = new Map<string, Item>();
+    let pending: Record<string, AttributeValue>[] = keys.map((key) => ({
+      pk: key.pk as AttributeValue,
+      sk: key.sk as AttributeValue,
+    }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      if (attempt > 5) throw new Error("BatchGetItem left keys unprocessed after retries");
+      const result = await callDependency("dynamodb", () =>
+        this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        ),
+      );
+      for (const raw of result.Responses?.[this.tableName] ?? []) {
+        const item = unmarshall(raw);
+        byKey.set(`${item.pk}\u0000${item.sk}`, item);
+      }
+      pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    // An item deleted between the index query and the read simply drops out of the page.
+    return keys.flatMap((key): Item[] => {
+      const item = byKey.get(`${key.pk?.S}\u0000${key.sk?.S}`);
+      return item ? [item] : [];
+    });
   }
 
   async describe(): Promise<void> {
