@@ -3,7 +3,7 @@ import type { AppDeps } from "./deps.ts";
 import { AppError } from "./domain/errors.ts";
 import { resolveCaller } from "./http/auth.ts";
 import { handleError } from "./http/errors.ts";
-import { accessLog, requestId, requireJsonBody, securityHeaders } from "./http/middleware.ts";
+import { requestContext, requireJsonBody } from "./http/middleware.ts";
 import { problemFor, problemResponse } from "./http/problem.ts";
 import { createRouter } from "./http/router.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -18,11 +18,7 @@ import { uploadRoutes } from "./routes/uploads.ts";
 export function createApp(deps: AppDeps) {
   const app = createRouter();
 
-  app.use("*", async (c, next) => {
-    c.set("deps", deps);
-    await next();
-  });
-  app.use("*", requestId, securityHeaders, accessLog);
+  app.use("*", requestContext(deps));
   app.use(
     "/api/*",
     bodyLimit({
