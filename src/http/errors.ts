@@ -47,6 +47,11 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     }
     if (status === 401)
       return problemResponse(problemFor("unauthorized", "Authentication required.", requestId));
+    // @hono/zod-openapi's media-type gate: a non-JSON content type on an empty body gets past requireJsonBody
+    if (status === 415)
+      return problemResponse(
+        problemFor("unsupported_media_type", "Send the request body as application/json.", requestId),
+      );
   }
   c.get("deps")?.logger.error("unhandled error", { requestId, ...errorFields(error) });
   return problemResponse(problemFor("internal_error", "Something went wrong on our side.", requestId));

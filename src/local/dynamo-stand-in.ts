@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
 import { closeServer } from "./close-server.ts";
@@ -5,8 +6,10 @@ import { pausable, type Restartable } from "./pausable-server.ts";
 
 export interface DynamoStandIn {
   endpoint: string;
-  /** HTTP requests (DynamoDB API calls) the stand-in has received so far: tests count reads with it. */
-  requestCount(): number;
+  /** DynamoDB API calls received so far, all or of one operation ("GetItem"): tests count reads with it. */
+  requestCount(operation?: string): number;
+  /** Calls the listener with each incoming operation's name, before it runs; returns the unsubscribe. */
+  onRequest(listener: (operation: string) => void): () => void;
   /** Stop and start it again on the same port, keeping its data (fault tests). */
   restartable: Restartable;
   stop(): Promise<void>;
@@ -23,9 +26,15 @@ export async function startDynamoStandIn(options: { path?: string } = {}): Promi
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
-  let requests = 0;
-  server.on("request", () => {
-    requests++;
+  const counts = new Map<string, number>();
+  let total = 0;
+  const listeners = new Set<(operation: string) => void>();
+  server.prependListener("request", (request: IncomingMessage) => {
+    // X-Amz-Target is "DynamoDB_20120810.GetItem"
+    const operation = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "unknown";
+    total++;
+    counts.set(operation, (counts.get(operation) ?? 0) + 1);
+    for (const listener of listeners) listener(operation);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -41,7 +50,11 @@ export async function startDynamoStandIn(options: { path?: string } = {}): Promi
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    requestCount: () => requests,
+    requestCount: (operation) => (operation === undefined ? total : (counts.get(operation) ?? 0)),
+    onRequest: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     restartable,
     stop: () => {
       // dynalite's own close() closes its database too, so a stopped stand-in is started first

@@ -35,8 +35,10 @@ export interface LocalStack {
   };
   /** Stop a stand-in and start it again on the same port with the same data (fault tests). */
   restartable: { dynamo: Restartable; s3: Restartable };
-  /** DynamoDB API calls the stand-in has received so far (tests count database reads with it). */
-  dynamoRequestCount(): number;
+  /** DynamoDB API calls the stand-in received so far, all or of one operation (tests count reads). */
+  dynamoRequestCount(operation?: string): number;
+  /** Calls the listener with each DynamoDB operation's name as it arrives; returns the unsubscribe. */
+  onDynamoRequest(listener: (operation: string) => void): () => void;
   createUser(username: string, password: string): Promise<{ sub: string }>;
   login(
     username: string,
@@ -165,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       restartable: { dynamo: dynamo.restartable, s3: s3.restartable },
       dynamoRequestCount: dynamo.requestCount,
+      onDynamoRequest: dynamo.onRequest,
       createUser: (username, password) => createUser(cognitoClient, ids.userPoolId, username, password),
       login: async (username, password) => {
         const { AuthenticationResult: result, ChallengeName } = await cognitoClient.send(

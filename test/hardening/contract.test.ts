@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestEvergate, type TestEvergate, testPng } from "../support/harness.ts";
+import { operations, seen } from "./contract.ts";
+import { buildWorld, sendChecked, type World } from "./fixtures.ts";
+
+/**
+ * The contract, answer by answer: every success (and the common refusals) of every operation in
+ * openapi.yaml, each validated against its documented status, content type and JSON schema.
+ * The bad-input suite validates every answer its random runs produce the same way.
+ */
+
+let evergate: TestEvergate;
+let world: World;
+
+beforeAll(async () => {
+  evergate = await startTestEvergate();
+  world = await buildWorld(evergate);
+});
+afterAll(() => evergate?.stop());
+
+const jsonBody = (value: unknown) => ({ body: JSON.stringify(value), contentType: "application/json" });
+
+describe("every operation's answers match openapi.yaml", () => {
+  it("system", async () => {
+    await sendChecked(evergate, "GET", "/api/health");
+    await sendChecked(evergate, "GET", "/api/config");
+    await sendChecked(evergate, "GET", "/api/me", { token: world.author.token });
+    await sendChecked(evergate, "GET", "/api/me", { token: world.keys.author.full.key });
+    await sendChecked(evergate, "GET", "/api/me");
+  });
+
+  it("links", async () => {
+    const { author, owner, stranger, product } = world;
+    const created = await sendChecked(evergate, "POST", "/api/links", {
+      token: owner.token,
+      ...jsonBody({
+        productId: product.id,
+        label: "contract",
+        maxDownloads: 3,
+        expiresAt: "2100-01-01T00:00:00Z",
+      }),
+    });
+    expect(created.status).toBe(201);
+    const link = JSON.parse(created.body) as { id: string; token: string };
+    expect((await sendChecked(evergate, "GET", "/api/links?limit=1", { token: owner.token })).status).toBe(
+      200,
+    );
+    expect(
+      (await sendChecked(evergate, "GET", `/api/links/${link.id}`, { token: author.token })).status,
+    ).toBe(200);
+    expect(
+      (await sendChecked(evergate, "GET", `/api/links/${link.id}`, { token: stranger.token })).status,
+    ).toBe(404);
+    const patched = await sendChecked(evergate, "PATCH", `/api/links/${link.id}`, {
+      token: owner.token,
+      ...jsonBody({ label: null, maxDownloads: null, expiresAt: null }),
+    });
+    expect(patched.status).toBe(200);
+    expect(
+      (await sendChecked(evergate, "GET", `/api/products/${product.id}/links`, { token: author.token }))
+        .status,
+    ).toBe(200);
+    expect((await sendChecked(evergate, "HEAD", `/l/${link.token}`)).status).toBe(200);
+    expect(
+      (
+        await sendChecked(evergate, "GET", `/l/${link.token}`, {
+          headers: { "user-agent": "Slackbot-LinkExpanding 1.0" },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await sendChecked(evergate, "GET", `/l/${link.token}`)).status).toBe(302);
+    expect((await sendChecked(evergate, "POST", `/l/${link.token}`)).status).toBe(303);
+    const rotated = await sendChecked(evergate, "POST", `/api/links/${link.id}/rotate`, {
+      token: owner.token,
+    });
+    expect(rotated.status).toBe(201);
+    expect((await sendChecked(evergate, "GET", `/l/${link.token}`)).status).toBe(410);
+    expect(
+      (await sendChecked(evergate, "POST", `/api/links/${link.id}/rotate`, { token: owner.token })).status,
+    ).toBe(409);
+    const next = JSON.parse(rotated.body) as { id: string };
+    expect(
+      (await sendChecked(evergate, "DELETE", `/api/links/${next.id}`, { token: author.token })).status,
+    ).toBe(200);
+    expect(
+      (
+        await sendChecked(evergate, "PATCH", `/api/links/${next.id}`, {
+          token: owner.token,
+          ...jsonBody({ label: "x" }),
+        })
+      ).status,
+    ).toBe(409);
+  });
+
+  it("API keys", async () => {
+    const created = await sendChecked(evergate, "POST", "/api/keys", {
+      token: world.stranger.token,
+      ...jsonBody({ name: "contract", scopes: ["links:read"] }),
+    });
+    expect(created.status).toBe(201);
+    const key = JSON.parse(created.body) as { id: string };
+    expect((await sendChecked(evergate, "GET", "/api/keys", { token: world.stranger.token })).status).toBe(
+      200,
+    );
+    expect(
+      (await sendChecked(evergate, "DELETE", `/api/keys/${key.id}`, { token: world.stranger.token })).status,
+    ).toBe(200);
+    expect(
+      (await sendChecked(evergate, "GET", "/api/keys", { token: world.keys.author.full.key })).status,
+    ).toBe(403);
+  });
+
+  it("products, orders and uploads", async () => {
+    const { author, owner, stranger, product } = world;
+    expect((await sendChecked(evergate, "GET", "/api/products?limit=2")).status).toBe(200);
+    expect((await sendChecked(evergate, "GET", "/api/me/products", { token: author.token })).status).toBe(
+      200,
+    );
+    expect((await sendChecked(evergate, "GET", `/api/products/${product.id}`)).status).toBe(200);
+    expect(
+      (await sendChecked(evergate, "GET", `/api/products/${product.id}`, { token: owner.token })).status,
+    ).toBe(200);
+    expect((await sendChecked(evergate, "GET", `/api/products/${product.id}/image`)).status).toBe(302);
+    expect(
+      (await sendChecked(evergate, "GET", `/api/products/${product.id}/download`, { token: owner.token }))
+        .status,
+    ).toBe(302);
+    const asJson = await sendChecked(evergate, "GET", `/api/products/${product.id}/download`, {
+      token: author.token,
+      headers: { accept: "application/json" },
+    });
+    expect(asJson.status).toBe(200);
+
+    const ticket = await sendChecked(evergate, "POST", "/api/uploads", {
+      token: author.token,
+      ...jsonBody({ kind: "deliverable", contentType: "text/plain", size: 3, filename: "c.txt" }),
+    });
+    expect(ticket.status).toBe(201);
+    const imageUploadId = await evergate.upload(author, "promoImage", testPng, "image/png", "p.png");
+    const deliverableUploadId = await evergate.upload(
+      author,
+      "deliverable",
+      new Uint8Array([1]),
+      "text/plain",
+      "d.txt",
+    );
+    const createdProduct = await sendChecked(evergate, "POST", "/api/products", {
+      token: author.token,
+      ...jsonBody({
+        title: "Contract",
+        description: "A product.",
+        price: { amount: 0, currency: "EUR" },
+        imageUploadId,
+        deliverableUploadId,
+      }),
+    });
+    expect(createdProduct.status).toBe(201);
+    const fresh = JSON.parse(createdProduct.body) as { id: string; version: number };
+    const patched = await sendChecked(evergate, "PATCH", `/api/products/${fresh.id}`, {
+      token: author.token,
+      ...jsonBody({ title: "Contract 2", version: fresh.version }),
+    });
+    expect(patched.status).toBe(200);
+    const stale = await sendChecked(evergate, "PATCH", `/api/products/${fresh.id}`, {
+      token: author.token,
+      ...jsonBody({ title: "Contract 3", version: fresh.version }),
+    });
+    expect(stale.status).toBe(409);
+    const notMine = await sendChecked(evergate, "POST", "/api/products", {
+      token: author.token,
+      ...jsonBody({
+        title: "x",
+        description: "y",
+        price: { amount: 1, currency: "EUR" },
+        imageUploadId: "AAAAAAAAAAAAAAAA",
+        deliverableUploadId: "BBBBBBBBBBBBBBBB",
+      }),
+    });
+    expect(notMine.status).toBe(404);
+
+    expect(
+      (await sendChecked(evergate, "POST", `/api/products/${fresh.id}/orders`, { token: stranger.token }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await sendChecked(evergate, "POST", `/api/products/${fresh.id}/orders`, { token: stranger.token }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await sendChecked(evergate, "POST", `/api/products/${fresh.id}/orders`, { token: author.token }))
+        .status,
+    ).toBe(409);
+    expect((await sendChecked(evergate, "GET", "/api/me/orders", { token: stranger.token })).status).toBe(
+      200,
+    );
+    expect((await sendChecked(evergate, "GET", "/api/me/sales", { token: author.token })).status).toBe(200);
+    const orderId = `${fresh.id}_${stranger.userId}`;
+    expect(
+      (await sendChecked(evergate, "POST", `/api/orders/${orderId}/refund`, { token: author.token })).status,
+    ).toBe(200);
+    expect(
+      (await sendChecked(evergate, "DELETE", `/api/products/${fresh.id}`, { token: author.token })).status,
+    ).toBe(204);
+    expect((await sendChecked(evergate, "GET", `/api/products/${fresh.id}`)).status).toBe(404);
+  });
+
+  it("covered every operation with a success answer", () => {
+    const withoutSuccess = operations
+      .filter((op) => ![...(seen.get(op.operationId) ?? [])].some((status) => status < 400))
+      .map((op) => op.operationId);
+    expect(withoutSuccess).toEqual([]);
+    const documentedSuccesses = operations.flatMap((op) =>
+      [...op.responses.keys()]
+        .filter((status) => status < 400 && !(op.operationId === "getHealth" && status === 503))
+        .map((status) => `${op.operationId} ${status}`),
+    );
+    const missing = documentedSuccesses.filter((entry) => {
+      const [id, status] = entry.split(" ");
+      return !seen.get(id ?? "")?.has(Number(status));
+    });
+    expect(missing).toEqual([]);
+  });
+});
