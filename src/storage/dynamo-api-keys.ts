@@ -1,14 +1,11 @@
 import type { ApiKey } from "#src/domain/api-key.ts";
-import type { DynamoTable, Item } from "./dynamo-table.ts";
+import { type DynamoTable, type Item, recordOf } from "./dynamo-table.ts";
 import type { ApiKeyStore } from "./ports.ts";
 
 const SK = "APIKEY";
 const pkOf = (id: string) => `APIKEY#${id}`;
 
-function toApiKey(item: Item): ApiKey {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, ...key } = item;
-  return key as unknown as ApiKey;
-}
+const toApiKey = (item: Item) => recordOf<ApiKey>(item);
 
 export function dynamoApiKeyStore(table: DynamoTable): ApiKeyStore {
   return {

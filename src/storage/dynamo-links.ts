@@ -6,37 +6,13 @@ import {
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Link } from "#src/domain/link.ts";
 import { callDependency } from "./dependency-errors.ts";
-import type { DynamoTable, Item } from "./dynamo-table.ts";
+import { type DynamoTable, type Item, recordOf } from "./dynamo-table.ts";
 import type { LinkChanges, LinkStore, Page, PageRequest } from "./ports.ts";
 
 const SK = "LINK";
 const pkOf = (id: string) => `LINK#${id}`;
 
-const linkFields = [
-  "id",
-  "ownerId",
-  "productId",
-  "productTitle",
-  "objectKey",
-  "defaultFilename",
-  "filename",
-  "label",
-  "recipient",
-  "tokenHint",
-  "createdAt",
-  "expiresAt",
-  "maxDownloads",
-  "downloadCount",
-  "lastDownloadAt",
-  "revokedAt",
-  "revokedBy",
-] as const;
-
-function toLink(item: Item): Link {
-  return Object.fromEntries(
-    linkFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]]),
-  ) as unknown as Link;
-}
+const toLink = (item: Item) => recordOf<Link>(item);
 
 /** The redirect's one round trip: count the download only while the link is active. */
 const CONSUME_CONDITION =

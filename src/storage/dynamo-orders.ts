@@ -1,15 +1,12 @@
 import type { Order } from "#src/domain/product.ts";
-import type { DynamoTable, Item } from "./dynamo-table.ts";
+import { type DynamoTable, type Item, recordOf } from "./dynamo-table.ts";
 import type { OrderStore, Page } from "./ports.ts";
 
 /** Orders live in their product's partition (one item per buyer), so "did X buy P" is one GetItem. */
 const pkOf = (productId: string) => `PRODUCT#${productId}`;
 const skOf = (buyerId: string) => `ORDER#${buyerId}`;
 
-function toOrder(item: Item): Order {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...order } = item;
-  return order as unknown as Order;
-}
+const toOrder = (item: Item) => recordOf<Order>(item);
 
 const toPage = (page: Page<Item>): Page<Order> => ({
   items: page.items.map(toOrder),

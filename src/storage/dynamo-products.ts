@@ -1,5 +1,5 @@
 import type { Product } from "#src/domain/product.ts";
-import type { DynamoTable, Item } from "./dynamo-table.ts";
+import { type DynamoTable, type Item, recordOf } from "./dynamo-table.ts";
 import type { Page, ProductStore } from "./ports.ts";
 
 const SK = "PRODUCT";
@@ -20,10 +20,7 @@ function toItem(product: Product): Item {
   };
 }
 
-function toProduct(item: Item): Product {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...product } = item;
-  return product as unknown as Product;
-}
+const toProduct = (item: Item) => recordOf<Product>(item);
 
 function toPage(page: Page<Item>): Page<Product> {
   return { items: page.items.map(toProduct), nextCursor: page.nextCursor };

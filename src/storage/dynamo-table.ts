@@ -17,6 +17,14 @@ import { callDependency } from "./dependency-errors.ts";
 import type { Page, PageRequest } from "./ports.ts";
 
 export type Item = Record<string, unknown>;
+
+/** Attributes that exist only to place an item in the table and its indexes. */
+const storageAttributes = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAtEpoch"]);
+
+/** The record an item stores, without its key and index attributes. */
+export function recordOf<T>(item: Item): T {
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !storageAttributes.has(name))) as T;
+}
 export type IndexName = "gsi1" | "gsi2";
 
 const marshallOptions = { removeUndefinedValues: true, convertClassInstanceToMap: false };

@@ -1,5 +1,5 @@
 import type { Upload } from "#src/domain/upload.ts";
-import type { DynamoTable, Item } from "./dynamo-table.ts";
+import { type DynamoTable, recordOf } from "./dynamo-table.ts";
 import type { ObjectCleanup, UploadStore } from "./ports.ts";
 
 const UPLOAD_SK = "UPLOAD";
@@ -10,11 +10,6 @@ const cleanupPk = (key: string) => `CLEANUP#${key}`;
 const DUE_PARTITION = "DUE";
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-
-function strip(item: Item): Item {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, expiresAtEpoch: _e, ...rest } = item;
-  return rest;
-}
 
 export function dynamoUploadStore(table: DynamoTable): UploadStore {
   return {
@@ -34,7 +29,7 @@ export function dynamoUploadStore(table: DynamoTable): UploadStore {
     },
     async get(id) {
       const item = await table.get(uploadPk(id), UPLOAD_SK);
-      return item ? (strip(item) as unknown as Upload) : null;
+      return item ? recordOf<Upload>(item) : null;
     },
     async claim(id, ownerId, claim, now) {
       const item = await table.update(uploadPk(id), UPLOAD_SK, {
@@ -44,7 +39,7 @@ export function dynamoUploadStore(table: DynamoTable): UploadStore {
         names: { "#claim": "claim" },
         values: { ":claim": claim, ":owner": ownerId, ":now": now.toISOString() },
       });
-      return item ? (strip(item) as unknown as Upload) : null;
+      return item ? recordOf<Upload>(item) : null;
     },
     async delete(id) {
       await table.delete(uploadPk(id), UPLOAD_SK);
@@ -71,8 +66,8 @@ export function dynamoUploadStore(table: DynamoTable): UploadStore {
       const uploads: Upload[] = [];
       const cleanups: ObjectCleanup[] = [];
       for (const item of page.items) {
-        if (item.sk === UPLOAD_SK) uploads.push(strip(item) as unknown as Upload);
-        else cleanups.push(strip(item) as unknown as ObjectCleanup);
+        if (item.sk === UPLOAD_SK) uploads.push(recordOf<Upload>(item));
+        else cleanups.push(recordOf<ObjectCleanup>(item));
       }
       return { uploads, cleanups };
     },
