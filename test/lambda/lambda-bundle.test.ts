@@ -183,4 +183,25 @@ describe("the built Lambda bundle behind a function URL", () => {
     expect(header(result, "Content-Type")).toMatch(/^application\/problem\+json/);
     expect(bodyJson(result)).toMatchObject({ status: 404, code: "not_found" });
   });
+
+  it("the EventBridge schedule's { evergate: 'sweep' } runs the sweeper instead of HTTP", async () => {
+    const abandoned = await evergate.upload(
+      user,
+      "deliverable",
+      new TextEncoder().encode("never used"),
+      "text/plain",
+      "a.txt",
+    );
+    const record = await evergate.deps.stores.uploads.get(abandoned);
+    // Make it due now: the sweeper takes uploads whose claim window has passed.
+    await evergate.deps.stores.uploads.delete(abandoned);
+    await evergate.deps.stores.uploads.put({
+      ...(record as NonNullable<typeof record>),
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
+    const result = (await handler({ evergate: "sweep" }, {})) as unknown as { deleted: number };
+    expect(result.deleted).toBeGreaterThanOrEqual(1);
+    expect(await evergate.deps.stores.uploads.get(abandoned)).toBeNull();
+    expect(await evergate.deps.files.head(record?.pendingKey ?? "")).toBeNull();
+  });
 });
