@@ -33,6 +33,14 @@ describe("attachmentDisposition", () => {
     expect(header).toContain("filename*=UTF-8''a%28b%29!%27%2A.txt");
   });
 
+  it("drops bidi overrides and isolates, so a name cannot disguise its extension", () => {
+    expect(safeFilename("invoice\u202Efdp.exe")).toBe("invoicefdp.exe");
+    expect(safeFilename("\u2067a\u2069\u200F\u200E\u061C\u202A\u202B\u202C\u202D\u2066\u2068b.txt")).toBe(
+      "ab.txt",
+    );
+    expect(decodedExtName(attachmentDisposition("report\u202Ecod.exe"))).toBe("reportcod.exe");
+  });
+
   it("never yields an empty or dot name", () => {
     expect(safeFilename("")).toBe("download");
     expect(safeFilename("../")).toBe("download");

@@ -1,7 +1,8 @@
 /**
  * Builds `attachment` Content-Disposition values per RFC 6266 with an RFC 5987 `filename*` for
  * unicode. The name is reduced to its last path segment and stripped of control characters, so it
- * can neither inject a header (CR/LF) nor smuggle a directory into the saved file's name.
+ * can neither inject a header (CR/LF) nor smuggle a directory into the saved file's name, nor of
+ * bidirectional overrides, so it cannot disguise its extension.
  */
 const MAX_FILENAME_LENGTH = 200;
 
@@ -10,6 +11,8 @@ export function safeFilename(raw: string): string {
   const cleaned = lastSegment
     // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, "")
+    // Bidi controls make "invoice\u202Efdp.exe" show as "invoiceexe.pdf": the shown name must be the real one.
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
     .trim()
     .replace(/^\.+/, "");
   const bounded = Array.from(cleaned).slice(0, MAX_FILENAME_LENGTH).join("");

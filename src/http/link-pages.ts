@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { safeFilename } from "#src/domain/content-disposition.ts";
 
 /**
  * The small pages /l/{token} shows to people and previews. No script, no third-party resource,
@@ -29,14 +30,17 @@ function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
 }
 
-export function previewPage(filename: string): string {
+/** Pages name the file exactly as it will be saved (last segment, no control or bidi characters). */
+export function previewPage(rawFilename: string): string {
+  const filename = safeFilename(rawFilename);
   return page(
     `${filename} — Evergate download`,
     `<h1>${escapeHtml(filename)}</h1><p>A download shared with Evergate. Open this link in a browser to download the file.</p>`,
   );
 }
 
-export function confirmPage(filename: string, remaining: number): string {
+export function confirmPage(rawFilename: string, remaining: number): string {
+  const filename = safeFilename(rawFilename);
   const plural = remaining === 1 ? "download" : "downloads";
   return page(
     `Download ${filename}`,

@@ -17,16 +17,25 @@ const contentTypes: Record<string, string> = {
  */
 export function staticWebapp(directory: string, csp: string) {
   return async (request: Request): Promise<Response> => {
-    const path = decodeURIComponent(new URL(request.url).pathname);
-    const relative = normalize(path)
-      .replace(/^(\.\.[/\\])+/, "")
-      .replace(/^[/\\]+/, "");
     const headers = {
       "Content-Security-Policy": csp,
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "no-referrer",
       "X-Frame-Options": "DENY",
     };
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(request.url).pathname);
+    } catch {
+      // A malformed escape (%E0%A4%A) is the client's mistake: a 400, never a 500.
+      return new Response("Bad request", {
+        status: 400,
+        headers: { ...headers, "Content-Type": "text/plain" },
+      });
+    }
+    const relative = normalize(path)
+      .replace(/^(\.\.[/\\])+/, "")
+      .replace(/^[/\\]+/, "");
     const ext = extname(relative);
     if (ext && ext !== ".html") {
       try {

@@ -125,6 +125,15 @@ export async function claimUploads(
     );
     if (!result) throw new AppError("conflict", `Upload ${upload.id} was used or expired meanwhile.`);
     await deps.files.copy(upload.pendingKey, targetKey);
+    // The upload URL stays valid after verifyUpload read the pending object, so its owner can PUT
+    // other bytes of the same size and type in between: check the copy, which nobody else can write.
+    if (upload.kind === "promoImage") {
+      const head = await deps.files.readStart(targetKey, 16);
+      if (!imageMatchesContentType(head, upload.contentType)) {
+        await deps.files.delete(targetKey);
+        throw invalidUpload(`The promo image is not a valid ${upload.contentType}.`, "imageUploadId");
+      }
+    }
     claimed.push({
       upload,
       file: { key: targetKey, contentType: upload.contentType, size: upload.size, filename: upload.filename },
