@@ -19,10 +19,15 @@ export async function getEntitledProductOrThrow(
   return { product, entitlement };
 }
 
-export async function isStillEntitled(deps: AppDeps, productId: string, callerId: string): Promise<boolean> {
+/** The product as it is now, if the caller still wrote or bought it; null otherwise. */
+export async function currentEntitlement(
+  deps: AppDeps,
+  productId: string,
+  callerId: string,
+): Promise<Product | null> {
   const product = await deps.stores.products.get(productId);
-  if (!product) return false;
-  if (product.authorId === callerId) return true;
+  if (!product) return null;
+  if (product.authorId === callerId) return product;
   const order = await deps.stores.orders.get(productId, callerId);
-  return entitlementOf(product, callerId, order) === "buyer";
+  return entitlementOf(product, callerId, order) === "buyer" ? product : null;
 }

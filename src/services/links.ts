@@ -3,7 +3,7 @@ import { AppError, notFound } from "#src/domain/errors.ts";
 import { canManageLink, type Link } from "#src/domain/link.ts";
 import { mintToken } from "#src/domain/token.ts";
 import type { LinkChanges, Page, PageRequest } from "#src/storage/ports.ts";
-import { getEntitledProductOrThrow, isStillEntitled } from "./entitlement.ts";
+import { currentEntitlement, getEntitledProductOrThrow } from "./entitlement.ts";
 
 export interface LinkSettings {
   label?: string;
@@ -46,10 +46,21 @@ export async function createLink(
     expiresAt: settings.expiresAt ? new Date(settings.expiresAt).toISOString() : undefined,
   };
   await deps.stores.links.put(link);
-  // A refund or delete may have run between the check and the write: if so, take the link back.
-  if (!(await isStillEntitled(deps, productId, callerId))) {
+  // A refund, delete or file change may have run between the read and the write. Whatever ran
+  // before this re-read, it is seen here; whatever runs after it, sees this link (see 004).
+  const current = await currentEntitlement(deps, productId, callerId);
+  if (!current) {
     await deps.stores.links.revoke(link.id, "system", deps.clock());
     throw notFound("Product");
+  }
+  if (current.deliverable.key !== link.objectKey || current.title !== link.productTitle) {
+    const target = {
+      objectKey: current.deliverable.key,
+      defaultFilename: current.deliverable.filename,
+      productTitle: current.title,
+    };
+    await deps.stores.links.retarget(link.id, target);
+    return { link: { ...link, ...target }, token };
   }
   return { link, token };
 }
@@ -120,23 +131,17 @@ export async function listProductLinks(
   return deps.stores.links.listByProduct(productId, page);
 }
 
-/** Revokes every link to a product (or only one buyer's): the write that ends an entitlement calls it. */
+/**
+ * Revokes every link to a product (or only one buyer's): the write that ends an entitlement calls
+ * it. The ids come from a strongly consistent read, so a link created a moment ago is included.
+ */
 export async function revokeProductLinks(
   deps: AppDeps,
   productId: string,
   revokedBy: string,
   ownerId?: string,
 ) {
-  let cursor: string | undefined;
-  let revoked = 0;
-  do {
-    const page = await deps.stores.links.listByProduct(productId, { limit: 100, cursor });
-    for (const link of page.items) {
-      if (link.revokedAt || (ownerId !== undefined && link.ownerId !== ownerId)) continue;
-      await deps.stores.links.revoke(link.id, revokedBy, deps.clock());
-      revoked++;
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-  return revoked;
+  const ids = await deps.stores.links.listIdsForProduct(productId, ownerId);
+  for (const id of ids) await deps.stores.links.revoke(id, revokedBy, deps.clock());
+  return ids.length;
 }

@@ -131,19 +131,14 @@ export async function updateProduct(
 
 /** Points every link of the product at its current deliverable and title. Idempotent. */
 export async function retargetLinks(deps: AppDeps, product: Product) {
-  let cursor: string | undefined;
-  do {
-    const page = await deps.stores.links.listByProduct(product.id, { limit: 100, cursor });
-    for (const link of page.items) {
-      if (link.objectKey === product.deliverable.key && link.productTitle === product.title) continue;
-      await deps.stores.links.retarget(link.id, {
-        objectKey: product.deliverable.key,
-        defaultFilename: product.deliverable.filename,
-        productTitle: product.title,
-      });
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
+  const target = {
+    objectKey: product.deliverable.key,
+    defaultFilename: product.deliverable.filename,
+    productTitle: product.title,
+  };
+  for (const id of await deps.stores.links.listIdsForProduct(product.id)) {
+    await deps.stores.links.retarget(id, target);
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ const SK = "LINK";
 const pkOf = (id: string) => `LINK#${id}`;
 
 const toLink = (item: Item) => recordOf<Link>(item);
+const pointerSk = (ownerId: string, id: string) => `LINK#${ownerId}#${id}`;
 
 /** The redirect's one round trip: count the download only while the link is active. */
 const CONSUME_CONDITION =
@@ -33,6 +34,14 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
   return {
     async put(link) {
       const sortKey = `${link.createdAt}#${link.id}`;
+      // The product's partition keeps a pointer to each of its links, so refunds and deletes find
+      // them with a strongly consistent query (an index lags). Written first: a pointer without
+      // its link is harmless, a link without its pointer is not.
+      await table.put({
+        pk: `PRODUCT#${link.productId}`,
+        sk: pointerSk(link.ownerId, link.id),
+        linkId: link.id,
+      });
       await table.put(
         {
           pk: pkOf(link.id),
@@ -79,6 +88,25 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
     },
 
     listByOwner: (ownerId, request) => page("gsi1", `OWNER_LINKS#${ownerId}`, request),
+
+    async listIdsForProduct(productId, ownerId) {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const result = await table.query(
+          undefined,
+          `PRODUCT#${productId}`,
+          { limit: 100, cursor },
+          {
+            ascending: true,
+            sortKeyPrefix: ownerId === undefined ? "LINK#" : `LINK#${ownerId}#`,
+          },
+        );
+        ids.push(...result.items.map((item) => String(item.linkId)));
+        cursor = result.nextCursor;
+      } while (cursor);
+      return ids;
+    },
     listByProduct: (productId, request) => page("gsi2", `PRODUCT_LINKS#${productId}`, request),
 
     async update(id, changes: LinkChanges) {
@@ -128,7 +156,8 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
     async retarget(id, target) {
       await table.update(pkOf(id), SK, {
         expression: "SET objectKey = :key, defaultFilename = :name, productTitle = :title",
-        condition: "attribute_exists(pk)",
+        condition:
+          "attribute_exists(pk) AND (objectKey <> :key OR defaultFilename <> :name OR productTitle <> :title)",
         values: { ":key": target.objectKey, ":name": target.defaultFilename, ":title": target.productTitle },
       });
     },

@@ -45,21 +45,6 @@ export function dynamoOrderStore(table: DynamoTable): OrderStore {
     async listBySeller(sellerId, request) {
       return toPage(await table.query("gsi2", `SELLER_ORDERS#${sellerId}`, request));
     },
-    async listByProduct(productId) {
-      const orders: Order[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await table.query(
-          undefined,
-          pkOf(productId),
-          { limit: 100, cursor },
-          { ascending: true },
-        );
-        orders.push(...page.items.filter((item) => String(item.sk).startsWith("ORDER#")).map(toOrder));
-        cursor = page.nextCursor;
-      } while (cursor);
-      return orders;
-    },
     async markRefunded(productId, buyerId, now) {
       const item = await table.update(pkOf(productId), skOf(buyerId), {
         expression: "SET #status = :refunded, refundedAt = if_not_exists(refundedAt, :now)",

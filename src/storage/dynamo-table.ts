@@ -117,7 +117,7 @@ export class DynamoTable {
     index: IndexName | undefined,
     partition: string,
     page: PageRequest,
-    options: { ascending?: boolean; sortKeyBelow?: string } = {},
+    options: { ascending?: boolean; sortKeyBelow?: string; sortKeyPrefix?: string } = {},
   ): Promise<Page<Item>> {
     const pkName = index ? `${index}pk` : "pk";
     const skName = index ? `${index}sk` : "sk";
@@ -135,11 +135,18 @@ export class DynamoTable {
       names["#sk"] = skName;
       values[":below"] = { S: options.sortKeyBelow };
     }
+    if (options.sortKeyPrefix !== undefined) {
+      keyCondition += " AND begins_with(#sk, :prefix)";
+      names["#sk"] = skName;
+      values[":prefix"] = { S: options.sortKeyPrefix };
+    }
     const result = await callDependency("dynamodb", () =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: index,
+          // Indexes can only be read eventually consistent; the table itself, strongly.
+          ConsistentRead: index === undefined,
           KeyConditionExpression: keyCondition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

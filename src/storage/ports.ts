@@ -27,11 +27,16 @@ export interface LinkStore {
   consume(id: string, now: Date): Promise<Link | null>;
   listByOwner(ownerId: string, page: PageRequest): Promise<Page<Link>>;
   listByProduct(productId: string, page: PageRequest): Promise<Page<Link>>;
+  /**
+   * Every link id of a product (or of one owner's links to it), read strongly consistently: the
+   * writes that end an entitlement must see a link created a moment before.
+   */
+  listIdsForProduct(productId: string, ownerId?: string): Promise<string[]>;
   /** Applies changes to a link that is not revoked; null when it is revoked or gone. */
   update(id: string, changes: LinkChanges): Promise<Link | null>;
   /** Revokes once; revoking again keeps the first revocation. Null when the link does not exist. */
   revoke(id: string, revokedBy: string, now: Date): Promise<Link | null>;
-  /** Points a link at a product's new deliverable. */
+  /** Points a link at a product's new deliverable and title (a no-op when it already does). */
   retarget(id: string, target: Pick<Link, "objectKey" | "defaultFilename" | "productTitle">): Promise<void>;
 }
 
@@ -51,7 +56,6 @@ export interface OrderStore {
   get(productId: string, buyerId: string): Promise<Order | null>;
   listByBuyer(buyerId: string, page: PageRequest): Promise<Page<Order>>;
   listBySeller(sellerId: string, page: PageRequest): Promise<Page<Order>>;
-  listByProduct(productId: string): Promise<Order[]>;
   markRefunded(productId: string, buyerId: string, now: Date): Promise<Order | null>;
 }
 
