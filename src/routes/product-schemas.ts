@@ -37,7 +37,7 @@ export const ProductSchema = z
 export const ProductDetailSchema = ProductSchema.extend({
   viewer: z
     .object({ isAuthor: z.boolean(), hasBought: z.boolean() })
-    .openapi({ description: "Only for a signed-in caller." })
+    .openapi({ description: "Only for a signed-in caller (an API key needs orders:read)." })
     .optional(),
 }).openapi("ProductDetail");
 

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "#src/domain/errors.ts";
+import { hasScope } from "#src/domain/scopes.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
@@ -87,7 +88,8 @@ export const productRoutes = createRouter()
       const product = await deps.stores.products.get(c.req.valid("param").id);
       if (!product) throw notFound("Product");
       const caller = c.get("caller");
-      if (!caller) return c.json(productView(product), 200);
+      // Whether the caller bought it is order history: an API key needs orders:read to learn it.
+      if (!caller || !hasScope(caller, "orders:read")) return c.json(productView(product), 200);
       const isAuthor = product.authorId === caller.userId;
       const order = isAuthor ? null : await deps.stores.orders.get(product.id, caller.userId);
       return c.json(

@@ -153,4 +153,17 @@ describe("API keys", () => {
       ).toBe(400);
     }
   });
+
+  it("learn whether their owner bought a product only with orders:read", async () => {
+    const { key: linksOnly } = await createKey(["links:read"]);
+    const { key: orders } = await createKey(["orders:read"]);
+    const plain = await json(
+      await evergate.request("GET", `/api/products/${product.id}`, { token: linksOnly }),
+    );
+    expect(plain).not.toHaveProperty("viewer");
+    const withOrders = await json(
+      await evergate.request("GET", `/api/products/${product.id}`, { token: orders }),
+    );
+    expect(withOrders).toMatchObject({ viewer: { isAuthor: true, hasBought: false } });
+  });
 });

@@ -506,7 +506,7 @@ export interface components {
             currency: string;
         };
         ProductDetail: components["schemas"]["Product"] & {
-            /** @description Only for a signed-in caller. */
+            /** @description Only for a signed-in caller (an API key needs orders:read). */
             viewer?: {
                 isAuthor: boolean;
                 hasBought: boolean;
