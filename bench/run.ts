@@ -17,7 +17,7 @@ import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { attachmentDisposition } from "#src/domain/content-disposition.ts";
 import { hashToken, mintToken } from "#src/domain/token.ts";
-import { s3FileStorage } from "#src/storage/s3-files.ts";
+import { type S3FileStorageSettings, s3ClientConfig, s3FileStorage } from "#src/storage/s3-files.ts";
 import { createGetObjectPresigner } from "#src/storage/sigv4-presigner.ts";
 import { buildLambda, bytesByPackage, coldStartFiles } from "../scripts/build.ts";
 import { type FunctionUrlResult, functionUrlEvent } from "../test/lambda/function-url-event.ts";
@@ -71,22 +71,26 @@ async function buildBundles() {
 // ---------------------------------------------------------------------------------------------
 async function presignScenario(floor: ReturnType<typeof floorPresigner>) {
   const bucket = lambdaEnv.FILES_BUCKET as string;
-  const client = new S3Client({
-    region: lambdaEnv.AWS_REGION,
-    credentials: {
-      accessKeyId: lambdaEnv.AWS_ACCESS_KEY_ID as string,
-      secretAccessKey: lambdaEnv.AWS_SECRET_ACCESS_KEY as string,
-      sessionToken: lambdaEnv.AWS_SESSION_TOKEN,
-    },
-    requestChecksumCalculation: "WHEN_REQUIRED",
+  const credentials = {
+    accessKeyId: lambdaEnv.AWS_ACCESS_KEY_ID as string,
+    secretAccessKey: lambdaEnv.AWS_SECRET_ACCESS_KEY as string,
+    sessionToken: lambdaEnv.AWS_SESSION_TOKEN,
+  };
+  // As src/deps.ts wires it: the presigner and the S3 client from the same settings.
+  const settings: S3FileStorageSettings = {
+    bucket,
+    region: lambdaEnv.AWS_REGION as string,
+    forcePathStyle: false,
     responseChecksumValidation: "WHEN_REQUIRED",
-  });
+    credentials: async () => credentials,
+  };
+  const client = new S3Client(s3ClientConfig(settings));
   const key = "deliverables/prd_bench0000000000000000/v3/field recordings vol 2 (final).zip";
   const filename = "Field recordings vol. 2 – final.zip";
   const disposition = attachmentDisposition(filename);
   const signedAt = new Date("2025-06-01T12:34:56.789Z");
-  const presigner = createGetObjectPresigner(client, bucket);
-  const files = s3FileStorage(client, bucket);
+  const presigner = createGetObjectPresigner(bucket, settings);
+  const files = s3FileStorage(settings);
   const options = { expiresInSeconds: 300, signedAt, responseContentDisposition: disposition };
   const sdk = () =>
     getSignedUrl(
@@ -105,16 +109,13 @@ async function presignScenario(floor: ReturnType<typeof floorPresigner>) {
   ]);
   if (ours !== theirs || viaStorage !== theirs) throw new Error(`presigned URLs differ:\n${ours}\n${theirs}`);
   const floorUrl = floor(key, 300, signedAt, disposition);
-  const noToken = new S3Client({
-    region: lambdaEnv.AWS_REGION,
-    credentials: {
-      accessKeyId: lambdaEnv.AWS_ACCESS_KEY_ID as string,
-      secretAccessKey: lambdaEnv.AWS_SECRET_ACCESS_KEY as string,
-    },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-  if (floorUrl !== (await createGetObjectPresigner(noToken, bucket).presign(key, options))) {
+  if (
+    floorUrl !==
+    (await createGetObjectPresigner(bucket, {
+      ...settings,
+      credentials: async () => ({ ...credentials, sessionToken: undefined }),
+    }).presign(key, options))
+  ) {
     throw new Error("the floor presigner disagrees with the project's presigner");
   }
   const us = await compareCpu(

@@ -1,5 +1,4 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Config } from "./config.ts";
 import { type AccessTokenVerifier, cognitoAccessTokenVerifier } from "./identity/access-token-verifier.ts";
@@ -27,9 +26,10 @@ export interface Credentials {
 }
 
 /**
- * Builds the SDK clients once (at cold start in Lambda) with timeouts and bounded retries, so a
- * dependency that hangs turns into a quick 503 instead of a hung request. Without explicit
- * credentials the SDK's default provider chain applies (the Lambda role in AWS).
+ * Builds the SDK clients once (at cold start in Lambda; the S3 client on first use) with timeouts
+ * and bounded retries, so a dependency that hangs turns into a quick 503 instead of a hung
+ * request. Without explicit credentials the SDK's default provider chain applies (the Lambda role
+ * in AWS).
  */
 export function createDeps(
   config: Config,
@@ -57,20 +57,24 @@ export function createDeps(
   };
   // Every redirect is one UpdateItem: resolve the middleware stack once per command type, not per call.
   const dynamo = new DynamoDBClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT, cacheMiddleware: true });
-  const s3 = new S3Client({
-    ...common,
-    credentials: options.s3Credentials ?? options.credentials,
-    endpoint: config.S3_ENDPOINT,
-    forcePathStyle: config.S3_FORCE_PATH_STYLE,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  const { s3Credentials } = options;
   const issuer = config.COGNITO_ISSUER.replace(/\/$/, "");
   const jwksUri = config.COGNITO_JWKS_URI ?? `${issuer}/.well-known/jwks.json`;
   return {
     config,
     stores: dynamoStores(dynamo, config.TABLE_NAME),
-    files: s3FileStorage(s3, config.FILES_BUCKET),
+    files: s3FileStorage({
+      bucket: config.FILES_BUCKET,
+      region: config.AWS_REGION,
+      endpoint: config.S3_ENDPOINT,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      responseChecksumValidation: "WHEN_REQUIRED",
+      // Without S3's own, the DynamoDB client's provider: the SDK's default chain (the Lambda role),
+      // cached and refreshed, with no second chain at cold start.
+      credentials: s3Credentials ? async () => s3Credentials : dynamo.config.credentials,
+      maxAttempts: config.AWS_MAX_ATTEMPTS,
+      requestHandler,
+    }),
     verifyAccessToken: cognitoAccessTokenVerifier({
       issuer,
       jwksUri,

@@ -1,16 +1,28 @@
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { attachmentDisposition } from "#src/domain/content-disposition.ts";
 import { callDependency } from "./dependency-errors.ts";
 import type { FileStorage } from "./ports.ts";
-import { createGetObjectPresigner } from "./sigv4-presigner.ts";
+import { createGetObjectPresigner, type S3Settings } from "./sigv4-presigner.ts";
+
+export interface S3FileStorageSettings extends S3Settings {
+  bucket: string;
+  maxAttempts?: number;
+  requestHandler?: S3ClientConfig["requestHandler"];
+}
+
+/** The S3Client for these settings; the GetObject presigner reads the very same ones, so their URLs agree. */
+export function s3ClientConfig(settings: S3FileStorageSettings): S3ClientConfig {
+  return {
+    region: settings.region,
+    endpoint: settings.endpoint,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: settings.credentials,
+    maxAttempts: settings.maxAttempts,
+    requestHandler: settings.requestHandler,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: settings.responseChecksumValidation,
+  };
+}
 
 const isNotFound = (error: unknown) =>
   error instanceof Error &&
@@ -18,10 +30,25 @@ const isNotFound = (error: unknown) =>
     error.name === "NoSuchKey" ||
     (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404);
 
-/** The files bucket through the official S3 client; every presign happens here. */
-export function s3FileStorage(client: S3Client, bucket: string): FileStorage {
-  // The redirect's presigner: the same URLs as getSignedUrl for a fraction of the CPU (bench/).
-  const getPresigner = createGetObjectPresigner(client, bucket);
+/**
+ * The files bucket; every presign happens here. The redirect only presigns GetObject, which needs
+ * no S3 client (bench/: the URLs of getSignedUrl for a fraction of the CPU), so the client and its
+ * ~170 KB of code are loaded on the first upload, copy, head or delete, never at cold start.
+ */
+export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
+  const { bucket } = settings;
+  const getPresigner = createGetObjectPresigner(bucket, settings);
+  let loading: Promise<{ sdk: typeof import("@aws-sdk/client-s3"); client: S3Client }> | undefined;
+  const s3 = () => {
+    loading ??= import("@aws-sdk/client-s3").then(
+      (sdk) => ({ sdk, client: new sdk.S3Client(s3ClientConfig(settings)) }),
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    );
+    return loading;
+  };
   return {
     presignGet(key, options) {
       return getPresigner.presign(key, {
@@ -35,14 +62,16 @@ export function s3FileStorage(client: S3Client, bucket: string): FileStorage {
     },
 
     async presignPut(key, options) {
-      const command = new PutObjectCommand({
+      const [{ sdk, client }, { getSignedUrl }] = await Promise.all([
+        s3(),
+        import("@aws-sdk/s3-request-presigner"),
+      ]);
+      const command = new sdk.PutObjectCommand({
         Bucket: bucket,
         Key: key,
         ContentType: options.contentType,
         ContentLength: options.size,
       });
-      // Loaded on first use: uploads are rare next to redirects, so a cold start skips it.
-      const { getSignedUrl } = await import("@aws-sdk/s3-request-presigner");
       // Both headers are signed, so S3 itself refuses a body of another size or type.
       const url = await getSignedUrl(client, command, {
         expiresIn: options.expiresInSeconds,
@@ -52,9 +81,10 @@ export function s3FileStorage(client: S3Client, bucket: string): FileStorage {
     },
 
     async head(key) {
+      const { sdk, client } = await s3();
       try {
         const result = await callDependency("s3", () =>
-          client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+          client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key })),
         );
         return { size: result.ContentLength ?? 0, contentType: result.ContentType };
       } catch (error) {
@@ -64,16 +94,18 @@ export function s3FileStorage(client: S3Client, bucket: string): FileStorage {
     },
 
     async readStart(key, bytes) {
+      const { sdk, client } = await s3();
       const result = await callDependency("s3", () =>
-        client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${bytes - 1}` })),
+        client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${bytes - 1}` })),
       );
       return result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
     },
 
     async copy(fromKey, toKey) {
+      const { sdk, client } = await s3();
       await callDependency("s3", () =>
         client.send(
-          new CopyObjectCommand({
+          new sdk.CopyObjectCommand({
             Bucket: bucket,
             Key: toKey,
             CopySource: `${bucket}/${fromKey.split("/").map(encodeURIComponent).join("/")}`,
@@ -83,17 +115,24 @@ export function s3FileStorage(client: S3Client, bucket: string): FileStorage {
     },
 
     async delete(key) {
-      await callDependency("s3", () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+      const { sdk, client } = await s3();
+      await callDependency("s3", () =>
+        client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: key })),
+      );
     },
 
     async put(key, body, contentType) {
+      const { sdk, client } = await s3();
       await callDependency("s3", () =>
-        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType })),
+        client.send(
+          new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+        ),
       );
     },
 
     async ping() {
-      await callDependency("s3", () => client.send(new HeadBucketCommand({ Bucket: bucket })));
+      const { sdk, client } = await s3();
+      await callDependency("s3", () => client.send(new sdk.HeadBucketCommand({ Bucket: bucket })));
     },
   };
 }
