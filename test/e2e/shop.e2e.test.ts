@@ -465,6 +465,28 @@ describe.skipIf(!hasChromium)("the shop in Chromium", () => {
     await page.waitForURL(/\/oauth2\/authorize/);
   });
 
+  it("pages the home list with Load more", async () => {
+    // Prepare: enough products for a second page (copies of a seeded one, new ids)
+    const seeded = (await evergate.deps.stores.products.listRecent({ limit: 1 })).items[0];
+    if (!seeded) throw new Error("no seeded product");
+    const { newId } = await import("#src/domain/token.ts");
+    for (let i = 0; i < 14; i++) {
+      await evergate.deps.stores.products.create({ ...seeded, id: newId(), title: `Paged ${i}` });
+    }
+    const total = (await evergate.deps.stores.products.listRecent({ limit: 100 })).items.length;
+    const page = seller.page;
+
+    // Act
+    await page.goto(`${evergate.url}/`);
+    await page.locator(".card").first().waitFor();
+    const firstPage = await page.locator(".card").count();
+    await page.getByRole("button", { name: "Load more" }).click();
+
+    // Assess
+    await expect.poll(() => page.locator(".card").count()).toBe(Math.min(total, 2 * firstPage));
+    expect(firstPage).toBeLessThan(total);
+  });
+
   it("ran without a single Content-Security-Policy violation", () => {
     expect(cspViolations).toEqual([]);
   });

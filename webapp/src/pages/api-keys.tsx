@@ -139,12 +139,7 @@ export function ApiKeysPage() {
                   </tbody>
                 </table>
               </div>
-              <MoreButton
-                hasMore={Boolean(page.nextCursor)}
-                loading={list.loadingMore}
-                error={list.moreError}
-                onMore={list.more}
-              />
+              <MoreButton list={list} />
             </>
           )
         }

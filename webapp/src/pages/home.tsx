@@ -25,12 +25,7 @@ export function HomePage() {
                 ))}
               </ul>
             )}
-            <MoreButton
-              hasMore={Boolean(page.nextCursor)}
-              loading={list.loadingMore}
-              error={list.moreError}
-              onMore={list.more}
-            />
+            <MoreButton list={list} />
           </>
         )}
       </Show>

@@ -57,12 +57,7 @@ export function MyLinksPage() {
                 onChanged={own.reload}
                 onRotated={setRotated}
               />
-              <MoreButton
-                hasMore={Boolean(page.nextCursor)}
-                loading={own.loadingMore}
-                error={own.moreError}
-                onMore={own.more}
-              />
+              <MoreButton list={own} />
             </>
           )}
         </Show>

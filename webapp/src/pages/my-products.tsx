@@ -40,12 +40,7 @@ export function MyProductsPage() {
                   </li>
                 ))}
               </ul>
-              <MoreButton
-                hasMore={Boolean(page.nextCursor)}
-                loading={list.loadingMore}
-                error={list.moreError}
-                onMore={list.more}
-              />
+              <MoreButton list={list} />
             </>
           )
         }

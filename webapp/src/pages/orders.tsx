@@ -52,12 +52,7 @@ export function OrdersPage() {
                   </tbody>
                 </table>
               </div>
-              <MoreButton
-                hasMore={Boolean(page.nextCursor)}
-                loading={list.loadingMore}
-                error={list.moreError}
-                onMore={list.more}
-              />
+              <MoreButton list={list} />
             </>
           )
         }
@@ -152,12 +147,7 @@ export function SalesPage() {
                   </tbody>
                 </table>
               </div>
-              <MoreButton
-                hasMore={Boolean(page.nextCursor)}
-                loading={list.loadingMore}
-                error={list.moreError}
-                onMore={list.more}
-              />
+              <MoreButton list={list} />
             </>
           )
         }
