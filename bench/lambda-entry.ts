@@ -1,15 +1,14 @@
-import { handle } from "hono/aws-lambda";
-import { createApp } from "#src/app.ts";
 import { loadConfig } from "#src/config.ts";
 import { createDeps } from "#src/deps.ts";
+import { createLambdaHandler } from "#src/lambda-handler.ts";
 
 /**
- * The bench's twin of src/lambda.ts, built with the same buildLambda options: the same app and
- * deps, except that the SDK clients' HTTP layer is handed in, so DynamoDB and S3 can be answered
- * (and counted) in-process.
+ * The bench's twin of src/lambda.ts, built with the same buildLambda options: the same handler
+ * and deps, except that the SDK clients' HTTP layer is handed in, so DynamoDB and S3 can be
+ * answered (and counted) in-process.
  */
 export function createHandler(
   requestHandler: NonNullable<Parameters<typeof createDeps>[1]>["requestHandler"],
 ) {
-  return handle(createApp(createDeps(loadConfig(), { requestHandler })));
+  return createLambdaHandler(createDeps(loadConfig(), { requestHandler }));
 }

@@ -2,15 +2,15 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppDeps } from "./deps.ts";
 import { AppError } from "./domain/errors.ts";
 import { resolveCaller } from "./http/auth.ts";
-import { handleError } from "./http/errors.ts";
+import { handleError, handleNotFound } from "./http/errors.ts";
 import { requestContext, requireJsonBody } from "./http/middleware.ts";
-import { problemFor, problemResponse } from "./http/problem.ts";
 import { createRouter } from "./http/router.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { linkRoutes } from "./routes/links.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
 import { redirectRoutes } from "./routes/redirect.ts";
+import { documentRedirectRoutes } from "./routes/redirect-docs.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 
@@ -40,11 +40,8 @@ export function createApp(deps: AppDeps) {
     .route("/", uploadRoutes)
     .route("/", redirectRoutes);
 
-  app.notFound((c) =>
-    problemResponse(
-      problemFor("not_found", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId") ?? "unknown"),
-    ),
-  );
+  documentRedirectRoutes(app.openAPIRegistry);
+  app.notFound(handleNotFound);
   app.onError(handleError);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "userToken", {

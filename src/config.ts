@@ -1,63 +1,104 @@
-import { z } from "zod";
+/**
+ * Settings are parsed by the small rules below, not zod: the Lambda parses them at every cold
+ * start, and zod here would put zod's core (~150 KB minified, shared with the API's schemas) on
+ * the redirect's cold path. See docs/decisions/010-lambda-loads-by-path.md.
+ */
+type Rule<T> = (raw: string | undefined) => T;
 
-const booleanFromString = z
-  .enum(["true", "false", "1", "0"])
-  .transform((value) => value === "true" || value === "1");
+class SettingError extends Error {}
 
-const seconds = (max: number) => z.coerce.number().int().min(0).max(max);
+function required<T>(rule: Rule<T | undefined>): Rule<T> {
+  return (raw) => {
+    const value = rule(raw);
+    if (value === undefined) throw new SettingError("is required");
+    return value;
+  };
+}
+
+const integer =
+  (min: number, max: number, fallback?: number): Rule<number | undefined> =>
+  (raw) => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new SettingError(`must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return value;
+  };
+const seconds = (fallback: number, min = 0) => required(integer(min, 3600, fallback));
+const bytes = (fallback: number) => required(integer(1, Number.MAX_SAFE_INTEGER, fallback));
+
+const text =
+  (minLength: number, fallback?: string, pattern?: RegExp): Rule<string | undefined> =>
+  (raw) => {
+    if (raw === undefined) return fallback;
+    if (raw.length < minLength) throw new SettingError(`must have at least ${minLength} characters`);
+    if (pattern && !pattern.test(raw)) throw new SettingError(`must match ${pattern}`);
+    return raw;
+  };
+
+const url: Rule<string | undefined> = (raw) => {
+  if (raw === undefined) return undefined;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
+    throw new SettingError(`must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+};
+
+const oneOf =
+  <const T extends string>(choices: readonly T[], fallback: T): Rule<T> =>
+  (raw) => {
+    if (raw === undefined) return fallback;
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw new SettingError(`must be one of ${choices.join(", ")}, got ${JSON.stringify(raw)}`);
+    }
+    return raw as T;
+  };
+
+const flag =
+  (fallback: boolean): Rule<boolean> =>
+  (raw) => {
+    const value = oneOf(["true", "false", "1", "0"], fallback ? "true" : "false")(raw);
+    return value === "true" || value === "1";
+  };
 
 /** Every setting Evergate reads, with local defaults. Only this module reads process.env. */
-const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  AWS_REGION: z.string().min(1).default("us-east-1"),
-  TABLE_NAME: z.string().min(3).default("evergate"),
-  FILES_BUCKET: z.string().min(3).default("evergate-files"),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  S3_ENDPOINT: z.url().optional(),
-  S3_FORCE_PATH_STYLE: booleanFromString.default(false),
-  COGNITO_ISSUER: z.url(),
-  COGNITO_JWKS_URI: z.url().optional(),
-  COGNITO_CLIENT_ID: z.string().min(1),
-  COGNITO_DOMAIN_URL: z.url().optional(),
-  COGNITO_AUTHORIZE_URL: z.url().optional(),
-  COGNITO_TOKEN_URL: z.url().optional(),
-  COGNITO_LOGOUT_URL: z.url().optional(),
-  PUBLIC_BASE_URL: z.url().optional(),
+const settings = {
+  PORT: required(integer(0, 65535, 3000)),
+  AWS_REGION: required(text(1, "us-east-1")),
+  TABLE_NAME: required(text(3, "evergate")),
+  FILES_BUCKET: required(text(3, "evergate-files")),
+  DYNAMODB_ENDPOINT: url,
+  S3_ENDPOINT: url,
+  S3_FORCE_PATH_STYLE: flag(false),
+  COGNITO_ISSUER: required(url),
+  COGNITO_JWKS_URI: url,
+  COGNITO_CLIENT_ID: required(text(1)),
+  COGNITO_DOMAIN_URL: url,
+  COGNITO_AUTHORIZE_URL: url,
+  COGNITO_TOKEN_URL: url,
+  COGNITO_LOGOUT_URL: url,
+  PUBLIC_BASE_URL: url,
   /** Behind CloudFront with origin access control, the edge moves the viewer's Authorization here. */
-  AUTHORIZATION_HEADER: z
-    .string()
-    .regex(/^[a-z0-9-]+$/, "must be a lower-case header name")
-    .default("authorization"),
+  AUTHORIZATION_HEADER: required(text(1, "authorization", /^[a-z0-9-]+$/)),
   /** Build absolute URLs as https://{X-Forwarded-Host} (set by our CloudFront function). */
-  APP_ORIGIN_FROM_REQUEST: booleanFromString.default(false),
-  LINK_URL_TTL_SECONDS: seconds(3600).min(10).default(300),
-  LINK_CACHE_WINDOW_SECONDS: seconds(3600).default(0),
-  IMAGE_CACHE_WINDOW_SECONDS: seconds(3600).min(10).default(600),
-  DOWNLOAD_URL_TTL_SECONDS: seconds(3600).min(10).default(300),
-  UPLOAD_URL_TTL_SECONDS: seconds(3600).min(10).default(300),
-  MAX_IMAGE_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(5 * 1024 * 1024),
-  MAX_DELIVERABLE_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(100 * 1024 * 1024),
-  MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(64 * 1024),
-  AWS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
-  AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
+  APP_ORIGIN_FROM_REQUEST: flag(false),
+  LINK_URL_TTL_SECONDS: seconds(300, 10),
+  LINK_CACHE_WINDOW_SECONDS: seconds(0),
+  IMAGE_CACHE_WINDOW_SECONDS: seconds(600, 10),
+  DOWNLOAD_URL_TTL_SECONDS: seconds(300, 10),
+  UPLOAD_URL_TTL_SECONDS: seconds(300, 10),
+  MAX_IMAGE_BYTES: bytes(5 * 1024 * 1024),
+  MAX_DELIVERABLE_BYTES: bytes(100 * 1024 * 1024),
+  MAX_BODY_BYTES: bytes(64 * 1024),
+  AWS_TIMEOUT_MS: required(integer(100, 30_000, 2_000)),
+  AWS_MAX_ATTEMPTS: required(integer(1, 5, 2)),
   /** Where `npm start` keeps the stand-ins' data. */
-  DATA_DIR: z.string().min(1).default(".data"),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-});
+  DATA_DIR: required(text(1, ".data")),
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error", "silent"], "info"),
+};
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = { [Name in keyof typeof settings]: ReturnType<(typeof settings)[Name]> };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -68,21 +109,26 @@ export class ConfigError extends Error {
  * start-up with a message that names each offending variable.
  */
 export function loadConfig(overrides: Record<string, string | undefined> = {}): Config {
-  const source = { ...process.env, ...overrides };
-  const parsed = configSchema.safeParse(
-    Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== "")),
-  );
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  const source: Record<string, string | undefined> = { ...process.env, ...overrides };
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, rule] of Object.entries(settings)) {
+    const raw = source[name];
+    try {
+      const value = rule(raw === "" ? undefined : raw);
+      if (value !== undefined) config[name] = value;
+    } catch (error) {
+      if (!(error instanceof SettingError)) throw error;
+      problems.push(`${name}: ${error.message}`);
+    }
   }
+  const parsed = config as Config;
   // A URL signed at the start of a window must stay valid well past the window's end.
-  if (parsed.data.LINK_CACHE_WINDOW_SECONDS * 2 > parsed.data.LINK_URL_TTL_SECONDS) {
-    throw new ConfigError(
-      "Invalid configuration:\n  LINK_CACHE_WINDOW_SECONDS: must be at most half of LINK_URL_TTL_SECONDS",
-    );
+  if (problems.length === 0 && parsed.LINK_CACHE_WINDOW_SECONDS * 2 > parsed.LINK_URL_TTL_SECONDS) {
+    problems.push("LINK_CACHE_WINDOW_SECONDS: must be at most half of LINK_URL_TTL_SECONDS");
   }
-  return parsed.data;
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  return parsed;
 }
 
 /** The OAuth endpoints the webapp uses, from explicit URLs or derived from the Cognito domain. */

@@ -56,3 +56,10 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
   c.get("deps")?.logger.error("unhandled error", { requestId, ...errorFields(error) });
   return problemResponse(problemFor("internal_error", "Something went wrong on our side.", requestId));
 }
+
+/** Unknown routes are problems too, the same shape as every other error. */
+export function handleNotFound(c: Context<AppEnv>): Response {
+  return problemResponse(
+    problemFor("not_found", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId") ?? "unknown"),
+  );
+}

@@ -1,12 +1,9 @@
-import { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import { type Context, Hono } from "hono";
 import { downloadFilename } from "#src/domain/link.ts";
 import { classifyLinkClient } from "#src/domain/link-client.ts";
 import type { AppEnv } from "#src/http/context.ts";
 import { confirmPage, linkPageHeaders, previewPage, refusalPage } from "#src/http/link-pages.ts";
 import { problemFor, problemResponse } from "#src/http/problem.ts";
-import { createRouter } from "#src/http/router.ts";
-import { ProblemSchema } from "#src/http/schemas.ts";
 import { consumeLink, peekLink } from "#src/services/redirect.ts";
 
 const wantsHtml = (c: Context<AppEnv>) => /text\/html/i.test(c.req.header("accept") ?? "");
@@ -47,7 +44,12 @@ async function redirectToFile(c: Context<AppEnv>, status: 302 | 303): Promise<Re
   });
 }
 
-export const redirectRoutes = createRouter();
+/**
+ * The gateway itself. Plain Hono, no zod: the token's format and checksum are its validation
+ * (stricter than a schema), and the Lambda's cold start for a redirect never loads the API's
+ * schemas. Its OpenAPI description lives in redirect-docs.ts.
+ */
+export const redirectRoutes = new Hono<AppEnv>();
 
 redirectRoutes.on(["GET", "HEAD"], "/l/:token", async (c) => {
   const deps = c.get("deps");
@@ -81,76 +83,3 @@ redirectRoutes.on(["GET", "HEAD"], "/l/:token", async (c) => {
 });
 
 redirectRoutes.post("/l/:token", (c) => redirectToFile(c, 303));
-
-const TokenParam = z.string().openapi({
-  param: { name: "token", in: "path" },
-  example: "evg_4XjP0aQmZr7TtYc1bN9kLw2s3Dq8",
-});
-const refusals = {
-  404: {
-    description: "Unknown or malformed token (HTML page for browsers).",
-    content: { "application/problem+json": { schema: ProblemSchema }, "text/html": { schema: z.string() } },
-  },
-  410: {
-    description: "Revoked, expired or exhausted (HTML page for browsers).",
-    content: { "application/problem+json": { schema: ProblemSchema }, "text/html": { schema: z.string() } },
-  },
-  503: {
-    description: "A dependency is unavailable; retry after the Retry-After delay.",
-    content: { "application/problem+json": { schema: ProblemSchema } },
-  },
-};
-const redirectHeaders = {
-  Location: { schema: { type: "string" as const }, description: "A freshly presigned, short-lived S3 URL." },
-  "Cache-Control": {
-    schema: { type: "string" as const },
-    description: "private, no-store (or private, max-age in caching mode).",
-  },
-};
-
-redirectRoutes.openAPIRegistry.registerPath({
-  method: "get",
-  path: "/l/{token}",
-  operationId: "followLink",
-  security: [],
-  tags: ["gateway"],
-  summary: "Follow a permanent link",
-  description:
-    "API clients and curl get a 302 to a presigned URL and the download is counted. Browsers get the redirect too, " +
-    "unless the link has a download limit: then a confirm page whose button POSTs here. Link previews, scanners " +
-    "and prefetches get a small page and never use up a download.",
-  request: { params: z.object({ token: TokenParam }) },
-  responses: {
-    200: {
-      description: "Preview page, or the confirm page for a limited link.",
-      content: { "text/html": { schema: z.string() } },
-    },
-    302: { description: "Redirect to the file.", headers: redirectHeaders },
-    ...refusals,
-  },
-});
-redirectRoutes.openAPIRegistry.registerPath({
-  method: "head",
-  path: "/l/{token}",
-  operationId: "checkLink",
-  security: [],
-  tags: ["gateway"],
-  summary: "Check a permanent link without using a download",
-  request: { params: z.object({ token: TokenParam }) },
-  responses: {
-    200: { description: "The link is active." },
-    404: { description: "Unknown or malformed token." },
-    410: { description: "Revoked, expired or exhausted." },
-    503: { description: "A dependency is unavailable." },
-  },
-});
-redirectRoutes.openAPIRegistry.registerPath({
-  method: "post",
-  path: "/l/{token}",
-  operationId: "confirmLink",
-  security: [],
-  tags: ["gateway"],
-  summary: "Confirm a download of a limited link (the confirm page's form)",
-  request: { params: z.object({ token: TokenParam }) },
-  responses: { 303: { description: "Redirect to the file.", headers: redirectHeaders }, ...refusals },
-});

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildLambda } from "../../scripts/build.ts";
+import { buildLambda, coldStartFiles } from "../../scripts/build.ts";
 import { startTestEvergate, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
 import { strictS3FromEnv } from "../support/strict-s3.ts";
 import { type EventOptions, type FunctionUrlResult, functionUrlEvent } from "./function-url-event.ts";
@@ -20,6 +20,7 @@ let product: TestProduct;
 let token: string;
 let handler: Handler;
 let bundleDir: string;
+let built: Awaited<ReturnType<typeof buildLambda>>;
 const savedEnv = { ...process.env };
 
 const invoke = (method: string, path: string, options: EventOptions = {}) =>
@@ -32,8 +33,9 @@ const bodyJson = (result: FunctionUrlResult) =>
 
 beforeAll(async () => {
   bundleDir = await mkdtemp(join(tmpdir(), "evergate-lambda-test-"));
-  const [stack] = await Promise.all([startTestEvergate(), buildLambda(bundleDir)]);
+  const [stack, build] = await Promise.all([startTestEvergate(), buildLambda(bundleDir)]);
   evergate = stack;
+  built = build;
   user = await evergate.newUser("lambda");
   product = await evergate.createProduct(user, { filename: "Résumé (final) v2.txt" });
   await evergate.createProduct(user, { title: "A second product" });
@@ -203,5 +205,45 @@ describe("the built Lambda bundle behind a function URL", () => {
     expect(result.deleted).toBeGreaterThanOrEqual(1);
     expect(await evergate.deps.stores.uploads.get(abandoned)).toBeNull();
     expect(await evergate.deps.files.head(record?.pendingKey ?? "")).toBeNull();
+  });
+
+  it("paths beside /l/{token} (/l/, /l/a/b) reach the whole app and get its 404 problem", async () => {
+    for (const path of ["/l/", "/l/a/b", "/l"]) {
+      const result = await invoke("GET", path);
+      expect(result.statusCode, path).toBe(404);
+      expect(bodyJson(result)).toMatchObject({ status: 404, code: "not_found" });
+    }
+  });
+});
+
+describe("what a cold start for a redirect reads", () => {
+  const coldInputs = () => {
+    const entry = Object.keys(built.metafile.outputs).find((file) => file.endsWith("/index.mjs")) as string;
+    const files = coldStartFiles(built.metafile, entry);
+    const bytes = files.reduce((total, file) => total + (built.metafile.outputs[file]?.bytes ?? 0), 0);
+    const inputs = files.flatMap((file) => Object.keys(built.metafile.outputs[file]?.inputs ?? {}));
+    return { bytes, inputs };
+  };
+
+  it("holds neither the API's routes nor zod nor the S3 client: they load on first use", () => {
+    const { inputs } = coldInputs();
+    expect(inputs.some((input) => input.includes("src/routes/redirect.ts"))).toBe(true);
+    for (const lazy of [
+      "node_modules/zod/",
+      "@hono/zod-openapi",
+      "zod-to-openapi",
+      "client-s3",
+      "src/routes/products.ts",
+      "src/app.ts",
+    ]) {
+      expect(
+        inputs.filter((input) => input.includes(lazy)),
+        lazy,
+      ).toEqual([]);
+    }
+  });
+
+  it("stays within the 400 KB budget of issue 9 (minified bytes)", () => {
+    expect(coldInputs().bytes).toBeLessThanOrEqual(400_000);
   });
 });
