@@ -2,6 +2,10 @@ import { loadConfig } from "#src/config.ts";
 import { createDeps } from "#src/deps.ts";
 import { createLambdaHandler } from "#src/lambda-handler.ts";
 
+/** The bundle's own copy of the SDK, as the app configures it: floor (b) of the redirect bench. */
+export { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+export { createDynamoClient } from "#src/storage/dynamo-client.ts";
+
 /**
  * The bench's twin of src/lambda.ts, built with the same buildLambda options: the same handler
  * and deps, except that the SDK clients' HTTP layer is handed in, so DynamoDB and S3 can be

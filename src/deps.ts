@@ -1,8 +1,9 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Config } from "./config.ts";
 import { type AccessTokenVerifier, cognitoAccessTokenVerifier } from "./identity/access-token-verifier.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
+import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
 import type { FileStorage, Stores } from "./storage/ports.ts";
 import { s3FileStorage } from "./storage/s3-files.ts";
@@ -55,8 +56,7 @@ export function createDeps(
     maxAttempts: config.AWS_MAX_ATTEMPTS,
     requestHandler,
   };
-  // Every redirect is one UpdateItem: resolve the middleware stack once per command type, not per call.
-  const dynamo = new DynamoDBClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT, cacheMiddleware: true });
+  const dynamo = createDynamoClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT });
   const { s3Credentials } = options;
   const issuer = config.COGNITO_ISSUER.replace(/\/$/, "");
   const jwksUri = config.COGNITO_JWKS_URI ?? `${issuer}/.well-known/jwks.json`;
