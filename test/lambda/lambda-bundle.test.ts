@@ -127,6 +127,36 @@ describe("the built Lambda bundle behind a function URL", () => {
     expect((await overHttp.json()) as object).toMatchObject({ status: 404, code: "not_found" });
   });
 
+  it("the gateway app answers every method and client on /l/ exactly as the whole app over HTTP does", async () => {
+    const comparable = (
+      status: number,
+      headers: (name: string) => string | null | undefined,
+      body: string,
+    ) => ({
+      status,
+      type: headers("content-type") ?? null,
+      cache: headers("cache-control") ?? null,
+      allow: headers("allow") ?? null,
+      body: body.replace(/"requestId":"[^"]*"/, ""),
+    });
+    const accepts = ["*/*", "text/html"];
+    for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+      for (const accept of accepts) {
+        const path = "/l/evg_notAToken";
+        const viaLambda = await invoke(method, path, { headers: { accept } });
+        const lambdaBody = viaLambda.isBase64Encoded
+          ? Buffer.from(viaLambda.body ?? "", "base64").toString()
+          : (viaLambda.body ?? "");
+        const overHttp = await evergate.request(method, path, { headers: { accept } });
+        const httpBody = method === "HEAD" ? "" : await overHttp.text();
+        expect(
+          comparable(viaLambda.statusCode, (name) => header(viaLambda, name), lambdaBody),
+          `${method} ${accept}`,
+        ).toEqual(comparable(overHttp.status, (name) => overHttp.headers.get(name), httpBody));
+      }
+    }
+  });
+
   it("POST /api/links with a JSON body creates a link whose token the bundle then redirects", async () => {
     const result = await invoke("POST", "/api/links", {
       headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
