@@ -205,7 +205,7 @@ describe("least privilege", () => {
     }
   });
 
-  it("the API role may touch pending/ and files/ objects, and call six item APIs plus DescribeTable", () => {
+  it("the API role may touch pending/ and files/ objects, call six item APIs plus DescribeTable, and AdminGetUser on its pool", () => {
     const { template } = dev;
     const role = logicalIdOf(template, "AWS::IAM::Role", {
       AssumeRolePolicyDocument: Match.objectLike({
@@ -238,6 +238,7 @@ describe("least privilege", () => {
     const table = logicalIdOf(template, "AWS::DynamoDB::GlobalTable");
     const tableArn = { "Fn::GetAtt": [table, "Arn"] };
     const logGroupArn = { "Fn::GetAtt": [logicalIdOf(template, "AWS::Logs::LogGroup"), "Arn"] };
+    const userPoolArn = { "Fn::GetAtt": [logicalIdOf(template, "AWS::Cognito::UserPool"), "Arn"] };
     const normalized = statements.map(({ Action, Resource }) => ({
       actions: asList(Action),
       resources: asList(Resource),
@@ -262,6 +263,7 @@ describe("least privilege", () => {
         resources: [tableArn],
       },
       { actions: ["dynamodb:Query"], resources: [{ "Fn::Join": ["", [tableArn, "/index/*"]] }] },
+      { actions: ["cognito-idp:AdminGetUser"], resources: [userPoolArn] },
     ]);
   });
 

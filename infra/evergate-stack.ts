@@ -51,6 +51,7 @@ export class EvergateStack extends Stack {
       table: this.data.table,
       filesBucketName: this.data.filesBucketName,
       cognitoIssuer: this.auth.issuerUrl,
+      userPoolArn: this.auth.userPool.userPoolArn,
       cognitoClientId: this.auth.webClientId,
       cognitoDomainUrl: this.auth.domainUrl,
     });

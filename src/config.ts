@@ -74,6 +74,10 @@ const settings = {
   COGNITO_ISSUER: required(url),
   COGNITO_JWKS_URI: url,
   COGNITO_CLIENT_ID: required(text(1)),
+  /** Cognito's API (AdminGetUser) when it is not AWS's regional endpoint: the local stand-in. */
+  COGNITO_ENDPOINT: url,
+  /** How long a user's "exists and enabled" answer from Cognito is reused before asking again. */
+  USER_STATUS_CACHE_SECONDS: seconds(60),
   COGNITO_DOMAIN_URL: url,
   COGNITO_AUTHORIZE_URL: url,
   COGNITO_TOKEN_URL: url,

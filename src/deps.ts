@@ -2,6 +2,7 @@ import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Config } from "./config.ts";
 import { type AccessTokenVerifier, cognitoAccessTokenVerifier } from "./identity/access-token-verifier.ts";
+import { cognitoUserStatus, type UserStatusCheck, userPoolOf } from "./identity/user-status.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
@@ -14,6 +15,8 @@ export interface AppDeps {
   stores: Stores;
   files: FileStorage;
   verifyAccessToken: AccessTokenVerifier;
+  /** Whether a user (Cognito sub) still exists and is enabled; disabled users are locked out. */
+  isUserActive: UserStatusCheck;
   /** Resolves when the identity provider's JWKS answers. */
   pingIdentity: () => Promise<void>;
   clock: () => Date;
@@ -60,6 +63,7 @@ export function createDeps(
   const { s3Credentials } = options;
   const issuer = config.COGNITO_ISSUER.replace(/\/$/, "");
   const jwksUri = config.COGNITO_JWKS_URI ?? `${issuer}/.well-known/jwks.json`;
+  const userPool = userPoolOf(issuer);
   return {
     config,
     stores: dynamoStores(dynamo, config.TABLE_NAME),
@@ -80,6 +84,15 @@ export function createDeps(
       jwksUri,
       clientId: config.COGNITO_CLIENT_ID,
       timeoutMs: config.AWS_TIMEOUT_MS,
+    }),
+    isUserActive: cognitoUserStatus({
+      userPoolId: userPool.userPoolId,
+      cacheSeconds: config.USER_STATUS_CACHE_SECONDS,
+      clientConfig: {
+        ...common,
+        region: userPool.region ?? config.AWS_REGION,
+        endpoint: config.COGNITO_ENDPOINT,
+      },
     }),
     pingIdentity: async () => {
       const response = await fetch(jwksUri, { signal: AbortSignal.timeout(config.AWS_TIMEOUT_MS) });

@@ -18,6 +18,8 @@ export interface ApiFunctionProps {
   table: dynamodb.ITableV2;
   filesBucketName: string;
   cognitoIssuer: string;
+  /** The pool the app asks whether a caller is still enabled (AdminGetUser). */
+  userPoolArn: string;
   cognitoClientId: string;
   cognitoDomainUrl: string;
 }
@@ -40,10 +42,18 @@ export class ApiFunction extends Construct {
     // A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this one log group only.
     this.role = new iam.Role(this, "Role", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-      description: "Evergate API: its log group, two prefixes of the files bucket, the table",
+      description: "Evergate API: its log group, two prefixes of the files bucket, the table, AdminGetUser",
     });
     logGroup.grantWrite(this.role);
     this.grantStorage(props);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "UserStatus",
+        // Disabled or deleted users are locked out of the API (src/identity/user-status.ts).
+        actions: ["cognito-idp:AdminGetUser"],
+        resources: [props.userPoolArn],
+      }),
+    );
 
     this.function = new lambda.Function(this, "Function", {
       description: "Evergate API and link redirects (Hono)",

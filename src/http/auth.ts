@@ -30,6 +30,8 @@ export const resolveCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (!isWellFormedToken("apiKey", credential)) throw unauthorized();
     const key = await deps.stores.apiKeys.get(hashToken(credential));
     if (!key || key.revokedAt) throw unauthorized();
+    // A user disabled or deleted in Cognito is locked out, their API keys included.
+    if (!(await deps.isUserActive(key.ownerId))) throw unauthorized();
     const now = deps.clock();
     if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
       await deps.stores.apiKeys.touch(key.id, now);
@@ -43,6 +45,7 @@ export const resolveCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
     });
   } else {
     const user = await deps.verifyAccessToken(credential);
+    if (!(await deps.isUserActive(user.userId))) throw unauthorized();
     c.set("caller", { userId: user.userId, username: user.username, via: "user" });
   }
   return next();

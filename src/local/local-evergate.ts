@@ -112,6 +112,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     COGNITO_ISSUER: stack.cognito.issuer,
     COGNITO_JWKS_URI: stack.cognito.jwksUri,
     COGNITO_CLIENT_ID: stack.cognito.clientId,
+    COGNITO_ENDPOINT: stack.cognito.endpoint,
     COGNITO_AUTHORIZE_URL: stack.cognito.authorizeUrl,
     COGNITO_TOKEN_URL: stack.cognito.tokenUrl,
     ...options.configOverrides,
