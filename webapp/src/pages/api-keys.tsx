@@ -1,9 +1,8 @@
 import { useState } from "preact/hooks";
 import { api, describeError, type Scope, unwrap } from "../api/client.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
-import { MoreButton } from "../components/more-button.tsx";
+import { PagedTable } from "../components/paged-table.tsx";
 import { ShownOnce } from "../components/shown-once.tsx";
-import { Show } from "../components/status.tsx";
 import { formatDate } from "../lib/format.ts";
 import { usePaged } from "../lib/use-paged.ts";
 
@@ -86,64 +85,39 @@ export function ApiKeysPage() {
           {busy ? "Creating…" : "Create key"}
         </button>
       </form>
-      <Show loaded={list.loaded} reload={list.reload} what="Loading your keys">
-        {(page) =>
-          page.items.length === 0 ? (
-            <p class="empty">No API keys yet.</p>
-          ) : (
-            <>
-              <div class="table-wrap">
-                <table>
-                  <caption>Your API keys, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Key ends</th>
-                      <th scope="col">Permissions</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">
-                        <span class="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.items.map((key) => (
-                      <tr key={key.id}>
-                        <td>{key.name}</td>
-                        <td class="mono">…{key.keyHint}</td>
-                        <td class="mono small">{key.scopes.join(" ")}</td>
-                        <td>{formatDate(key.createdAt)}</td>
-                        <td>{key.lastUsedAt ? formatDate(key.lastUsedAt) : "never"}</td>
-                        <td>
-                          <span class={`badge ${key.status}`}>{key.status}</span>
-                        </td>
-                        <td class="actions">
-                          {key.status === "active" && (
-                            <ConfirmButton
-                              label="Revoke"
-                              danger
-                              question="Revoke this key? Programs using it stop working."
-                              onConfirm={async () => {
-                                unwrap(
-                                  await api.DELETE("/api/keys/{id}", { params: { path: { id: key.id } } }),
-                                );
-                                list.reload();
-                              }}
-                            />
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <MoreButton list={list} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        list={list}
+        what="Loading your keys"
+        empty="No API keys yet."
+        caption="Your API keys, newest first"
+        columns={["Name", "Key ends", "Permissions", "Created", "Last used", "Status"]}
+        actions
+        row={(key) => (
+          <tr key={key.id}>
+            <td>{key.name}</td>
+            <td class="mono">…{key.keyHint}</td>
+            <td class="mono small">{key.scopes.join(" ")}</td>
+            <td>{formatDate(key.createdAt)}</td>
+            <td>{key.lastUsedAt ? formatDate(key.lastUsedAt) : "never"}</td>
+            <td>
+              <span class={`badge ${key.status}`}>{key.status}</span>
+            </td>
+            <td class="actions">
+              {key.status === "active" && (
+                <ConfirmButton
+                  label="Revoke"
+                  danger
+                  question="Revoke this key? Programs using it stop working."
+                  onConfirm={async () => {
+                    unwrap(await api.DELETE("/api/keys/{id}", { params: { path: { id: key.id } } }));
+                    list.reload();
+                  }}
+                />
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,7 +1,6 @@
 import { api, type Order, unwrap } from "../api/client.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
-import { MoreButton } from "../components/more-button.tsx";
-import { Show } from "../components/status.tsx";
+import { PagedTable } from "../components/paged-table.tsx";
 import { formatDate, formatPrice } from "../lib/format.ts";
 import { A } from "../lib/router.tsx";
 import { usePaged } from "../lib/use-paged.ts";
@@ -17,46 +16,29 @@ export function OrdersPage() {
   return (
     <>
       <h1>My orders</h1>
-      <Show loaded={list.loaded} reload={list.reload} what="Loading your orders">
-        {(page) =>
-          page.items.length === 0 ? (
-            <p class="empty">
-              You have not bought anything yet. <A href="/">Browse the products</A>.
-            </p>
-          ) : (
-            <>
-              <div class="table-wrap">
-                <table>
-                  <caption>Products you bought, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Product</th>
-                      <th scope="col">Price</th>
-                      <th scope="col">Bought</th>
-                      <th scope="col">Status</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.items.map((order) => (
-                      <tr key={order.id}>
-                        <td>
-                          <ProductLink order={order} />
-                        </td>
-                        <td>{formatPrice(order.price)}</td>
-                        <td>{formatDate(order.createdAt)}</td>
-                        <td>
-                          <span class={`badge ${order.status}`}>{order.status}</span>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <MoreButton list={list} />
-            </>
-          )
+      <PagedTable
+        list={list}
+        what="Loading your orders"
+        empty={
+          <>
+            You have not bought anything yet. <A href="/">Browse the products</A>.
+          </>
         }
-      </Show>
+        caption="Products you bought, newest first"
+        columns={["Product", "Price", "Bought", "Status"]}
+        row={(order) => (
+          <tr key={order.id}>
+            <td>
+              <ProductLink order={order} />
+            </td>
+            <td>{formatPrice(order.price)}</td>
+            <td>{formatDate(order.createdAt)}</td>
+            <td>
+              <span class={`badge ${order.status}`}>{order.status}</span>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }
@@ -77,81 +59,55 @@ export function SalesPage() {
   return (
     <>
       <h1>Sales</h1>
-      <Show loaded={list.loaded} reload={list.reload} what="Loading your sales">
-        {(page) =>
-          page.items.length === 0 ? (
-            <p class="empty">Nobody has bought your products yet.</p>
-          ) : (
-            <>
-              <section class="totals" aria-label="Totals">
-                {totalsByCurrency(page.items).map(([currency, amount]) => (
-                  <p key={currency} class="total">
-                    <span class="muted">Total {currency}</span>
-                    <span class="price big">{formatPrice({ amount, currency })}</span>
-                  </p>
-                ))}
-                <p class="muted small">
-                  Refunded orders are not counted.
-                  {page.nextCursor ? " Totals cover the sales loaded below." : ""}
-                </p>
-              </section>
-              <div class="table-wrap">
-                <table>
-                  <caption>What others bought from you, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Product</th>
-                      <th scope="col">Buyer</th>
-                      <th scope="col">Price</th>
-                      <th scope="col">Sold</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">
-                        <span class="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.items.map((order) => (
-                      <tr key={order.id}>
-                        <td>
-                          <ProductLink order={order} />
-                        </td>
-                        <td>{order.buyer.name}</td>
-                        <td>{formatPrice(order.price)}</td>
-                        <td>{formatDate(order.createdAt)}</td>
-                        <td>
-                          <span class={`badge ${order.status}`}>{order.status}</span>
-                          {order.refundedAt && (
-                            <span class="muted small"> {formatDate(order.refundedAt)}</span>
-                          )}
-                        </td>
-                        <td class="actions">
-                          {order.status === "active" && (
-                            <ConfirmButton
-                              label="Refund"
-                              danger
-                              question={`Refund ${formatPrice(order.price)}? The buyer loses the download and their links.`}
-                              onConfirm={async () => {
-                                unwrap(
-                                  await api.POST("/api/orders/{id}/refund", {
-                                    params: { path: { id: order.id } },
-                                  }),
-                                );
-                                list.reload();
-                              }}
-                            />
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <MoreButton list={list} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        list={list}
+        what="Loading your sales"
+        empty="Nobody has bought your products yet."
+        above={(page) => (
+          <section class="totals" aria-label="Totals">
+            {totalsByCurrency(page.items).map(([currency, amount]) => (
+              <p key={currency} class="total">
+                <span class="muted">Total {currency}</span>
+                <span class="price big">{formatPrice({ amount, currency })}</span>
+              </p>
+            ))}
+            <p class="muted small">
+              Refunded orders are not counted.
+              {page.nextCursor ? " Totals cover the sales loaded below." : ""}
+            </p>
+          </section>
+        )}
+        caption="What others bought from you, newest first"
+        columns={["Product", "Buyer", "Price", "Sold", "Status"]}
+        actions
+        row={(order) => (
+          <tr key={order.id}>
+            <td>
+              <ProductLink order={order} />
+            </td>
+            <td>{order.buyer.name}</td>
+            <td>{formatPrice(order.price)}</td>
+            <td>{formatDate(order.createdAt)}</td>
+            <td>
+              <span class={`badge ${order.status}`}>{order.status}</span>
+              {order.refundedAt && <span class="muted small"> {formatDate(order.refundedAt)}</span>}
+            </td>
+            <td class="actions">
+              {order.status === "active" && (
+                <ConfirmButton
+                  label="Refund"
+                  danger
+                  question={`Refund ${formatPrice(order.price)}? The buyer loses the download and their links.`}
+                  onConfirm={async () => {
+                    unwrap(await api.POST("/api/orders/{id}/refund", { params: { path: { id: order.id } } }));
+                    list.reload();
+                  }}
+                />
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }
