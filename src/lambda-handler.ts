@@ -1,29 +1,53 @@
-import { handle } from "hono/aws-lambda";
+import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import type { AppDeps } from "./deps.ts";
-import { createGatewayApp } from "./gateway-app.ts";
+import { errorAnswer } from "./http/errors.ts";
+import { answerLink, LINK_METHODS, type LinkMethod } from "./http/link-answer.ts";
+import { commonHeaders, DEFAULT_REFERRER_POLICY, logAccess, requestIdOf } from "./http/middleware.ts";
 
-type HttpHandler = ReturnType<typeof handle>;
-type LambdaEvent = Parameters<HttpHandler>[0];
+type ApiHandler = ReturnType<typeof import("./lambda-api.ts").createApiHandler>;
 type ScheduledSweep = { evergate: "sweep" };
+/** A function URL event (payload 2.0). */
+type FunctionUrlEvent = Extract<LambdaEvent, { rawPath: string }>;
+
+/** What a function URL expects back (payload 2.0). */
+export interface FunctionUrlResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+}
 
 const isScheduledSweep = (event: unknown): event is ScheduledSweep =>
   typeof event === "object" && event !== null && (event as ScheduledSweep).evergate === "sweep";
 
-const GATEWAY_PATH = /^\/l\/[^/]+$/;
-const pathOf = (event: LambdaEvent) => ("rawPath" in event ? event.rawPath : event.path);
+const LINK_PATH = /^\/l\/([^/]+)$/;
+const linkMethods: ReadonlySet<string> = new Set(LINK_METHODS);
+
+/** A function URL (payload 2.0) request for /l/{token}: the gateway's own path. */
+function linkRequestOf(event: LambdaEvent): { event: FunctionUrlEvent; token: string } | undefined {
+  if (!("rawPath" in event) || !linkMethods.has(event.requestContext?.http?.method)) return undefined;
+  const encoded = LINK_PATH.exec(event.rawPath)?.[1];
+  if (encoded === undefined) return undefined;
+  let token = encoded;
+  try {
+    token = decodeURIComponent(encoded); // as Hono decodes a path parameter
+  } catch {}
+  return { event, token };
+}
 
 /**
- * One function for the whole surface, loaded by what a request needs: /l/{token} is served by the
- * gateway app, imported at cold start; the API (its routes, zod, the JWT verifier) and the
- * sweeper are imported on first use. The full app mounts the same redirect routes, so a path
- * that reaches either answers the same.
+ * One function for the whole surface, loaded by what a request needs. A redirect is answered by
+ * src/http/link-answer.ts straight from the event: no Hono app, no Request or Response objects,
+ * which cost a third of a redirect's CPU (bench/README.md). The same answer, the same common
+ * headers, error mapping and access log as the app's; test/lambda/lambda-bundle.test.ts holds the
+ * two side by side. Everything else (the API, its zod schemas, the JWT verifier) is imported on
+ * the first request that needs it, the sweeper on its schedule.
  */
 export function createLambdaHandler(deps: AppDeps) {
-  const gateway = handle(createGatewayApp(deps));
-  let api: Promise<HttpHandler> | undefined;
+  let api: Promise<ApiHandler> | undefined;
   const loadApi = () => {
     if (!api) {
-      api = import("./app.ts").then(({ createApp }) => handle(createApp(deps)));
+      api = import("./lambda-api.ts").then(({ createApiHandler }) => createApiHandler(deps));
       // A failed import is retried by the next request, not remembered.
       api.catch(() => {
         api = undefined;
@@ -32,12 +56,33 @@ export function createLambdaHandler(deps: AppDeps) {
     return api;
   };
 
-  return async (event: LambdaEvent | ScheduledSweep, context: Parameters<HttpHandler>[1]) => {
+  async function answerLinkEvent(event: FunctionUrlEvent, token: string): Promise<FunctionUrlResult> {
+    const startedAt = performance.now();
+    const headers = event.headers ?? {};
+    const requestId = requestIdOf(headers["x-request-id"]);
+    const method = event.requestContext.http.method as LinkMethod;
+    const answer = await answerLink(deps, {
+      method,
+      token,
+      requestId,
+      header: (name) => headers[name],
+    }).catch((error: unknown) => errorAnswer(error, requestId, deps.logger));
+    logAccess(deps.logger, { requestId, method, path: event.rawPath, status: answer.status, startedAt });
+    return {
+      statusCode: answer.status,
+      headers: { "referrer-policy": DEFAULT_REFERRER_POLICY, ...answer.headers, ...commonHeaders(requestId) },
+      body: answer.body ?? "",
+      isBase64Encoded: false,
+    };
+  }
+
+  return async (event: LambdaEvent | ScheduledSweep, context: LambdaContext) => {
     if (isScheduledSweep(event)) {
       const { sweepGarbage } = await import("./services/products.ts");
       return { deleted: await sweepGarbage(deps, 500) };
     }
-    if (GATEWAY_PATH.test(pathOf(event))) return gateway(event, context);
+    const link = linkRequestOf(event);
+    if (link) return answerLinkEvent(link.event, link.token);
     return (await loadApi())(event, context);
   };
 }

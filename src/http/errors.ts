@@ -1,28 +1,33 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, DependencyUnavailableError } from "#src/domain/errors.ts";
-import { errorFields } from "#src/logger.ts";
+import { errorFields, type Logger } from "#src/logger.ts";
+import { type Answer, toResponse } from "./answer.ts";
 import type { AppEnv } from "./context.ts";
-import { problemFor, problemResponse } from "./problem.ts";
+import { problemAnswer, problemFor, problemResponse } from "./problem.ts";
 
 const RETRY_AFTER_SECONDS = "5";
 
-/** The one place errors become responses: known ones as problem+json, unknown ones as a bare 500. */
+/** Hono's onError: see errorAnswer. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
-  const requestId = c.get("requestId") ?? "unknown";
+  return toResponse(errorAnswer(error, c.get("requestId") ?? "unknown", c.get("deps")?.logger));
+}
+
+/** The one place errors become answers: known ones as problem+json, unknown ones as a bare 500. */
+export function errorAnswer(error: unknown, requestId: string, logger: Logger | undefined): Answer {
   if (error instanceof AppError) {
-    return problemResponse(
+    return problemAnswer(
       problemFor(error.code, error.message, requestId, error.extra.errors),
       error.extra.headers,
     );
   }
   if (error instanceof DependencyUnavailableError) {
-    c.get("deps")?.logger.warn("dependency unavailable", {
+    logger?.warn("dependency unavailable", {
       requestId,
       ...errorFields(error),
       dependency: error.dependency,
     });
-    return problemResponse(
+    return problemAnswer(
       problemFor(
         "service_unavailable",
         `A dependency (${error.dependency}) is unavailable. Retry shortly.`,
@@ -34,10 +39,10 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof HTTPException) {
     const status = error.status;
     if (status === 413)
-      return problemResponse(problemFor("payload_too_large", "The request body is too large.", requestId));
+      return problemAnswer(problemFor("payload_too_large", "The request body is too large.", requestId));
     if (status === 400) {
       const malformed = /json/i.test(error.message);
-      return problemResponse(
+      return problemAnswer(
         problemFor(
           malformed ? "malformed_json" : "invalid_request",
           malformed ? "The body is not valid JSON." : error.message,
@@ -46,15 +51,15 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
       );
     }
     if (status === 401)
-      return problemResponse(problemFor("unauthorized", "Authentication required.", requestId));
+      return problemAnswer(problemFor("unauthorized", "Authentication required.", requestId));
     // @hono/zod-openapi's media-type gate: a non-JSON content type on an empty body gets past requireJsonBody
     if (status === 415)
-      return problemResponse(
+      return problemAnswer(
         problemFor("unsupported_media_type", "Send the request body as application/json.", requestId),
       );
   }
-  c.get("deps")?.logger.error("unhandled error", { requestId, ...errorFields(error) });
-  return problemResponse(problemFor("internal_error", "Something went wrong on our side.", requestId));
+  logger?.error("unhandled error", { requestId, ...errorFields(error) });
+  return problemAnswer(problemFor("internal_error", "Something went wrong on our side.", requestId));
 }
 
 /** Unknown routes are problems too, the same shape as every other error. */

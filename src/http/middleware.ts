@@ -1,38 +1,54 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps } from "#src/deps.ts";
 import { AppError } from "#src/domain/errors.ts";
+import type { Logger } from "#src/logger.ts";
 import type { AppEnv } from "./context.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A sane incoming x-request-id (e.g. from CloudFront) is kept; anything else gets a new one. */
+export const requestIdOf = (incoming: string | undefined): string =>
+  incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+
+/** Headers every response carries, and the default Referrer-Policy when the route set none. */
+export const commonHeaders = (requestId: string) => ({
+  "x-request-id": requestId,
+  "x-content-type-options": "nosniff",
+});
+export const DEFAULT_REFERRER_POLICY = "no-referrer";
+
+/** One access-log line per request. /l/{token} paths carry secrets: logged by their prefix only. */
+export function logAccess(
+  logger: Logger,
+  request: { requestId: string; method: string; path: string; status: number; startedAt: number },
+): void {
+  logger.info("request", {
+    requestId: request.requestId,
+    method: request.method,
+    path: request.path.startsWith("/l/") ? "/l/…" : request.path,
+    status: request.status,
+    ms: Math.round((performance.now() - request.startedAt) * 10) / 10,
+  });
+}
+
 /**
- * Per request: the deps, a request id (a sane incoming x-request-id, e.g. from CloudFront, or a
- * new one), the common response headers and one access-log line. Headers are set on the final
- * Response directly: Hono's c.header() after a handler copies the whole Response each time, and
- * this runs on every redirect.
+ * Per request: the deps, a request id, the common response headers and one access-log line.
+ * Headers are set on the final Response directly: Hono's c.header() after a handler copies the
+ * whole Response each time.
  */
 export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const started = performance.now();
+    const startedAt = performance.now();
     c.set("deps", deps);
-    const incoming = c.req.header("x-request-id");
-    const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    c.set("requestId", id);
+    const requestId = requestIdOf(c.req.header("x-request-id"));
+    c.set("requestId", requestId);
     await next();
     const headers = c.res.headers;
-    headers.set("x-request-id", id);
-    headers.set("X-Content-Type-Options", "nosniff");
-    if (!headers.has("Referrer-Policy")) headers.set("Referrer-Policy", "no-referrer");
+    for (const [name, value] of Object.entries(commonHeaders(requestId))) headers.set(name, value);
+    if (!headers.has("referrer-policy")) headers.set("referrer-policy", DEFAULT_REFERRER_POLICY);
     const path = c.req.path;
-    if (path.startsWith("/api/") && !headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
-    deps.logger.info("request", {
-      requestId: id,
-      method: c.req.method,
-      // /l/{token} paths carry secrets, so they are logged by their prefix only.
-      path: path.startsWith("/l/") ? "/l/…" : path,
-      status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-    });
+    if (path.startsWith("/api/") && !headers.has("cache-control")) headers.set("cache-control", "no-store");
+    logAccess(deps.logger, { requestId, method: c.req.method, path, status: c.res.status, startedAt });
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ErrorCode } from "#src/domain/errors.ts";
+import { type Answer, lowerCaseHeaders, toResponse } from "./answer.ts";
 
 export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
@@ -55,9 +56,18 @@ export function problemFor(code: ErrorCode, detail: string, requestId: string, e
   };
 }
 
-export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
-  const merged = new Headers({ "content-type": "application/problem+json", "cache-control": "no-store" });
-  // set(), not a spread: a caller's "Cache-Control" must replace "cache-control", not join it.
-  for (const [name, value] of Object.entries(headers)) merged.set(name, value);
-  return new Response(JSON.stringify(problem), { status: problem.status, headers: merged });
+export function problemAnswer(problem: Problem, headers: Record<string, string> = {}): Answer {
+  return {
+    status: problem.status,
+    // Lower-cased, so a caller's "Cache-Control" replaces the default instead of joining it.
+    headers: {
+      "content-type": "application/problem+json",
+      "cache-control": "no-store",
+      ...lowerCaseHeaders(headers),
+    },
+    body: JSON.stringify(problem),
+  };
 }
+
+export const problemResponse = (problem: Problem, headers: Record<string, string> = {}): Response =>
+  toResponse(problemAnswer(problem, headers));

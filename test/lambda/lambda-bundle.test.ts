@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mintToken } from "#src/domain/token.ts";
 import { buildLambda, coldStartFiles } from "../../scripts/build.ts";
 import { startTestEvergate, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
 import { strictS3FromEnv } from "../support/strict-s3.ts";
@@ -128,34 +129,96 @@ describe("the built Lambda bundle behind a function URL", () => {
     expect((await overHttp.json()) as object).toMatchObject({ status: 404, code: "not_found" });
   });
 
-  it("the gateway app answers every method and client on /l/ exactly as the whole app over HTTP does", async () => {
-    const comparable = (
-      status: number,
-      headers: (name: string) => string | null | undefined,
-      body: string,
-    ) => ({
-      status,
-      type: headers("content-type") ?? null,
-      cache: headers("cache-control") ?? null,
-      allow: headers("allow") ?? null,
-      body: body.replace(/"requestId":"[^"]*"/, ""),
-    });
-    const accepts = ["*/*", "text/html"];
-    for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
-      for (const accept of accepts) {
-        const path = "/l/evg_notAToken";
-        const viaLambda = await invoke(method, path, { headers: { accept } });
-        const lambdaBody = viaLambda.isBase64Encoded
-          ? Buffer.from(viaLambda.body ?? "", "base64").toString()
-          : (viaLambda.body ?? "");
-        const overHttp = await evergate.request(method, path, { headers: { accept } });
-        const httpBody = method === "HEAD" ? "" : await overHttp.text();
-        expect(
-          comparable(viaLambda.statusCode, (name) => header(viaLambda, name), lambdaBody),
-          `${method} ${accept}`,
-        ).toEqual(comparable(overHttp.status, (name) => overHttp.headers.get(name), httpBody));
+  it("answers /l/ without Hono exactly as the whole app does over HTTP: every kind of link, method and client", async () => {
+    const linkFor = async (json: Record<string, unknown>) => {
+      const created = await evergate.request("POST", "/api/links", { token: user.token, json });
+      expect(created.status).toBe(201);
+      return (await created.json()) as { id: string; token: string };
+    };
+    const limited = await linkFor({ productId: product.id, maxDownloads: 1000 });
+    const revoked = await linkFor({ productId: product.id });
+    expect((await evergate.request("DELETE", `/api/links/${revoked.id}`, { token: user.token })).status).toBe(
+      200,
+    );
+    const tokens = {
+      malformed: "evg_notAToken",
+      "never issued": mintToken("link").token,
+      "an api key": mintToken("apiKey").token,
+      "percent-encoded": encodeURIComponent(token).replace("_", "%5F"),
+      active: token,
+      limited: limited.token,
+      revoked: revoked.token,
+    };
+    const clients: Record<string, Record<string, string>> = {
+      curl: { accept: "*/*", "user-agent": "curl/8.5.0", "x-request-id": "curl-1" },
+      browser: {
+        accept: "text/html,application/xhtml+xml,*/*;q=0.8",
+        "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0",
+      },
+      preview: { "user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)" },
+      prefetch: { accept: "text/html", "sec-purpose": "prefetch;prerender" },
+      "odd request id": { "x-request-id": "not a sane id!" },
+    };
+    const comparable = (status: number, get: (name: string) => string | null | undefined, body: string) => {
+      const location = get("location");
+      return {
+        status,
+        ...Object.fromEntries(
+          [
+            "content-type",
+            "cache-control",
+            "referrer-policy",
+            "x-content-type-options",
+            "content-security-policy",
+            "x-robots-tag",
+            "retry-after",
+          ].map((name) => [name, get(name) ?? null]),
+        ),
+        requestId: /^(curl-1|[0-9a-f-]{36})$/.test(get("x-request-id") ?? "") ? "sane" : get("x-request-id"),
+        // Signed at a different instant, so compare where it points and that it is signed.
+        location: location
+          ? `${new URL(location).origin}${new URL(location).pathname} signed:${location.includes("X-Amz-Signature=")}`
+          : null,
+        body: body.replace(/"requestId":"[^"]*"/, ""),
+      };
+    };
+    let compared = 0;
+    for (const [kind, linkToken] of Object.entries(tokens)) {
+      for (const method of ["GET", "HEAD", "POST", "PUT"]) {
+        for (const [client, headers] of Object.entries(clients)) {
+          const path = `/l/${linkToken}`;
+          const viaLambda = await invoke(method, path, { headers });
+          const lambdaBody = viaLambda.isBase64Encoded
+            ? Buffer.from(viaLambda.body ?? "", "base64").toString()
+            : (viaLambda.body ?? "");
+          const overHttp = await evergate.request(method, path, { headers });
+          const httpBody = method === "HEAD" ? "" : await overHttp.text();
+          expect(
+            comparable(viaLambda.statusCode, (name) => header(viaLambda, name), lambdaBody),
+            `${kind} ${method} ${client}`,
+          ).toEqual(comparable(overHttp.status, (name) => overHttp.headers.get(name), httpBody));
+          compared += 1;
+        }
       }
     }
+    expect(compared).toBe(7 * 4 * 5);
+  });
+
+  it("a redirect while DynamoDB is down is the same 503 problem with Retry-After as over HTTP", async () => {
+    const { dynamo } = evergate.stack.restartable;
+    await dynamo.stop();
+    try {
+      const viaLambda = await invoke("GET", `/l/${token}`);
+      const overHttp = await evergate.request("GET", `/l/${token}`);
+      expect(viaLambda.statusCode).toBe(503);
+      expect(overHttp.status).toBe(503);
+      expect(header(viaLambda, "retry-after")).toBe(overHttp.headers.get("retry-after"));
+      expect(header(viaLambda, "content-type")).toMatch(/^application\/problem\+json/);
+      expect(bodyJson(viaLambda)).toMatchObject({ status: 503, code: "service_unavailable" });
+    } finally {
+      await dynamo.start();
+    }
+    expect((await invoke("GET", `/l/${token}`)).statusCode).toBe(302);
   });
 
   it("POST /api/links with a JSON body creates a link whose token the bundle then redirects", async () => {
@@ -258,7 +321,7 @@ describe("what a cold start for a redirect reads", () => {
 
   it("holds neither the API's routes nor zod nor the S3 client: they load on first use", () => {
     const { inputs } = coldInputs();
-    expect(inputs.some((input) => input.includes("src/routes/redirect.ts"))).toBe(true);
+    expect(inputs.some((input) => input.includes("src/http/link-answer.ts"))).toBe(true);
     for (const lazy of [
       "node_modules/zod/",
       "@hono/zod-openapi",
