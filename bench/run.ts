@@ -153,7 +153,7 @@ async function presignScenario(floor: ReturnType<typeof floorPresigner>) {
 // ---------------------------------------------------------------------------------------------
 // 2. Redirect CPU and 3. round trips, inside the built bundle
 // ---------------------------------------------------------------------------------------------
-const REDIRECT_CPU_PROCESSES = 3;
+const REDIRECT_CPU_PROCESSES = 5;
 
 /**
  * Round trips in this process; the CPU comparison in fresh processes, each its own interleaved
