@@ -1,7 +1,7 @@
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Config } from "./config.ts";
-import { type AccessTokenVerifier, cognitoAccessTokenVerifier } from "./identity/access-token-verifier.ts";
+import type { AccessTokenVerifier } from "./identity/access-token-verifier.ts";
 import { cognitoUserStatus, type UserStatusCheck, userPoolOf } from "./identity/user-status.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
@@ -79,12 +79,14 @@ export function createDeps(
       maxAttempts: config.AWS_MAX_ATTEMPTS,
       requestHandler,
     }),
-    verifyAccessToken: cognitoAccessTokenVerifier({
-      issuer,
-      jwksUri,
-      clientId: config.COGNITO_CLIENT_ID,
-      timeoutMs: config.AWS_TIMEOUT_MS,
-    }),
+    verifyAccessToken: loadedOnFirstUse(async () =>
+      (await import("./identity/access-token-verifier.ts")).cognitoAccessTokenVerifier({
+        issuer,
+        jwksUri,
+        clientId: config.COGNITO_CLIENT_ID,
+        timeoutMs: config.AWS_TIMEOUT_MS,
+      }),
+    ),
     isUserActive: cognitoUserStatus({
       userPoolId: userPool.userPoolId,
       cacheSeconds: config.USER_STATUS_CACHE_SECONDS,
@@ -101,5 +103,20 @@ export function createDeps(
     },
     clock: () => new Date(),
     logger: options.logger ?? jsonLogger(config.LOG_LEVEL),
+  };
+}
+
+/** The JWT verifier (aws-jwt-verify) loads with the first token to check: redirects never need it. */
+function loadedOnFirstUse(load: () => Promise<AccessTokenVerifier>): AccessTokenVerifier {
+  let verifier: Promise<AccessTokenVerifier> | undefined;
+  return async (token) => {
+    if (!verifier) {
+      verifier = load();
+      // A failed import is retried with the next token, not remembered.
+      verifier.catch(() => {
+        verifier = undefined;
+      });
+    }
+    return (await verifier)(token);
   };
 }
