@@ -25,6 +25,36 @@ describe("loadConfig", () => {
     ).toThrow(/LINK_CACHE_WINDOW_SECONDS/);
   });
 
+  it("parses flags, integers and URLs strictly; an empty variable counts as unset", () => {
+    expect(loadConfig({ ...required, S3_FORCE_PATH_STYLE: "1" }).S3_FORCE_PATH_STYLE).toBe(true);
+    expect(loadConfig({ ...required, S3_FORCE_PATH_STYLE: "false" }).S3_FORCE_PATH_STYLE).toBe(false);
+    expect(loadConfig({ ...required, PORT: "8080" }).PORT).toBe(8080);
+    expect(loadConfig({ ...required, PORT: "" }).PORT).toBe(3000);
+    for (const [name, value] of [
+      ["PORT", "8080abc"],
+      ["PORT", "1e3"],
+      ["PORT", "70000"],
+      ["AWS_MAX_ATTEMPTS", "0"],
+      ["COGNITO_ISSUER", "ftp://example.com/pool"],
+      ["DYNAMODB_ENDPOINT", "localhost:8000"],
+      ["AUTHORIZATION_HEADER", "X-Auth"],
+      ["LOG_LEVEL", "verbose"],
+    ]) {
+      expect(() => loadConfig({ ...required, [name as string]: value }), `${name}=${value}`).toThrow(
+        new RegExp(`^Invalid configuration:\\n  ${name}: `),
+      );
+    }
+  });
+
+  it("lists every bad variable at once", () => {
+    // Empty strings count as unset, whatever this process's environment holds.
+    expect(() =>
+      loadConfig({ PORT: "x", LOG_LEVEL: "loud", COGNITO_ISSUER: "", COGNITO_CLIENT_ID: "" }),
+    ).toThrow(
+      /PORT: .*\n {2}COGNITO_ISSUER: is required\n {2}COGNITO_CLIENT_ID: is required\n {2}LOG_LEVEL: /s,
+    );
+  });
+
   it("derives OAuth endpoints from the Cognito domain", () => {
     const config = loadConfig({
       ...required,
