@@ -3,6 +3,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Config } from "./config.ts";
 import type { AccessTokenVerifier } from "./identity/access-token-verifier.ts";
 import { cognitoUserStatus, type UserStatusCheck, userPoolOf } from "./identity/user-status.ts";
+import { loadOnce } from "./load-once.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
@@ -64,6 +65,14 @@ export function createDeps(
   const issuer = config.COGNITO_ISSUER.replace(/\/$/, "");
   const jwksUri = config.COGNITO_JWKS_URI ?? `${issuer}/.well-known/jwks.json`;
   const userPool = userPoolOf(issuer);
+  const verifier = loadOnce(async () =>
+    (await import("./identity/access-token-verifier.ts")).cognitoAccessTokenVerifier({
+      issuer,
+      jwksUri,
+      clientId: config.COGNITO_CLIENT_ID,
+      timeoutMs: config.AWS_TIMEOUT_MS,
+    }),
+  );
   return {
     config,
     stores: dynamoStores(dynamo, config.TABLE_NAME),
@@ -79,14 +88,8 @@ export function createDeps(
       maxAttempts: config.AWS_MAX_ATTEMPTS,
       requestHandler,
     }),
-    verifyAccessToken: loadedOnFirstUse(async () =>
-      (await import("./identity/access-token-verifier.ts")).cognitoAccessTokenVerifier({
-        issuer,
-        jwksUri,
-        clientId: config.COGNITO_CLIENT_ID,
-        timeoutMs: config.AWS_TIMEOUT_MS,
-      }),
-    ),
+    // aws-jwt-verify loads with the first token to check: redirects never need it.
+    verifyAccessToken: async (token) => (await verifier())(token),
     isUserActive: cognitoUserStatus({
       userPoolId: userPool.userPoolId,
       cacheSeconds: config.USER_STATUS_CACHE_SECONDS,
@@ -103,20 +106,5 @@ export function createDeps(
     },
     clock: () => new Date(),
     logger: options.logger ?? jsonLogger(config.LOG_LEVEL),
-  };
-}
-
-/** The JWT verifier (aws-jwt-verify) loads with the first token to check: redirects never need it. */
-function loadedOnFirstUse(load: () => Promise<AccessTokenVerifier>): AccessTokenVerifier {
-  let verifier: Promise<AccessTokenVerifier> | undefined;
-  return async (token) => {
-    if (!verifier) {
-      verifier = load();
-      // A failed import is retried with the next token, not remembered.
-      verifier.catch(() => {
-        verifier = undefined;
-      });
-    }
-    return (await verifier)(token);
   };
 }

@@ -3,8 +3,8 @@ import type { AppDeps } from "./deps.ts";
 import { errorAnswer } from "./http/errors.ts";
 import { answerLink, LINK_METHODS, type LinkMethod } from "./http/link-answer.ts";
 import { commonHeaders, DEFAULT_REFERRER_POLICY, logAccess, requestIdOf } from "./http/middleware.ts";
+import { loadOnce } from "./load-once.ts";
 
-type ApiHandler = ReturnType<typeof import("./lambda-api.ts").createApiHandler>;
 type ScheduledSweep = { evergate: "sweep" };
 /** A function URL event (payload 2.0). */
 type FunctionUrlEvent = Extract<LambdaEvent, { rawPath: string }>;
@@ -44,17 +44,9 @@ function linkRequestOf(event: LambdaEvent): { event: FunctionUrlEvent; token: st
  * the first request that needs it, the sweeper on its schedule.
  */
 export function createLambdaHandler(deps: AppDeps) {
-  let api: Promise<ApiHandler> | undefined;
-  const loadApi = () => {
-    if (!api) {
-      api = import("./lambda-api.ts").then(({ createApiHandler }) => createApiHandler(deps));
-      // A failed import is retried by the next request, not remembered.
-      api.catch(() => {
-        api = undefined;
-      });
-    }
-    return api;
-  };
+  const loadApi = loadOnce(() =>
+    import("./lambda-api.ts").then(({ createApiHandler }) => createApiHandler(deps)),
+  );
 
   async function answerLinkEvent(event: FunctionUrlEvent, token: string): Promise<FunctionUrlResult> {
     const startedAt = performance.now();

@@ -2,7 +2,7 @@ import type { AppDeps } from "#src/deps.ts";
 import { downloadFilename } from "#src/domain/link.ts";
 import { classifyLinkClient } from "#src/domain/link-client.ts";
 import { consumeLink, peekLink } from "#src/services/redirect.ts";
-import { type Answer, lowerCaseHeaders } from "./answer.ts";
+import type { Answer } from "./answer.ts";
 import { confirmPage, linkPageHeaders, previewPage, refusalPage } from "./link-pages.ts";
 import { problemAnswer, problemFor } from "./problem.ts";
 
@@ -17,8 +17,11 @@ export interface LinkRequest {
   header(name: string): string | undefined;
 }
 
-const pageHeaders = lowerCaseHeaders(linkPageHeaders);
-const htmlPage = (body: string | null, status = 200): Answer => ({ status, headers: pageHeaders, body });
+const htmlPage = (body: string | null, status = 200): Answer => ({
+  status,
+  headers: { ...linkPageHeaders },
+  body,
+});
 
 /** 404 and 410 look the same for every unknown token: same body shape, no hint it ever existed. */
 function refuse(request: LinkRequest, status: 404 | 410): Answer {

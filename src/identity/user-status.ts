@@ -1,6 +1,7 @@
 import type { CognitoIdentityProviderClientConfig } from "@aws-sdk/client-cognito-identity-provider";
 import { DependencyUnavailableError } from "#src/domain/errors.ts";
-import { isUnavailable } from "#src/storage/dependency-errors.ts";
+import { loadOnce } from "#src/load-once.ts";
+import { callDependency } from "#src/storage/dependency-errors.ts";
 
 /** True while the user (a Cognito `sub`) exists and is enabled. */
 export type UserStatusCheck = (userId: string) => Promise<boolean>;
@@ -22,41 +23,38 @@ export function cognitoUserStatus(options: {
   const now = options.now ?? Date.now;
   const known = new Map<string, { active: boolean; checkedAt: number }>();
   const inFlight = new Map<string, Promise<boolean>>();
-  let loading: Promise<(userId: string) => Promise<boolean>> | undefined;
+  const getUser = loadOnce(async () => {
+    const sdk = await import("@aws-sdk/client-cognito-identity-provider");
+    const client = new sdk.CognitoIdentityProviderClient(options.clientConfig);
+    return async (userId: string) => {
+      try {
+        const user = await client.send(
+          // Cognito finds a user by `sub` as by username.
+          new sdk.AdminGetUserCommand({ UserPoolId: options.userPoolId, Username: userId }),
+        );
+        return user.Enabled === true;
+      } catch (error) {
+        if (error instanceof sdk.UserNotFoundException) return false;
+        throw error;
+      }
+    };
+  });
 
-  const lookUp = (userId: string) => {
-    loading ??= import("@aws-sdk/client-cognito-identity-provider").then((sdk) => {
-      const client = new sdk.CognitoIdentityProviderClient(options.clientConfig);
-      return async (id: string) => {
-        try {
-          const user = await client.send(
-            // Cognito finds a user by `sub` as by username.
-            new sdk.AdminGetUserCommand({ UserPoolId: options.userPoolId, Username: id }),
-          );
-          return user.Enabled === true;
-        } catch (error) {
-          if (error instanceof sdk.UserNotFoundException) return false;
-          throw error;
-        }
-      };
-    });
-    return loading.then((getUser) => getUser(userId));
+  const remember = (userId: string, active: boolean) => {
+    known.delete(userId);
+    if (known.size >= MAX_CACHED_USERS) known.delete(known.keys().next().value as string);
+    known.set(userId, { active, checkedAt: now() });
+    return active;
   };
 
   const refresh = async (userId: string): Promise<boolean> => {
     try {
-      const active = await lookUp(userId);
-      known.delete(userId);
-      if (known.size >= MAX_CACHED_USERS) known.delete(known.keys().next().value as string);
-      known.set(userId, { active, checkedAt: now() });
-      return active;
+      return remember(userId, await callDependency("identity", async () => (await getUser())(userId)));
     } catch (error) {
-      if (!isUnavailable(error)) throw error;
       const stale = known.get(userId);
-      if (!stale) throw new DependencyUnavailableError("identity", { cause: error });
+      if (!(error instanceof DependencyUnavailableError) || !stale) throw error;
       // Keep the last answer for another window rather than make every request wait on a timeout.
-      known.set(userId, { active: stale.active, checkedAt: now() });
-      return stale.active;
+      return remember(userId, stale.active);
     } finally {
       inFlight.delete(userId);
     }

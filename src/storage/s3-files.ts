@@ -1,5 +1,6 @@
-import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { attachmentDisposition } from "#src/domain/content-disposition.ts";
+import { loadOnce } from "#src/load-once.ts";
 import { callDependency } from "./dependency-errors.ts";
 import type { FileStorage } from "./ports.ts";
 import { createGetObjectPresigner, type S3Settings } from "./sigv4-presigner.ts";
@@ -38,17 +39,9 @@ const isNotFound = (error: unknown) =>
 export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
   const { bucket } = settings;
   const getPresigner = createGetObjectPresigner(bucket, settings);
-  let loading: Promise<{ sdk: typeof import("@aws-sdk/client-s3"); client: S3Client }> | undefined;
-  const s3 = () => {
-    loading ??= import("@aws-sdk/client-s3").then(
-      (sdk) => ({ sdk, client: new sdk.S3Client(s3ClientConfig(settings)) }),
-      (error: unknown) => {
-        loading = undefined;
-        throw error;
-      },
-    );
-    return loading;
-  };
+  const s3 = loadOnce(() =>
+    import("@aws-sdk/client-s3").then((sdk) => ({ sdk, client: new sdk.S3Client(s3ClientConfig(settings)) })),
+  );
   return {
     presignGet(key, options) {
       return getPresigner.presign(key, {
