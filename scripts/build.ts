@@ -59,7 +59,7 @@ export async function buildLambda(
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   return esbuild.build({
-    entryPoints: { index: options.entryPoint ?? `${root}src/lambda.ts` },
+    entryPoints: { index: options.entryPoint ?? `${root}src/lambda/main.ts` },
     outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,

@@ -1,6 +1,8 @@
 import { bodyLimit } from "hono/body-limit";
-import type { AppDeps } from "./deps.ts";
+import type { AppDeps } from "./app-deps.ts";
 import { AppError } from "./domain/errors.ts";
+import { documentRedirectRoutes } from "./gateway/docs.ts";
+import { redirectRoutes } from "./gateway/route.ts";
 import { resolveCaller } from "./http/auth.ts";
 import { handleError, handleNotFound } from "./http/errors.ts";
 import { requestContext, requireJsonBody } from "./http/middleware.ts";
@@ -9,8 +11,6 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { linkRoutes } from "./routes/links.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
-import { redirectRoutes } from "./routes/redirect.ts";
-import { documentRedirectRoutes } from "./routes/redirect-docs.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 

@@ -1,4 +1,4 @@
-import type { AppDeps } from "#src/deps.ts";
+import type { AppDeps } from "#src/app-deps.ts";
 import type { Caller } from "#src/domain/scopes.ts";
 
 export interface AppEnv {

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppDeps } from "#src/deps.ts";
+import type { AppDeps } from "#src/app-deps.ts";
 import { AppError } from "#src/domain/errors.ts";
 import type { Logger } from "#src/logger.ts";
 import type { AppEnv } from "./context.ts";

@@ -5,14 +5,8 @@ import {
   WaitPeriodNotYetEndedJwkError,
 } from "aws-jwt-verify/error";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
+import type { AccessTokenVerifier } from "#src/app-deps.ts";
 import { AppError, DependencyUnavailableError } from "#src/domain/errors.ts";
-
-export interface VerifiedUser {
-  userId: string;
-  username: string;
-}
-
-export type AccessTokenVerifier = (token: string) => Promise<VerifiedUser>;
 
 /**
  * Verifies Cognito access tokens with aws-jwt-verify: RS256 signature against the issuer's JWKS,

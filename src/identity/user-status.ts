@@ -1,10 +1,8 @@
 import type { CognitoIdentityProviderClientConfig } from "@aws-sdk/client-cognito-identity-provider";
+import type { UserStatusCheck } from "#src/app-deps.ts";
 import { DependencyUnavailableError } from "#src/domain/errors.ts";
 import { loadOnce } from "#src/load-once.ts";
 import { callDependency } from "#src/storage/dependency-errors.ts";
-
-/** True while the user (a Cognito `sub`) exists and is enabled. */
-export type UserStatusCheck = (userId: string) => Promise<boolean>;
 
 const MAX_CACHED_USERS = 10_000;
 

@@ -2,8 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createApp } from "#src/app.ts";
+import type { AppDeps } from "#src/app-deps.ts";
+import { awsDeps, type Credentials } from "#src/aws-deps.ts";
 import { type Config, loadConfig } from "#src/config.ts";
-import { type AppDeps, type Credentials, createDeps } from "#src/deps.ts";
 import { errorFields } from "#src/logger.ts";
 import { sweepGarbage } from "#src/services/products.ts";
 import { closeServer } from "./close-server.ts";
@@ -117,7 +118,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     COGNITO_TOKEN_URL: stack.cognito.tokenUrl,
     ...options.configOverrides,
   });
-  const deps = createDeps(config, { credentials: stack.credentials, s3Credentials: s3?.credentials });
+  const deps = awsDeps(config, { credentials: stack.credentials, s3Credentials: s3?.credentials });
   const app = createApp(deps);
 
   if (options.seed) {

@@ -1,4 +1,4 @@
-import type { AppDeps } from "#src/deps.ts";
+import type { AppDeps } from "#src/app-deps.ts";
 import { notFound } from "#src/domain/errors.ts";
 import { type Entitlement, entitlementOf, type Product } from "#src/domain/product.ts";
 

@@ -1,4 +1,4 @@
-import type { AppDeps } from "#src/deps.ts";
+import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
 import { canManageLink, type Link } from "#src/domain/link.ts";
 import { mintToken } from "#src/domain/token.ts";

@@ -1,4 +1,4 @@
-import type { AppDeps } from "#src/deps.ts";
+import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
 import type { Product } from "#src/domain/product.ts";
 import { newId } from "#src/domain/token.ts";

@@ -321,7 +321,7 @@ describe("what a cold start for a redirect reads", () => {
 
   it("holds neither the API's routes nor zod nor the S3 client: they load on first use", () => {
     const { inputs } = coldInputs();
-    expect(inputs.some((input) => input.includes("src/http/link-answer.ts"))).toBe(true);
+    expect(inputs.some((input) => input.includes("src/gateway/answer.ts"))).toBe(true);
     for (const lazy of [
       "node_modules/zod/",
       "@hono/zod-openapi",

@@ -1,9 +1,9 @@
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
-import type { AppDeps } from "./deps.ts";
-import { errorAnswer } from "./http/errors.ts";
-import { answerLink, LINK_METHODS, type LinkMethod } from "./http/link-answer.ts";
-import { commonHeaders, DEFAULT_REFERRER_POLICY, logAccess, requestIdOf } from "./http/middleware.ts";
-import { loadOnce } from "./load-once.ts";
+import type { AppDeps } from "../app-deps.ts";
+import { answerLink, LINK_METHODS, type LinkMethod } from "../gateway/answer.ts";
+import { errorAnswer } from "../http/errors.ts";
+import { commonHeaders, DEFAULT_REFERRER_POLICY, logAccess, requestIdOf } from "../http/middleware.ts";
+import { loadOnce } from "../load-once.ts";
 
 type ScheduledSweep = { evergate: "sweep" };
 /** A function URL event (payload 2.0). */
@@ -37,16 +37,14 @@ function linkRequestOf(event: LambdaEvent): { event: FunctionUrlEvent; token: st
 
 /**
  * One function for the whole surface, loaded by what a request needs. A redirect is answered by
- * src/http/link-answer.ts straight from the event: no Hono app, no Request or Response objects,
+ * src/gateway/answer.ts straight from the event: no Hono app, no Request or Response objects,
  * which cost a third of a redirect's CPU (bench/README.md). The same answer, the same common
  * headers, error mapping and access log as the app's; test/lambda/lambda-bundle.test.ts holds the
  * two side by side. Everything else (the API, its zod schemas, the JWT verifier) is imported on
  * the first request that needs it, the sweeper on its schedule.
  */
 export function createLambdaHandler(deps: AppDeps) {
-  const loadApi = loadOnce(() =>
-    import("./lambda-api.ts").then(({ createApiHandler }) => createApiHandler(deps)),
-  );
+  const loadApi = loadOnce(() => import("./api.ts").then(({ createApiHandler }) => createApiHandler(deps)));
 
   async function answerLinkEvent(event: FunctionUrlEvent, token: string): Promise<FunctionUrlResult> {
     const startedAt = performance.now();
@@ -70,7 +68,7 @@ export function createLambdaHandler(deps: AppDeps) {
 
   return async (event: LambdaEvent | ScheduledSweep, context: LambdaContext) => {
     if (isScheduledSweep(event)) {
-      const { sweepGarbage } = await import("./services/products.ts");
+      const { sweepGarbage } = await import("../services/products.ts");
       return { deleted: await sweepGarbage(deps, 500) };
     }
     const link = linkRequestOf(event);

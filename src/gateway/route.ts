@@ -1,12 +1,12 @@
 import { Hono } from "hono";
+import { answerLink, LINK_METHODS, type LinkMethod } from "#src/gateway/answer.ts";
 import { toResponse } from "#src/http/answer.ts";
 import type { AppEnv } from "#src/http/context.ts";
-import { answerLink, LINK_METHODS, type LinkMethod } from "#src/http/link-answer.ts";
 
 /**
  * The gateway over HTTP: plain Hono, no zod (the token's format and checksum are its validation,
- * stricter than a schema). The answer itself is src/http/link-answer.ts, which the Lambda also
- * serves without Hono; the OpenAPI description lives in redirect-docs.ts.
+ * stricter than a schema). The answer itself is src/gateway/answer.ts, which the Lambda also
+ * serves without Hono; the OpenAPI description lives in docs.ts.
  */
 export const redirectRoutes = new Hono<AppEnv>();
 

@@ -1,28 +1,13 @@
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { AppDeps } from "./app-deps.ts";
 import type { Config } from "./config.ts";
-import type { AccessTokenVerifier } from "./identity/access-token-verifier.ts";
-import { cognitoUserStatus, type UserStatusCheck, userPoolOf } from "./identity/user-status.ts";
+import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
 import { loadOnce } from "./load-once.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
-import type { FileStorage, Stores } from "./storage/ports.ts";
 import { s3FileStorage } from "./storage/s3-files.ts";
-
-/** Everything the app needs from the outside world; tests and the local stack build it the same way. */
-export interface AppDeps {
-  config: Config;
-  stores: Stores;
-  files: FileStorage;
-  verifyAccessToken: AccessTokenVerifier;
-  /** Whether a user (Cognito sub) still exists and is enabled; disabled users are locked out. */
-  isUserActive: UserStatusCheck;
-  /** Resolves when the identity provider's JWKS answers. */
-  pingIdentity: () => Promise<void>;
-  clock: () => Date;
-  logger: Logger;
-}
 
 export interface Credentials {
   accessKeyId: string;
@@ -36,7 +21,7 @@ export interface Credentials {
  * request. Without explicit credentials the SDK's default provider chain applies (the Lambda role
  * in AWS).
  */
-export function createDeps(
+export function awsDeps(
   config: Config,
   options: {
     credentials?: Credentials;

@@ -1,4 +1,4 @@
-import type { AppDeps } from "#src/deps.ts";
+import type { AppDeps } from "#src/app-deps.ts";
 import { downloadFilename, type Link, linkStatus } from "#src/domain/link.ts";
 import { hashToken, isWellFormedToken } from "#src/domain/token.ts";
 

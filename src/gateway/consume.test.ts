@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { AppDeps } from "#src/deps.ts";
+import type { AppDeps } from "#src/app-deps.ts";
 import type { Link } from "#src/domain/link.ts";
 import type { PresignedGetOptions } from "#src/storage/ports.ts";
-import { signLink } from "./redirect.ts";
+import { signLink } from "./consume.ts";
 
 const link = { objectKey: "files/p/k", defaultFilename: "f.txt", downloadCount: 0 } as Link;
 

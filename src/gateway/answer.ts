@@ -1,10 +1,10 @@
-import type { AppDeps } from "#src/deps.ts";
+import type { AppDeps } from "#src/app-deps.ts";
 import { downloadFilename } from "#src/domain/link.ts";
-import { classifyLinkClient } from "#src/domain/link-client.ts";
-import { consumeLink, peekLink } from "#src/services/redirect.ts";
-import type { Answer } from "./answer.ts";
-import { confirmPage, linkPageHeaders, previewPage, refusalPage } from "./link-pages.ts";
-import { problemAnswer, problemFor } from "./problem.ts";
+import { classifyLinkClient } from "#src/gateway/client.ts";
+import { consumeLink, peekLink } from "#src/gateway/consume.ts";
+import type { Answer } from "../http/answer.ts";
+import { problemAnswer, problemFor } from "../http/problem.ts";
+import { confirmPage, linkPageHeaders, previewPage, refusalPage } from "./pages.ts";
 
 export const LINK_METHODS = ["GET", "HEAD", "POST"] as const;
 export type LinkMethod = (typeof LINK_METHODS)[number];
@@ -58,7 +58,7 @@ async function redirectToFile(deps: AppDeps, request: LinkRequest, status: 302 |
 
 /**
  * What /l/{token} answers, free of any HTTP framework: Hono serves it as a Response
- * (src/routes/redirect.ts), the Lambda as a function URL result (src/lambda-handler.ts).
+ * (src/gateway/route.ts), the Lambda as a function URL result (src/lambda/handler.ts).
  * Previews, scanners, HEAD and prefetches get a page and never use up a download; a browser
  * facing a limited link confirms with a POST first; everything else gets the redirect.
  */

@@ -1,0 +1,28 @@
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import type { FileStorage, Stores } from "./storage/ports.ts";
+
+/** A user an access token speaks for, once its signature, issuer, audience and expiry are checked. */
+export interface VerifiedUser {
+  userId: string;
+  username: string;
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<VerifiedUser>;
+
+/** True while the user (a Cognito `sub`) exists and is enabled. */
+export type UserStatusCheck = (userId: string) => Promise<boolean>;
+
+/** Everything the app needs from the outside world; tests and the local stack build it the same way. */
+export interface AppDeps {
+  config: Config;
+  stores: Stores;
+  files: FileStorage;
+  verifyAccessToken: AccessTokenVerifier;
+  /** Whether a user (Cognito sub) still exists and is enabled; disabled users are locked out. */
+  isUserActive: UserStatusCheck;
+  /** Resolves when the identity provider's JWKS answers. */
+  pingIdentity: () => Promise<void>;
+  clock: () => Date;
+  logger: Logger;
+}
