@@ -85,6 +85,11 @@ const settings = {
   PUBLIC_BASE_URL: url,
   /** Behind CloudFront with origin access control, the edge moves the viewer's Authorization here. */
   AUTHORIZATION_HEADER: required(text(1, "authorization", /^[a-z0-9-]+$/)),
+  /**
+   * A header the deployment's own proxy sets to the viewer's address (CloudFront:
+   * cloudfront-viewer-address). Unset: the TCP peer. Never set it where clients reach the app directly.
+   */
+  CLIENT_ADDRESS_HEADER: text(1, undefined, /^[a-z0-9-]+$/),
   /** Build absolute URLs as https://{X-Forwarded-Host} (set by our CloudFront function). */
   APP_ORIGIN_FROM_REQUEST: flag(false),
   LINK_URL_TTL_SECONDS: seconds(300, 10),
