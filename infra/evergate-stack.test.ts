@@ -111,15 +111,12 @@ function clientUpdateCall(template: Template): { parameters: Record<string, unkn
 
 let dev: Synthesized;
 let prod: Synthesized;
-let synthSeconds: number;
 
 beforeAll(() => {
-  const started = performance.now();
   const webappDir = mkdtempSync(join(tmpdir(), "evergate-webapp-"));
   writeFileSync(join(webappDir, "index.html"), "<!doctype html><title>Evergate</title>");
   dev = synthesize("dev");
   prod = synthesize("prod", { webappDir });
-  synthSeconds = (performance.now() - started) / 1000;
 });
 
 describe("stage", () => {
@@ -127,10 +124,6 @@ describe("stage", () => {
     expect(parseStage(undefined)).toBe("dev");
     expect(parseStage("prod")).toBe("prod");
     expect(() => parseStage("staging")).toThrow(/Unknown stage "staging"/);
-  });
-
-  it("synthesizes both stages in a few seconds", () => {
-    expect(synthSeconds).toBeLessThan(20);
   });
 });
 

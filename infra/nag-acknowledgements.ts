@@ -1,7 +1,19 @@
 import { type CfnElement, Stack, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
+import type { ApiFunction } from "./constructs/api-function.ts";
+import type { Auth } from "./constructs/auth.ts";
+import type { Data } from "./constructs/data.ts";
 import { Site } from "./constructs/site.ts";
-import type { EvergateStack } from "./evergate-stack.ts";
+import type { Stage } from "./stage.ts";
+
+/** What the acknowledgements look at: the stack's parts, without importing the stack (no cycle). */
+export interface NaggedStack extends Stack {
+  readonly stage: Stage;
+  readonly data: Data;
+  readonly auth: Auth;
+  readonly api: ApiFunction;
+  readonly site: Site;
+}
 
 const acknowledge = (scope: IConstruct, id: string, reason: string) =>
   Validations.of(scope).acknowledge({ id, reason });
@@ -10,7 +22,7 @@ const acknowledge = (scope: IConstruct, id: string, reason: string) =>
  * Every cdk-nag (AwsSolutions) finding we accept, each on the construct it concerns and with why.
  * Nothing is acknowledged stack-wide, so a new resource is checked in full.
  */
-export function acknowledgeNagFindings(stack: EvergateStack): void {
+export function acknowledgeNagFindings(stack: NaggedStack): void {
   const { data, auth, api, site } = stack;
 
   for (const bucket of [data.filesBucket, site.webappBucket]) {
@@ -79,7 +91,7 @@ export function acknowledgeNagFindings(stack: EvergateStack): void {
 }
 
 /** Lambdas that CDK constructs add at stack level: their code and roles are CDK's, not ours. */
-function acknowledgeCdkSingletons(stack: EvergateStack): void {
+function acknowledgeCdkSingletons(stack: NaggedStack): void {
   const basicExecutionRole =
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]";
 

@@ -150,7 +150,14 @@ export function oauthEndpoints(config: Config) {
   };
 }
 
-/** Environment variables a test or launcher may want to read without touching process.env. */
-export function readEnv(name: string): string | undefined {
-  return process.env[name];
+/**
+ * Credentials for an S3-compatible server `npm start` stores files on (S3_ENDPOINT): read here
+ * rather than in Config, so the Lambda role's session keys never sit in the parsed settings.
+ */
+export function externalS3Credentials(
+  source: Record<string, string | undefined> = process.env,
+): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = source;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return { accessKeyId, secretAccessKey, sessionToken: source.AWS_SESSION_TOKEN || undefined };
 }

@@ -8,7 +8,6 @@ export const errorCodes = [
   "unauthorized",
   "insufficient_scope",
   "not_found",
-  "method_not_allowed",
   "conflict",
   "link_gone",
   "payload_too_large",

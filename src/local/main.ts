@@ -2,8 +2,8 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
-import { type Config, loadConfig, readEnv } from "#src/config.ts";
-import { buildWebapp } from "../../scripts/build.ts";
+import { type Config, externalS3Credentials, loadConfig } from "#src/config.ts";
+import { buildWebapp } from "./build-webapp.ts";
 import { demoUsers, type ExternalS3, startLocalEvergate } from "./local-evergate.ts";
 import { ensureBucket } from "./provision.ts";
 
@@ -20,9 +20,8 @@ const started = performance.now();
  */
 async function externalS3FromEnv(config: Config): Promise<ExternalS3 | undefined> {
   if (!config.S3_ENDPOINT) return undefined;
-  const accessKeyId = readEnv("AWS_ACCESS_KEY_ID");
-  const secretAccessKey = readEnv("AWS_SECRET_ACCESS_KEY");
-  if (!accessKeyId || !secretAccessKey) {
+  const credentials = externalS3Credentials();
+  if (!credentials) {
     throw new Error("S3_ENDPOINT is set: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for it too");
   }
   const external: ExternalS3 = {
@@ -30,7 +29,7 @@ async function externalS3FromEnv(config: Config): Promise<ExternalS3 | undefined
     bucket: config.FILES_BUCKET,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     region: config.AWS_REGION,
-    credentials: { accessKeyId, secretAccessKey, sessionToken: readEnv("AWS_SESSION_TOKEN") },
+    credentials,
   };
   const s3 = new S3Client({ ...external, requestChecksumCalculation: "WHEN_REQUIRED" });
   try {

@@ -6,14 +6,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readEnv } from "#src/config.ts";
+import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
-import { buildWebapp } from "../../scripts/build.ts";
 
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
-const ciValue = readEnv("CI");
+const ciValue = process.env.CI;
 const inCi = Boolean(ciValue) && ciValue !== "false" && ciValue !== "0";
 const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
 

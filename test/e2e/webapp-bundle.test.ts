@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWebapp } from "../../scripts/build.ts";
+import { buildWebapp } from "#src/local/build-webapp.ts";
 
 const maxGzippedJsBytes = 60 * 1024;
 

@@ -1,13 +1,12 @@
 import { DynamoDBClient, paginateScan } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { expect } from "vitest";
-import { readEnv } from "#src/config.ts";
 import { type ApiKeyScope, apiKeyScopes } from "#src/domain/scopes.ts";
 import { json, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
 import { type Answer, contractViolations, operationFor } from "./contract.ts";
 
 /** `npm run soak` sets SOAK=1 (or a bigger factor): every suite multiplies its runs by it. */
-export const soakFactor = Math.max(0, Number(readEnv("SOAK") ?? "0") || 0);
+export const soakFactor = Math.max(0, Number(process.env.SOAK ?? "0") || 0);
 export const soaking = soakFactor > 0;
 export const runs = (fast: number, soak = fast * 10) => (soaking ? soak * soakFactor : fast);
 

@@ -396,7 +396,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "method_not_allowed" | "conflict" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "service_unavailable" | "internal_error";
             requestId: string;
             errors?: unknown[];
         };
