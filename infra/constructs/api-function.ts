@@ -6,7 +6,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { bucketPrefixes } from "../../src/storage/table-definition.ts";
+import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
 import { type Stage, stageSettings } from "../stage.ts";
 
 /** Header the edge copies the viewer's `Authorization` into: OAC overwrites the original. */

@@ -2,7 +2,8 @@ import { Aws, Duration } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { bucketPrefixes, tableKeys } from "../../src/storage/table-definition.ts";
+import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
+import { tableKeys } from "../../src/storage/table-definition.ts";
 import { type Stage, stageSettings } from "../stage.ts";
 
 export interface DataProps {

@@ -1,7 +1,7 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import type { Product } from "#src/domain/product.ts";
 import { newId } from "#src/domain/token.ts";
-import { bucketPrefixes } from "#src/storage/table-definition.ts";
+import { bucketPrefixes } from "#src/storage/bucket-layout.ts";
 import { gradientPng } from "./demo-files.ts";
 
 interface DemoProduct {

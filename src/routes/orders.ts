@@ -10,7 +10,7 @@ import {
 } from "#src/http/schemas.ts";
 import { productIdSchema } from "#src/http/text.ts";
 import { buyProduct, refundOrder } from "#src/services/orders.ts";
-import { OrderSchema, orderView } from "./product-schemas.ts";
+import { OrderSchema, orderView } from "./order-schemas.ts";
 
 const ProductIdParams = z.object({ id: productIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 const OrderIdParams = z.object({

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { Order, Product } from "#src/domain/product.ts";
+import type { Product } from "#src/domain/product.ts";
 import { multiLine, singleLine } from "#src/http/text.ts";
 
 export const PriceSchema = z
@@ -73,20 +73,6 @@ export const UpdateProductSchema = z
   })
   .openapi("UpdateProduct");
 
-export const OrderSchema = z
-  .object({
-    id: z.string(),
-    productId: z.string(),
-    productTitle: z.string(),
-    buyer: z.object({ id: z.string(), name: z.string() }),
-    sellerId: z.string(),
-    price: PriceSchema,
-    status: z.enum(["active", "refunded"]),
-    createdAt: z.string(),
-    refundedAt: z.string().optional(),
-  })
-  .openapi("Order");
-
 export function productView(product: Product) {
   return {
     id: product.id,
@@ -103,19 +89,5 @@ export function productView(product: Product) {
     createdAt: product.createdAt,
     updatedAt: product.updatedAt,
     version: product.version,
-  };
-}
-
-export function orderView(order: Order) {
-  return {
-    id: order.id,
-    productId: order.productId,
-    productTitle: order.productTitle,
-    buyer: { id: order.buyerId, name: order.buyerName },
-    sellerId: order.sellerId,
-    price: { amount: order.priceAmount, currency: order.currency },
-    status: order.status,
-    createdAt: order.createdAt,
-    refundedAt: order.refundedAt,
   };
 }

@@ -20,7 +20,7 @@ export async function getEntitledProductOrThrow(
 }
 
 /** The product as it is now, if the caller still wrote or bought it; null otherwise. */
-export async function currentEntitlement(
+export async function entitledProductOrNull(
   deps: AppDeps,
   productId: string,
   callerId: string,

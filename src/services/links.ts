@@ -3,7 +3,7 @@ import { AppError, notFound } from "#src/domain/errors.ts";
 import { canManageLink, type Link } from "#src/domain/link.ts";
 import { mintToken } from "#src/domain/token.ts";
 import type { LinkChanges, Page, PageRequest } from "#src/storage/ports.ts";
-import { currentEntitlement, getEntitledProductOrThrow } from "./entitlement.ts";
+import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
 
 export interface LinkSettings {
   label?: string;
@@ -48,7 +48,7 @@ export async function createLink(
   await deps.stores.links.put(link);
   // A refund, delete or file change may have run between the read and the write. Whatever ran
   // before this re-read, it is seen here; whatever runs after it, sees this link (see 004).
-  const current = await currentEntitlement(deps, productId, callerId);
+  const current = await entitledProductOrNull(deps, productId, callerId);
   if (!current) {
     await deps.stores.links.revoke(link.id, "system", deps.clock());
     throw notFound("Product");

@@ -8,7 +8,7 @@ import {
   type Upload,
   type UploadKind,
 } from "#src/domain/upload.ts";
-import { bucketPrefixes } from "#src/storage/table-definition.ts";
+import { bucketPrefixes } from "#src/storage/bucket-layout.ts";
 
 /** How long after its URL expires an upload may still be attached to a product. */
 const CLAIM_GRACE_SECONDS = 3600;

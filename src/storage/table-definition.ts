@@ -10,6 +10,3 @@ export const tableKeys = {
     { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
   ],
 } as const;
-
-/** Key prefixes in the files bucket: browsers upload to pending/, products point at files/. */
-export const bucketPrefixes = { pending: "pending/", files: "files/" } as const;
