@@ -6,7 +6,7 @@ import { buildWebapp } from "../src/local/build-webapp.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * zod's namespace export drags every locale (~260 KB minified) into any bundle that passes `z`
+ * zod's namespace export drags every locale (bench/README.md) into any bundle that passes `z`
  * around as a value, as @hono/zod-openapi does. Evergate only speaks English: keep `en`.
  */
 const zodEnglishOnly: esbuild.Plugin = {

@@ -1,7 +1,7 @@
 /**
  * Settings are parsed by the small rules below, not zod: the Lambda parses them at every cold
- * start, and zod here would put zod's core (~150 KB minified, shared with the API's schemas) on
- * the redirect's cold path. See docs/decisions/010-lambda-loads-by-path.md.
+ * start, and zod here would put zod's core (shared with the API's schemas) on the redirect's
+ * cold path. The figures: bench/README.md; the decision: docs/decisions/010-lambda-loads-by-path.md.
  */
 type Rule<T> = (raw: string | undefined) => T;
 

@@ -4,7 +4,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 /**
  * A DynamoDBClient that keeps one SigV4 signer. By default the SDK builds a new signer for every
  * request, copying the whole resolved config into it; every redirect is one UpdateItem, and one
- * signer saves ~20 µs of its ~170 µs of CPU (`npm run bench`). Same credentials provider (cached
+ * signer saves a measurable share of its CPU (bench/README.md). Same credentials provider (cached
  * and refreshed by the SDK), same hash, same region and service: the signatures are byte-identical
  * (src/storage/dynamo-client.test.ts).
  */

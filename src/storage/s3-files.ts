@@ -34,7 +34,7 @@ const isNotFound = (error: unknown) =>
 /**
  * The files bucket; every presign happens here. The redirect only presigns GetObject, which needs
  * no S3 client (bench/: the URLs of getSignedUrl for a fraction of the CPU), so the client and its
- * ~170 KB of code are loaded on the first upload, copy, head or delete, never at cold start.
+ * code (its size: bench/README.md) load on the first upload, copy, head or delete, never at cold start.
  */
 export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
   const { bucket } = settings;
