@@ -10,6 +10,7 @@ import { createRouter } from "./http/router.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { linkRoutes } from "./routes/links.ts";
 import { orderRoutes } from "./routes/orders.ts";
+import { problemRoutes } from "./routes/problems.ts";
 import { productRoutes } from "./routes/products.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps) {
 
   app
     .route("/", systemRoutes)
+    .route("/", problemRoutes)
     .route("/", linkRoutes)
     .route("/", apiKeyRoutes)
     .route("/", productRoutes)

@@ -1,6 +1,7 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ErrorCode } from "#src/domain/errors.ts";
 import { type Answer, lowerCaseHeaders, toResponse } from "./answer.ts";
+import { problemTypes, problemTypeUri } from "./problem-types.ts";
 
 export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
@@ -17,21 +18,6 @@ export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   internal_error: 500,
 };
 
-const titleByCode: Record<ErrorCode, string> = {
-  invalid_request: "Invalid request",
-  malformed_json: "Malformed JSON body",
-  unauthorized: "Authentication required",
-  insufficient_scope: "Insufficient scope",
-  not_found: "Not found",
-  conflict: "Conflict",
-  link_gone: "Link no longer available",
-  payload_too_large: "Payload too large",
-  unsupported_media_type: "Unsupported media type",
-  upload_invalid: "Upload does not match",
-  service_unavailable: "Service unavailable",
-  internal_error: "Internal server error",
-};
-
 export interface Problem {
   type: string;
   title: string;
@@ -44,8 +30,8 @@ export interface Problem {
 
 export function problemFor(code: ErrorCode, detail: string, requestId: string, errors?: unknown[]): Problem {
   return {
-    type: `https://evergate.dev/problems/${code.replaceAll("_", "-")}`,
-    title: titleByCode[code],
+    type: problemTypeUri(code),
+    title: problemTypes[code].title,
     status: statusByCode[code],
     detail,
     code,

@@ -4,7 +4,9 @@ import { errorCodes } from "#src/domain/errors.ts";
 /** Shared pieces of the contract: the problem body, error responses, paging. */
 export const ProblemSchema = z
   .object({
-    type: z.string().openapi({ example: "https://evergate.dev/problems/not-found" }),
+    type: z
+      .string()
+      .openapi({ example: "/api/problems#not-found", description: "Where this problem type is explained." }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),

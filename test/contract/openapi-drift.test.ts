@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createApp } from "#src/app.ts";
+import { problemsMarkdown } from "#src/http/problem-types.ts";
 import { offlineDeps } from "#src/offline-deps.ts";
 import { openApiYaml } from "#src/openapi-document.ts";
 
@@ -22,5 +23,10 @@ describe("openapi.yaml", () => {
       .filter((route) => route.method !== "ALL")
       .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
     for (const route of served) expect(documented, route).toContain(route);
+  });
+
+  it("docs/problems.md equals the catalogue the problem types come from (run `npm run openapi`)", () => {
+    const committed = readFileSync(new URL("../../docs/problems.md", import.meta.url), "utf8");
+    expect(committed).toBe(problemsMarkdown());
   });
 });

@@ -24,6 +24,7 @@ describe("every operation's answers match openapi.yaml", () => {
   it("system", async () => {
     await sendChecked(evergate, "GET", "/api/health");
     await sendChecked(evergate, "GET", "/api/config");
+    await sendChecked(evergate, "GET", "/api/problems");
     await sendChecked(evergate, "GET", "/api/me", { token: world.author.token });
     await sendChecked(evergate, "GET", "/api/me", { token: world.keys.author.full.key });
     await sendChecked(evergate, "GET", "/api/me");

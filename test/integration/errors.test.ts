@@ -23,8 +23,25 @@ async function expectProblem(response: Response, status: number, code: string) {
     detail: expect.any(String),
   });
   expect(problem.requestId).toBe(response.headers.get("x-request-id"));
+  await expectTypeExplained(String(problem.type));
   return problem;
 }
+
+/** Each problem's `type` resolves, against the API's origin, to a section of the problems page. */
+async function expectTypeExplained(type: string) {
+  const url = new URL(type, evergate.url);
+  const page = await fetch(url);
+  expect(page.status).toBe(200);
+  expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+  expect(await page.text()).toContain(`<section id="${url.hash.slice(1)}">`);
+}
+
+describe("GET /api/problems", () => {
+  it("explains every error code in its own section", async () => {
+    const { errorCodes } = await import("#src/domain/errors.ts");
+    for (const code of errorCodes) await expectTypeExplained(`/api/problems#${code.replaceAll("_", "-")}`);
+  });
+});
 
 describe("errors are problem+json with the right status", () => {
   it("unknown routes → 404", async () => {

@@ -1,0 +1,84 @@
+import type { ErrorCode } from "#src/domain/errors.ts";
+
+/**
+ * What each problem `type` means, in one place: the title every answer carries, and the page at
+ * /api/problems (and docs/problems.md, generated from it) that each type URI points at.
+ */
+export const problemTypes: Record<ErrorCode, { title: string; meaning: string; whatToDo: string }> = {
+  invalid_request: {
+    title: "Invalid request",
+    meaning: "A parameter, query or body field fails validation; `errors` lists each one with its path.",
+    whatToDo: "Fix the fields named in `errors` and send the request again.",
+  },
+  malformed_json: {
+    title: "Malformed JSON body",
+    meaning: "The body is not valid JSON.",
+    whatToDo: "Send a JSON document with `content-type: application/json`.",
+  },
+  unauthorized: {
+    title: "Authentication required",
+    meaning: "No bearer token, or one that is invalid, expired, revoked, or whose user is disabled.",
+    whatToDo: "Log in again (a fresh access token) or use a valid `evk_` API key.",
+  },
+  insufficient_scope: {
+    title: "Insufficient scope",
+    meaning: "The API key is valid but lacks the scope this operation needs.",
+    whatToDo: "Create a key with the scope named in `detail`; keys cannot manage keys.",
+  },
+  not_found: {
+    title: "Not found",
+    meaning: "It does not exist, or it is not yours to see: both answer the same 404.",
+    whatToDo: "Check the id or link; ask its owner if you should have access.",
+  },
+  conflict: {
+    title: "Conflict",
+    meaning: "The resource changed since you read it, or its state forbids this change.",
+    whatToDo: "Read it again and retry with the current version.",
+  },
+  link_gone: {
+    title: "Link no longer available",
+    meaning: "The link was revoked, has expired or has no downloads left (`detail` says which).",
+    whatToDo: "Ask the person who shared it for a new link.",
+  },
+  payload_too_large: {
+    title: "Payload too large",
+    meaning: "The request body is larger than the server accepts.",
+    whatToDo: "Send a smaller body; files go straight to storage through an upload URL, not the API.",
+  },
+  unsupported_media_type: {
+    title: "Unsupported media type",
+    meaning: "A write with a body that is not `application/json`.",
+    whatToDo: "Send JSON with `content-type: application/json`.",
+  },
+  upload_invalid: {
+    title: "Upload does not match",
+    meaning: "The uploaded object is missing, or its size, type or content differs from what was declared.",
+    whatToDo: "Upload again with the declared size and type, then retry.",
+  },
+  service_unavailable: {
+    title: "Service unavailable",
+    meaning:
+      "A dependency (database, storage or identity) did not answer in time. Nothing was changed by half.",
+    whatToDo: "Retry after the `Retry-After` delay.",
+  },
+  internal_error: {
+    title: "Internal server error",
+    meaning: "An unexpected error; it is logged with the `requestId`.",
+    whatToDo: "Retry later; quote the `requestId` when reporting it.",
+  },
+};
+
+/** The anchor of a code on the problems page: `link_gone` → `link-gone`. */
+export const problemSlug = (code: ErrorCode) => code.replaceAll("_", "-");
+
+/** A relative reference (RFC 9457 allows it), resolved against the API's own origin. */
+export const problemTypeUri = (code: ErrorCode) => `/api/problems#${problemSlug(code)}`;
+
+/** docs/problems.md: the same catalogue for readers of the repository. */
+export function problemsMarkdown(): string {
+  const sections = Object.entries(problemTypes).map(
+    ([code, doc]) =>
+      `## ${problemSlug(code as ErrorCode)}\n\n\`${code}\` — **${doc.title}**. ${doc.meaning}\n\n${doc.whatToDo}\n`,
+  );
+  return `# Problem types\n\nEvery error is \`application/problem+json\` with \`type\`, \`title\`, \`status\`, \`detail\`, \`code\` and \`requestId\`. \`type\` is \`/api/problems#{code}\`, a page the API serves; this file is generated from the same catalogue (src/http/problem-types.ts) by \`npm run openapi\`.\n\n${sections.join("\n")}`;
+}
