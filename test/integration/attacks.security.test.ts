@@ -86,12 +86,12 @@ describe("POST /api/products: a promo image swapped after it was checked", () =>
     const files = evergate.deps.files;
     const copy = files.copy;
     let swapped = false;
-    files.copy = async (from, to) => {
+    files.copy = async (from, to, options) => {
       if (!swapped) {
         swapped = true;
         expect((await put(html)).status).toBe(200);
       }
-      return copy(from, to);
+      return copy(from, to, options);
     };
     let response: Response;
     try {
