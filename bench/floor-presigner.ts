@@ -18,7 +18,13 @@ export function floorPresigner(options: {
   let signingKey: Buffer = Buffer.alloc(0);
   const uriEscape = (value: string) =>
     encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-  return (key: string, expiresIn: number, signedAt: Date, disposition: string): string => {
+  return (
+    key: string,
+    expiresIn: number,
+    signedAt: Date,
+    disposition: string,
+    cacheControl: string,
+  ): string => {
     const longDate = `${signedAt.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z`;
     const shortDate = longDate.slice(0, 8);
     if (shortDate !== keyDate) {
@@ -29,7 +35,7 @@ export function floorPresigner(options: {
     const scope = `${shortDate}/${region}/s3/aws4_request`;
     const path = `${basePath}/${key.split("/").map(uriEscape).join("/")}`;
     const head = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD&X-Amz-Credential=${uriEscape(`${accessKeyId}/${scope}`)}&X-Amz-Date=${longDate}&X-Amz-Expires=${expiresIn}`;
-    const tail = `X-Amz-SignedHeaders=host&response-content-disposition=${uriEscape(disposition)}&x-id=GetObject`;
+    const tail = `X-Amz-SignedHeaders=host&response-cache-control=${uriEscape(cacheControl)}&response-content-disposition=${uriEscape(disposition)}&x-id=GetObject`;
     const canonical = `GET\n${path}\n${head}&${tail}\nhost:${host}\n\nhost\nUNSIGNED-PAYLOAD`;
     const hash = createHash("sha256").update(canonical).digest("hex");
     const signature = createHmac("sha256", signingKey)

@@ -16,6 +16,7 @@ import autocannon from "autocannon";
 import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { attachmentDisposition } from "#src/domain/content-disposition.ts";
+import { DELIVERABLE_CACHE_CONTROL } from "#src/domain/served-file.ts";
 import { hashToken, mintToken } from "#src/domain/token.ts";
 import { type S3FileStorageSettings, s3ClientConfig, s3FileStorage } from "#src/storage/s3-files.ts";
 import { createGetObjectPresigner } from "#src/storage/sigv4-presigner.ts";
@@ -91,11 +92,21 @@ async function presignScenario(floor: ReturnType<typeof floorPresigner>) {
   const signedAt = new Date("2025-06-01T12:34:56.789Z");
   const presigner = createGetObjectPresigner(bucket, settings);
   const files = s3FileStorage(settings);
-  const options = { expiresInSeconds: 300, signedAt, responseContentDisposition: disposition };
+  const options = {
+    expiresInSeconds: 300,
+    signedAt,
+    responseCacheControl: DELIVERABLE_CACHE_CONTROL,
+    responseContentDisposition: disposition,
+  };
   const sdk = () =>
     getSignedUrl(
       client,
-      new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: disposition }),
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ResponseCacheControl: DELIVERABLE_CACHE_CONTROL,
+        ResponseContentDisposition: disposition,
+      }),
       {
         expiresIn: 300,
         signingDate: signedAt,
@@ -105,10 +116,15 @@ async function presignScenario(floor: ReturnType<typeof floorPresigner>) {
   const [ours, theirs, viaStorage] = await Promise.all([
     presigner.presign(key, options),
     sdk(),
-    files.presignGet(key, { expiresInSeconds: 300, signedAt, downloadFilename: filename }),
+    files.presignGet(key, {
+      expiresInSeconds: 300,
+      signedAt,
+      cacheControl: DELIVERABLE_CACHE_CONTROL,
+      downloadFilename: filename,
+    }),
   ]);
   if (ours !== theirs || viaStorage !== theirs) throw new Error(`presigned URLs differ:\n${ours}\n${theirs}`);
-  const floorUrl = floor(key, 300, signedAt, disposition);
+  const floorUrl = floor(key, 300, signedAt, disposition, DELIVERABLE_CACHE_CONTROL);
   if (
     floorUrl !==
     (await createGetObjectPresigner(bucket, {
@@ -120,10 +136,15 @@ async function presignScenario(floor: ReturnType<typeof floorPresigner>) {
   }
   const us = await compareCpu(
     {
-      floor: () => floor(key, 300, signedAt, disposition),
+      floor: () => floor(key, 300, signedAt, disposition, DELIVERABLE_CACHE_CONTROL),
       ours: () => presigner.presign(key, options),
       presignGet: () =>
-        files.presignGet(key, { expiresInSeconds: 300, signedAt, downloadFilename: filename }),
+        files.presignGet(key, {
+          expiresInSeconds: 300,
+          signedAt,
+          cacheControl: DELIVERABLE_CACHE_CONTROL,
+          downloadFilename: filename,
+        }),
       sdk,
     },
     { rounds: quick ? 3 : 9, iterations: quick ? 300 : 1500, warmup: 500 },
@@ -316,11 +337,11 @@ async function redirectCpuInBundle(benchDir: string): Promise<RedirectCpu> {
         redirect: () => handler(redirectEvent, {}),
         bare: () => bare(bareEvent as never),
         updateItem,
-        presignFloor: () => floor(key, 300, signedAt, disposition),
+        presignFloor: () => floor(key, 300, signedAt, disposition, DELIVERABLE_CACHE_CONTROL),
         // The three floors as one operation: what any gateway doing all three pays at least.
         partsInOne: async () => {
           await updateItem();
-          floor(key, 300, signedAt, disposition);
+          floor(key, 300, signedAt, disposition, DELIVERABLE_CACHE_CONTROL);
           return bare(bareEvent as never);
         },
       },

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attachmentDisposition, safeFilename } from "./content-disposition.ts";
+import { INVISIBLE_CHARACTER } from "./invisible-text.ts";
 
 function decodedExtName(header: string): string {
   const match = /filename\*=UTF-8''([^;]*)$/.exec(header);
@@ -39,6 +40,46 @@ describe("attachmentDisposition", () => {
       "ab.txt",
     );
     expect(decodedExtName(attachmentDisposition("report\u202Ecod.exe"))).toBe("reportcod.exe");
+  });
+
+  it("drops invisible and blank-looking characters, so padding cannot push the extension out of sight", () => {
+    expect(safeFilename(`report.pdf${"\u3164".repeat(150)}.exe`)).toBe("report.pdf.exe");
+    expect(
+      safeFilename(`invoice.pdf${"\u2800\u200b\u2060\ufeff\u115f\u1160\uffa0\u180e\u034f".repeat(20)}.exe`),
+    ).toBe("invoice.pdf.exe");
+    expect(safeFilename(`a.pdf${"\u{e0020}".repeat(100)}\ufe0f.exe`)).toBe("a.pdf.exe");
+    expect(safeFilename(`a.pdf${" \u3000\u2003\u00a0".repeat(50)}.exe`)).toBe("a.pdf .exe");
+    expect(safeFilename("\u3164\u2800")).toBe("download");
+    expect(decodedExtName(attachmentDisposition(`x.txt${"\u200b".repeat(300)}.exe`))).toBe("x.txt.exe");
+  });
+
+  it("no invisible character survives into a saved name, and inserting them changes nothing (property)", () => {
+    const invisible = fc.constantFrom(
+      "\u3164",
+      "\u2800",
+      "\u200b",
+      "\u200d",
+      "\u2060",
+      "\ufeff",
+      "\u202e",
+      "\u{e0041}",
+      "\ufe0f",
+      "\u00ad",
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 60 }),
+        fc.array(fc.tuple(fc.nat(), fc.array(invisible, { minLength: 1, maxLength: 40 })), { maxLength: 8 }),
+        (name, insertions) => {
+          const chars = Array.from(name);
+          for (const [at, padding] of insertions) chars.splice(at % (chars.length + 1), 0, ...padding);
+          const padded = chars.join("");
+          expect(INVISIBLE_CHARACTER.test(safeFilename(padded))).toBe(false);
+          expect(safeFilename(padded)).toBe(safeFilename(name));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it("never yields an empty or dot name", () => {

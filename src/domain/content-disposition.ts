@@ -1,18 +1,22 @@
+import { withoutInvisible } from "./invisible-text.ts";
+
 /**
  * Builds `attachment` Content-Disposition values per RFC 6266 with an RFC 5987 `filename*` for
  * unicode. The name is reduced to its last path segment and stripped of control characters, so it
- * can neither inject a header (CR/LF) nor smuggle a directory into the saved file's name, nor of
- * bidirectional overrides, so it cannot disguise its extension.
+ * can neither inject a header (CR/LF) nor smuggle a directory into the saved file's name, and of
+ * invisible characters (bidi overrides, zero-width and blank-looking characters: invisible-text.ts),
+ * so it cannot disguise or hide its extension.
  */
 const MAX_FILENAME_LENGTH = 200;
 
 export function safeFilename(raw: string): string {
   const lastSegment = raw.split(/[/\\]/).pop() ?? "";
-  const cleaned = lastSegment
+  // Bidi controls make "invoice\u202Efdp.exe" show as "invoiceexe.pdf", and a run of U+3164 can
+  // push ".exe" out of sight: the shown name must be the whole real one.
+  const cleaned = withoutInvisible(
     // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, "")
-    // Bidi controls make "invoice\u202Efdp.exe" show as "invoiceexe.pdf": the shown name must be the real one.
-    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
+    lastSegment.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ""),
+  )
     .trim()
     .replace(/^\.+/, "");
   const bounded = Array.from(cleaned).slice(0, MAX_FILENAME_LENGTH).join("");

@@ -1,5 +1,6 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import { downloadFilename, type Link, linkStatus } from "#src/domain/link.ts";
+import { DELIVERABLE_CACHE_CONTROL } from "#src/domain/served-file.ts";
 import { hashToken, isWellFormedToken } from "#src/domain/token.ts";
 
 export type LinkLookup = { kind: "unknown" } | { kind: "gone"; link: Link } | { kind: "active"; link: Link };
@@ -40,6 +41,7 @@ export async function signLink(deps: AppDeps, link: Link, now: Date): Promise<Si
     const url = await deps.files.presignGet(link.objectKey, {
       expiresInSeconds: ttl,
       signedAt: now,
+      cacheControl: DELIVERABLE_CACHE_CONTROL,
       downloadFilename: downloadFilename(link),
     });
     return { url, cacheSeconds: 0 };
@@ -50,6 +52,7 @@ export async function signLink(deps: AppDeps, link: Link, now: Date): Promise<Si
   const url = await deps.files.presignGet(link.objectKey, {
     expiresInSeconds: ttl,
     signedAt,
+    cacheControl: DELIVERABLE_CACHE_CONTROL,
     downloadFilename: downloadFilename(link),
   });
   const remaining = Math.floor((signedAt.getTime() + ttl * 1000 - now.getTime()) / 1000) - 5;

@@ -1,18 +1,25 @@
 import { z } from "@hono/zod-openapi";
+import { looksBlank } from "#src/domain/invisible-text.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: same, but a description may hold newlines and tabs
 const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-/** One line of user text: trimmed, bounded, no control characters (no header or log injection). */
+/**
+ * One line of user text: trimmed, bounded, no control characters (no header or log injection), and
+ * something visible: a title of U+3164 HANGUL FILLER alone looks empty (invisible-text.ts). Invisible
+ * characters inside visible text stay (ZWJ emoji, ZWNJ in Persian); where a name is shown or saved
+ * as a file name they are dropped (content-disposition.ts).
+ */
 export const singleLine = (max: number) =>
   z
     .string()
     .trim()
     .min(1)
     .max(max)
-    .refine((value) => !CONTROL.test(value), "must not contain control characters");
+    .refine((value) => !CONTROL.test(value), "must not contain control characters")
+    .refine((value) => !looksBlank(value), "must contain a visible character");
 
 export const multiLine = (max: number) =>
   z
@@ -20,7 +27,8 @@ export const multiLine = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .refine((value) => !CONTROL_EXCEPT_NEWLINES.test(value), "must not contain control characters");
+    .refine((value) => !CONTROL_EXCEPT_NEWLINES.test(value), "must not contain control characters")
+    .refine((value) => !looksBlank(value), "must contain a visible character");
 
 export const futureDateTime = z.iso
   .datetime({ offset: true })

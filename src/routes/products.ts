@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "#src/domain/errors.ts";
 import { hasScope } from "#src/domain/scopes.ts";
+import { DELIVERABLE_CACHE_CONTROL, promoImageCacheControl } from "#src/domain/served-file.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
@@ -122,6 +123,7 @@ export const productRoutes = createRouter()
       const url = await deps.files.presignGet(product.image.key, {
         expiresInSeconds: deps.config.IMAGE_CACHE_WINDOW_SECONDS * 2,
         signedAt,
+        cacheControl: promoImageCacheControl(deps.config.IMAGE_CACHE_WINDOW_SECONDS),
       });
       const maxAge = Math.max(0, Math.floor((signedAt.getTime() + windowMs - now) / 1000));
       return c.body(null, 302, { Location: url, "Cache-Control": `public, max-age=${maxAge}` });
@@ -151,6 +153,7 @@ export const productRoutes = createRouter()
       const url = await deps.files.presignGet(product.deliverable.key, {
         expiresInSeconds: ttl,
         signedAt: now,
+        cacheControl: DELIVERABLE_CACHE_CONTROL,
         downloadFilename: product.deliverable.filename,
       });
       if (/application\/json/i.test(c.req.header("accept") ?? "")) {

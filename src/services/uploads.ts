@@ -124,7 +124,7 @@ export async function claimUploads(
       deps.clock(),
     );
     if (!result) throw new AppError("conflict", `Upload ${upload.id} was used or expired meanwhile.`);
-    await deps.files.copy(upload.pendingKey, targetKey);
+    await deps.files.copy(upload.pendingKey, targetKey, { contentType: upload.contentType });
     // The upload URL stays valid after verifyUpload read the pending object, so its owner can PUT
     // other bytes of the same size and type in between: check the copy, which nobody else can write.
     if (upload.kind === "promoImage") {

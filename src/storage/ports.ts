@@ -95,7 +95,15 @@ export interface PresignedGetOptions {
   expiresInSeconds: number;
   /** Sign as of this time (the caching mode rounds it down so repeated hits share a URL). */
   signedAt?: Date;
+  /** Pinned as `response-cache-control`: what was stored with the object never reaches the client. */
+  cacheControl: string;
+  /** Saved under this name (`attachment`); without it the file is shown (`inline`). Both are pinned. */
   downloadFilename?: string;
+}
+
+export interface CopyOptions {
+  /** The only metadata the copy keeps: everything stored with the source object is replaced. */
+  contentType: string;
 }
 
 export interface FileStorage {
@@ -106,7 +114,7 @@ export interface FileStorage {
   ): Promise<{ url: string; headers: Record<string, string> }>;
   head(key: string): Promise<ObjectInfo | null>;
   readStart(key: string, bytes: number): Promise<Uint8Array>;
-  copy(fromKey: string, toKey: string): Promise<void>;
+  copy(fromKey: string, toKey: string, options: CopyOptions): Promise<void>;
   delete(key: string): Promise<void>;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
   ping(): Promise<void>;

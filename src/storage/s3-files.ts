@@ -1,5 +1,6 @@
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { attachmentDisposition } from "#src/domain/content-disposition.ts";
+import { PROMO_IMAGE_DISPOSITION } from "#src/domain/served-file.ts";
 import { loadOnce } from "#src/load-once.ts";
 import { callDependency } from "./dependency-errors.ts";
 import type { FileStorage } from "./ports.ts";
@@ -47,10 +48,11 @@ export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
       return getPresigner.presign(key, {
         expiresInSeconds: options.expiresInSeconds,
         signedAt: options.signedAt,
+        responseCacheControl: options.cacheControl,
         responseContentDisposition:
           options.downloadFilename !== undefined
             ? attachmentDisposition(options.downloadFilename)
-            : undefined,
+            : PROMO_IMAGE_DISPOSITION,
       });
     },
 
@@ -94,7 +96,7 @@ export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
       return result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
     },
 
-    async copy(fromKey, toKey) {
+    async copy(fromKey, toKey, options) {
       const { sdk, client } = await s3();
       await callDependency("s3", () =>
         client.send(
@@ -102,6 +104,11 @@ export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
             Bucket: bucket,
             Key: toKey,
             CopySource: `${bucket}/${fromKey.split("/").map(encodeURIComponent).join("/")}`,
+            // A presigned PUT cannot forbid unsigned headers, so the uploader may have stored
+            // Cache-Control, Content-Disposition, Content-Encoding, Expires, x-amz-meta-*… with the
+            // pending object. REPLACE keeps none of it: only the type Evergate decided (ADR 016).
+            MetadataDirective: "REPLACE",
+            ContentType: options.contentType,
           }),
         ),
       );

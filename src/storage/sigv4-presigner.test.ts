@@ -48,10 +48,16 @@ const sdkUrl = (
   expiresIn: number,
   signingDate: Date,
   disposition?: string,
+  cacheControl?: string,
 ) =>
   getSignedUrl(
     client,
-    new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: disposition }),
+    new GetObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ResponseCacheControl: cacheControl,
+      ResponseContentDisposition: disposition,
+    }),
     {
       expiresIn,
       signingDate,
@@ -101,6 +107,11 @@ const filenameArb = fc.oneof(
     "\\..\\x",
     "",
   ),
+);
+/** What the app pins (src/domain/served-file.ts) and anything else a header value may hold. */
+const cacheControlArb = fc.oneof(
+  fc.constantFrom("private, no-store", "private, max-age=600", "no-cache", "max-age=0, must-revalidate"),
+  fc.string({ unit: "binary", maxLength: 40 }),
 );
 const credentialsArb = fc.record({
   accessKeyId: fc.stringMatching(/^[A-Z0-9]{16,20}$/),
@@ -179,25 +190,27 @@ const signedAtArb = fc.date({
 });
 
 describe("createGetObjectPresigner", () => {
-  it("produces byte-identical URLs to getSignedUrl (keys, filenames, expiries, regions, endpoints, buckets, styles, session tokens)", async () => {
+  it("produces byte-identical URLs to getSignedUrl (keys, filenames, cache controls, expiries, regions, endpoints, buckets, styles, session tokens)", async () => {
     await fc.assert(
       fc.asyncProperty(
         setupArb,
         keyArb,
         fc.option(filenameArb, { nil: undefined }),
+        fc.option(cacheControlArb, { nil: undefined }),
         fc.integer({ min: 1, max: MAX_PRESIGN_SECONDS }),
         signedAtArb,
-        async (setup, key, filename, expiresIn, signedAt) => {
+        async (setup, key, filename, cacheControl, expiresIn, signedAt) => {
           const disposition = filename === undefined ? undefined : attachmentDisposition(filename);
           const [ours, sdk] = await Promise.allSettled([
             Promise.resolve().then(() =>
               presignerFor(setup).presign(key, {
                 expiresInSeconds: expiresIn,
                 signedAt,
+                responseCacheControl: cacheControl,
                 responseContentDisposition: disposition,
               }),
             ),
-            sdkUrl(s3Client(setup), setup.bucket, key, expiresIn, signedAt, disposition),
+            sdkUrl(s3Client(setup), setup.bucket, key, expiresIn, signedAt, disposition, cacheControl),
           ]);
           if (refusedByDesign(setup)) expect(ours.status).toBe("rejected");
           // Where the SDK cannot build a URL (a dotted bucket as a subdomain of an IP), neither may we.

@@ -7,6 +7,8 @@ export interface PresignGetObjectOptions {
   expiresInSeconds: number;
   /** The signing time; defaults to now. */
   signedAt?: Date;
+  /** Becomes `response-cache-control`, which S3 sends instead of any Cache-Control stored with the object. */
+  responseCacheControl?: string;
   /** Becomes `response-content-disposition`, which S3 echoes as the download's header. */
   responseContentDisposition?: string;
 }
@@ -205,6 +207,9 @@ export function createGetObjectPresigner(bucket: string, settings: S3Settings): 
         (credentials.sessionToken ? `&X-Amz-Security-Token=${escapeUri(credentials.sessionToken)}` : "");
       const afterSignature =
         "X-Amz-SignedHeaders=host" +
+        (options.responseCacheControl !== undefined
+          ? `&response-cache-control=${escapeUri(options.responseCacheControl)}`
+          : "") +
         (options.responseContentDisposition !== undefined
           ? `&response-content-disposition=${escapeUri(options.responseContentDisposition)}`
           : "") +

@@ -86,12 +86,12 @@ describe("POST /api/products: a promo image swapped after it was checked", () =>
     const files = evergate.deps.files;
     const copy = files.copy;
     let swapped = false;
-    files.copy = async (from, to) => {
+    files.copy = async (from, to, options) => {
       if (!swapped) {
         swapped = true;
         expect((await put(html)).status).toBe(200);
       }
-      return copy(from, to);
+      return copy(from, to, options);
     };
     let response: Response;
     try {
@@ -120,6 +120,119 @@ describe("POST /api/products: a promo image swapped after it was checked", () =>
 });
 
 describe("file names that disguise their extension", () => {
+  const hidden = [
+    "\u3164",
+    "\u2800",
+    "\u200b",
+    "\u2060",
+    "\ufeff",
+    "\u115f",
+    "\u1160",
+    "\uffa0",
+    "\u180e",
+    "\u034f",
+    "\u{e0020}",
+    "\ufe0f",
+    "\u00ad",
+    "\u2064",
+  ];
+  const padding = Array.from({ length: 180 }, (_, i) => hidden[i % hidden.length]).join("");
+  const anyInvisible = /[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]/u;
+
+  it("invisible padding that pushes .exe out of sight reaches neither Content-Disposition nor the pages, on links and downloads", async () => {
+    const uploadId = await evergate.upload(
+      author,
+      "deliverable",
+      new TextEncoder().encode("bytes"),
+      "text/plain",
+      `report.pdf${padding}.exe`,
+    );
+    const imageUploadId = await evergate.upload(author, "promoImage", testPng, "image/png", "promo.png");
+    const product = await json<{ id: string }>(
+      await evergate.request("POST", "/api/products", {
+        token: author.token,
+        json: {
+          title: "Padded",
+          description: "Its file name hides its extension.",
+          price: { amount: 0, currency: "EUR" },
+          imageUploadId,
+          deliverableUploadId: uploadId,
+        },
+      }),
+    );
+    const download = await evergate.request("GET", `/api/products/${product.id}/download`, {
+      token: author.token,
+    });
+    const served = await fetch(download.headers.get("location") ?? "");
+    await served.body?.cancel();
+    expect(served.headers.get("content-disposition")).toBe(
+      `attachment; filename="report.pdf.exe"; filename*=UTF-8''report.pdf.exe`,
+    );
+
+    const created = await json<{ token: string }>(
+      await evergate.request("POST", "/api/links", {
+        token: author.token,
+        json: { productId: product.id, filename: `invoice.pdf${padding}.scr`, maxDownloads: 5 },
+      }),
+    );
+    const redirect = await evergate.request("GET", `/l/${created.token}`);
+    const disposition = new URL(redirect.headers.get("location") ?? "").searchParams.get(
+      "response-content-disposition",
+    );
+    expect(disposition).toBe(`attachment; filename="invoice.pdf.scr"; filename*=UTF-8''invoice.pdf.scr`);
+    for (const headers of [
+      { "user-agent": "Slackbot-LinkExpanding 1.0", accept: "text/html" },
+      { "user-agent": "Mozilla/5.0", accept: "text/html" },
+    ]) {
+      const body = await (await evergate.request("GET", `/l/${created.token}`, { headers })).text();
+      expect(body).toContain("<h1>invoice.pdf.scr</h1>");
+      expect(body).not.toMatch(anyInvisible);
+    }
+  });
+
+  it.each([
+    [
+      "an upload's file name",
+      "POST",
+      "/api/uploads",
+      (text: string) => ({ kind: "deliverable", contentType: "text/plain", size: 1, filename: text }),
+    ],
+    [
+      "a product title",
+      "POST",
+      "/api/products",
+      (text: string) => ({
+        title: text,
+        description: "d",
+        price: { amount: 0, currency: "EUR" },
+        imageUploadId: "0000000000000000",
+        deliverableUploadId: "0000000000000000",
+      }),
+    ],
+    [
+      "a link label",
+      "POST",
+      "/api/links",
+      (text: string) => ({ productId: "0000000000000000", label: text }),
+    ],
+    ["an API key name", "POST", "/api/keys", (text: string) => ({ name: text, scopes: ["links:read"] })],
+  ] as const)(
+    "text that is only invisible or blank-looking characters is a 400 (%s)",
+    async (_what, method, path, body) => {
+      for (const text of [
+        "\u3164",
+        "\u2800\u2800",
+        "\u200b \u3000\u115f",
+        `${"\u{e0041}".repeat(50)}`,
+        "\ufeff\u00ad",
+      ]) {
+        const response = await evergate.request(method, path, { token: author.token, json: body(text) });
+        expect(response.status, JSON.stringify(text)).toBe(400);
+        expect(await response.text()).toContain("must contain a visible character");
+      }
+    },
+  );
+
   it("a link's bidi-override file name reaches neither Content-Disposition nor the preview and confirm pages", async () => {
     const product = await evergate.createProduct(author);
     const created = await json<{ token: string }>(

@@ -34,7 +34,11 @@ describe("presigned GET URLs from the app's presigner", () => {
       const bytes = new TextEncoder().encode(`bytes of ${key}`);
       await evergate.deps.files.put(key, bytes, "application/octet-stream");
       for (const downloadFilename of awkwardNames) {
-        const url = await evergate.deps.files.presignGet(key, { expiresInSeconds: 60, downloadFilename });
+        const url = await evergate.deps.files.presignGet(key, {
+          expiresInSeconds: 60,
+          cacheControl: "private, no-store",
+          downloadFilename,
+        });
         const response = await fetch(url);
         expect(response.status, `${key} as ${downloadFilename}: ${await response.clone().text()}`).toBe(200);
         expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
@@ -49,7 +53,9 @@ describe("presigned GET URLs from the app's presigner", () => {
     const key = "deliverables/tamper.txt";
     await evergate.deps.files.put(key, new TextEncoder().encode("secret"), "text/plain");
     await evergate.deps.files.put("deliverables/other.txt", new TextEncoder().encode("other"), "text/plain");
-    const url = new URL(await evergate.deps.files.presignGet(key, { expiresInSeconds: 60 }));
+    const url = new URL(
+      await evergate.deps.files.presignGet(key, { expiresInSeconds: 60, cacheControl: "private, no-store" }),
+    );
     const otherKey = new URL(url);
     otherKey.pathname = otherKey.pathname.replace("tamper.txt", "other.txt");
     const longer = new URL(url);
@@ -67,6 +73,7 @@ describe("presigned GET URLs from the app's presigner", () => {
     const url = await evergate.deps.files.presignGet(key, {
       expiresInSeconds: 1,
       signedAt: new Date(Date.now() - 60_000),
+      cacheControl: "private, no-store",
     });
     const response = await fetch(url);
     expect(response.status).toBe(403);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attachmentDisposition } from "#src/domain/content-disposition.ts";
+import { DELIVERABLE_CACHE_CONTROL } from "#src/domain/served-file.ts";
 import {
   startTestEvergate,
   type TestEvergate,
@@ -176,7 +177,10 @@ describe.skipIf(!strict)("S3 conformance of Evergate's presigned GETs (Ceph RGW)
       .split("/")
       .slice(2)
       .join("/");
-    const url = await evergate.deps.files.presignGet(key, { expiresInSeconds: 1 });
+    const url = await evergate.deps.files.presignGet(key, {
+      expiresInSeconds: 1,
+      cacheControl: DELIVERABLE_CACHE_CONTROL,
+    });
     expect((await fetchBytes(url)).response.status).toBe(200);
     await sleep(2_100);
     expectRefused(await fetchBytes(url), product.deliverableBytes);
@@ -256,7 +260,12 @@ describe.skipIf(!strict)("S3 conformance of Evergate's presigned PUT (POST /api/
     expect(headers).toEqual({ "Content-Type": "text/plain" });
     expect((await put(url, headers, body)).response.status).toBe(200);
     expect(await evergate.deps.files.head(key)).toEqual({ size: body.length, contentType: "text/plain" });
-    const read = await fetchBytes(await evergate.deps.files.presignGet(key, { expiresInSeconds: 60 }));
+    const read = await fetchBytes(
+      await evergate.deps.files.presignGet(key, {
+        expiresInSeconds: 60,
+        cacheControl: DELIVERABLE_CACHE_CONTROL,
+      }),
+    );
     expect(Buffer.from(read.body).equals(Buffer.from(body))).toBe(true);
   });
 
@@ -360,7 +369,11 @@ describe.skipIf(!strict)("Content-Disposition of hostile and unicode filenames (
         .split("/")
         .slice(2)
         .join("/");
-      const url = await evergate.deps.files.presignGet(key, { expiresInSeconds: 60, downloadFilename: name });
+      const url = await evergate.deps.files.presignGet(key, {
+        expiresInSeconds: 60,
+        cacheControl: DELIVERABLE_CACHE_CONTROL,
+        downloadFilename: name,
+      });
       const { response } = await fetchBytes(url);
       expect(response.status).toBe(200);
       const header = response.headers.get("content-disposition");
