@@ -33,12 +33,9 @@ export const LinkSchema = z
       .object({ kind: z.literal("productDeliverable"), productId: z.string(), productTitle: z.string() })
       .openapi({ description: "What the link serves: for now a product's deliverable." }),
     ownedByCaller: z.boolean(),
-    ownerName: z
-      .string()
-      .optional()
-      .openapi({
-        description: "The username of whoever made the link (absent on links made before it was kept).",
-      }),
+    ownerName: z.string().optional().openapi({
+      description: "The username of whoever made the link (absent on links made before it was kept).",
+    }),
     label: z.string().optional(),
     recipient: z.string().optional(),
     filename: z.string().optional(),
