@@ -2,6 +2,8 @@
 export interface Link {
   id: string;
   ownerId: string;
+  /** The maker's username when the link was made, so the product's author can tell buyers apart. */
+  ownerName?: string;
   productId: string;
   /** The product's title when the link was made or the product last changed. */
   productTitle: string;

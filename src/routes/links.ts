@@ -33,6 +33,9 @@ export const LinkSchema = z
       .object({ kind: z.literal("productDeliverable"), productId: z.string(), productTitle: z.string() })
       .openapi({ description: "What the link serves: for now a product's deliverable." }),
     ownedByCaller: z.boolean(),
+    ownerName: z.string().optional().openapi({
+      description: "The username of whoever made the link (absent on links made before it was kept).",
+    }),
     label: z.string().optional(),
     recipient: z.string().optional(),
     filename: z.string().optional(),
@@ -111,7 +114,13 @@ export const linkRoutes = createRouter()
     async (c) => {
       const caller = requireCaller(c, "links:write");
       const { productId, ...settings } = c.req.valid("json");
-      const { link, token } = await createLink(c.get("deps"), caller.userId, productId, settings);
+      const { link, token } = await createLink(
+        c.get("deps"),
+        caller.userId,
+        productId,
+        settings,
+        caller.username,
+      );
       return c.json(createdView(c, link, token, caller.userId), 201);
     },
   )

@@ -27,6 +27,7 @@ export async function createLink(
   callerId: string,
   productId: string,
   settings: LinkSettings,
+  ownerName?: string,
 ): Promise<{ link: Link; token: string }> {
   const now = deps.clock();
   assertFuture(settings.expiresAt, now);
@@ -35,6 +36,7 @@ export async function createLink(
   const link: Link = {
     id: hash,
     ownerId: callerId,
+    ownerName,
     productId: product.id,
     productTitle: product.title,
     objectKey: product.deliverable.key,
@@ -104,14 +106,20 @@ export async function rotateLink(deps: AppDeps, linkId: string, callerId: string
   const link = await deps.stores.links.get(linkId);
   if (!link || link.ownerId !== callerId) throw notFound("Link");
   if (link.revokedAt) throw new AppError("conflict", "The link is already revoked; create a new one.");
-  const created = await createLink(deps, callerId, link.productId, {
-    label: link.label,
-    expiresAt:
-      link.expiresAt && Date.parse(link.expiresAt) > deps.clock().getTime() ? link.expiresAt : undefined,
-    maxDownloads: link.maxDownloads,
-    filename: link.filename,
-    recipient: link.recipient,
-  });
+  const created = await createLink(
+    deps,
+    callerId,
+    link.productId,
+    {
+      label: link.label,
+      expiresAt:
+        link.expiresAt && Date.parse(link.expiresAt) > deps.clock().getTime() ? link.expiresAt : undefined,
+      maxDownloads: link.maxDownloads,
+      filename: link.filename,
+      recipient: link.recipient,
+    },
+    link.ownerName,
+  );
   const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock());
   return { ...created, revoked };
 }

@@ -229,6 +229,25 @@ describe("GET /l/{token}", () => {
 });
 
 describe("managing links", () => {
+  it("GET /api/products/{id}/links names the buyer who made each link, and a rotated link keeps the name", async () => {
+    // Prepare
+    const made = await createLink(buyer, { label: "named" });
+    const rotated = await json<CreatedLink>(
+      await evergate.request("POST", `/api/links/${made.id}/rotate`, { token: buyer.token }),
+    );
+
+    // Act
+    const listed = await json<{ items: Array<{ id: string; ownerName?: string; ownedByCaller: boolean }> }>(
+      await evergate.request("GET", `/api/products/${product.id}/links?limit=100`, { token: seller.token }),
+    );
+
+    // Assess
+    expect(made.ownerName).toBe(buyer.username);
+    const byId = new Map(listed.items.map((link) => [link.id, link]));
+    expect(byId.get(made.id)).toMatchObject({ ownerName: buyer.username, ownedByCaller: false });
+    expect(byId.get(rotated.id)).toMatchObject({ ownerName: buyer.username, ownedByCaller: false });
+  });
+
   it("lists the caller's links newest first with cursor paging", async () => {
     const user = await evergate.newUser("pager");
     const mine = await evergate.createProduct(user, { title: "Mine" });

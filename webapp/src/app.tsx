@@ -3,9 +3,10 @@ import { useEffect, useRef } from "preact/hooks";
 import { api, unwrap } from "./api/client.ts";
 import { Nav } from "./components/nav.tsx";
 import { RequireLogin } from "./components/require-login.tsx";
-import { ErrorMessage } from "./components/status.tsx";
-import { session, setUsername } from "./lib/auth.ts";
-import { A, useLocation } from "./lib/router.tsx";
+import { ErrorMessage, Missing } from "./components/status.tsx";
+import { session, setUser } from "./lib/auth.ts";
+import { flash, setTitle } from "./lib/page.ts";
+import { useLocation } from "./lib/router.tsx";
 import { useStore } from "./lib/store.ts";
 import { ApiKeysPage } from "./pages/api-keys.tsx";
 import { CallbackPage } from "./pages/callback.tsx";
@@ -19,7 +20,8 @@ import { AddProductPage, EditProductPage } from "./pages/product-editor.tsx";
 interface Route {
   pattern: RegExp;
   title: string;
-  needsLogin?: boolean;
+  /** Members' pages: what the page is, said to a visitor who is not logged in. */
+  about?: string;
   render: (match: string[], search: string) => ComponentChildren;
 }
 
@@ -27,11 +29,17 @@ const productId = "([0-9A-Za-z]{1,64})";
 const routes: Route[] = [
   { pattern: /^\/$/, title: "Home", render: () => <HomePage /> },
   { pattern: /^\/callback$/, title: "Logging in", render: (_, search) => <CallbackPage search={search} /> },
-  { pattern: /^\/products\/new$/, title: "Add product", needsLogin: true, render: () => <AddProductPage /> },
+  {
+    pattern: /^\/products\/new$/,
+    title: "Add product",
+    about:
+      "Here you add a product to sell: a title, a text, a price, a promo image and the file buyers download.",
+    render: () => <AddProductPage />,
+  },
   {
     pattern: new RegExp(`^/products/${productId}/edit$`),
     title: "Edit product",
-    needsLogin: true,
+    about: "Here the author of a product changes its text, price, image or file.",
     render: ([, id]) => <EditProductPage id={id as string} />,
   },
   {
@@ -39,11 +47,36 @@ const routes: Route[] = [
     title: "Product",
     render: ([, id]) => <ProductPage id={id as string} />,
   },
-  { pattern: /^\/orders$/, title: "My orders", needsLogin: true, render: () => <OrdersPage /> },
-  { pattern: /^\/sales$/, title: "Sales", needsLogin: true, render: () => <SalesPage /> },
-  { pattern: /^\/my\/products$/, title: "My products", needsLogin: true, render: () => <MyProductsPage /> },
-  { pattern: /^\/links$/, title: "My links", needsLogin: true, render: () => <MyLinksPage /> },
-  { pattern: /^\/keys$/, title: "API keys", needsLogin: true, render: () => <ApiKeysPage /> },
+  {
+    pattern: /^\/orders$/,
+    title: "My orders",
+    about: "My orders lists the products you bought, each with its download.",
+    render: () => <OrdersPage />,
+  },
+  {
+    pattern: /^\/sales$/,
+    title: "Sales",
+    about: "Sales lists what others bought from you, with totals and refunds.",
+    render: () => <SalesPage />,
+  },
+  {
+    pattern: /^\/my\/products$/,
+    title: "My products",
+    about: "My products lists the products you sell, to view and edit them.",
+    render: () => <MyProductsPage />,
+  },
+  {
+    pattern: /^\/links$/,
+    title: "My links",
+    about: "My links lists the permanent download links you made, and those buyers made to your products.",
+    render: () => <MyLinksPage />,
+  },
+  {
+    pattern: /^\/keys$/,
+    title: "API keys",
+    about: "API keys let your own programs use Evergate on your behalf, with the permissions you choose.",
+    render: () => <ApiKeysPage />,
+  },
 ];
 
 /** Whatever a page throws while rendering becomes a message, never a blank page. */
@@ -65,12 +98,23 @@ class ErrorBoundary extends Component<
 
 function NotFound() {
   return (
-    <>
-      <h1>Page not found</h1>
-      <p>
-        There is nothing at this address. <A href="/">Go to the home page</A>.
-      </p>
-    </>
+    <Missing title="Page not found">
+      There is nothing at this address. It may have moved, or the link may be mistyped.
+    </Missing>
+  );
+}
+
+/** "Added" / "Saved" after a navigation: shown on the page it names, dropped on leaving it. */
+function Flash({ path }: { path: string }) {
+  const shown = useStore(flash);
+  useEffect(() => {
+    if (shown && shown.path !== path) flash.set(undefined);
+  }, [path, shown]);
+  if (!shown || shown.path !== path) return null;
+  return (
+    <p class="notice flash" role="status">
+      {shown.message}
+    </p>
   );
 }
 
@@ -92,29 +136,36 @@ export function App() {
   }
 
   useEffect(() => {
-    document.title = `${route?.title ?? "Not found"} · Evergate`;
+    setTitle(route?.title ?? "Page not found");
     // Screen readers and keyboards start at the new page's content after an in-app navigation.
     if (first.current) first.current = false;
     else main.current?.focus();
   }, [path, route?.title]);
 
-  const needsUsername = current.signedIn && !current.username;
+  const needsUser = current.signedIn && !(current.username && current.userId);
   useEffect(() => {
-    if (!needsUsername) return;
+    if (!needsUser) return;
     api
       .GET("/api/me")
       .then(unwrap)
-      .then((me) => setUsername(me.username))
+      .then((me) => setUser({ id: me.id, username: me.username ?? me.id }))
       .catch(() => undefined);
-  }, [needsUsername]);
+  }, [needsUser]);
 
   const page = route ? route.render(match, search) : <NotFound />;
   return (
     <>
       <Nav />
       <main id="main" ref={main} tabIndex={-1}>
+        <Flash path={path} />
         <ErrorBoundary resetKey={path}>
-          {route?.needsLogin ? <RequireLogin>{page}</RequireLogin> : page}
+          {route?.about ? (
+            <RequireLogin title={route.title} about={route.about}>
+              {page}
+            </RequireLogin>
+          ) : (
+            page
+          )}
         </ErrorBoundary>
       </main>
     </>

@@ -53,7 +53,7 @@ async function authFetch(original: Request): Promise<Response> {
   request.headers.set("Authorization", `Bearer ${token}`);
   const response = await fetch(request);
   if (response.status !== 401) return response;
-  const fresh = await refreshAccessToken();
+  const fresh = await refreshAccessToken(token);
   if (!fresh) return response;
   retry.headers.set("Authorization", `Bearer ${fresh}`);
   return fetch(retry);
@@ -92,6 +92,20 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
   throw new ApiError(
     fallbackMessages[response.status] ?? `Request failed (HTTP ${response.status}).`,
     response.status,
+  );
+}
+
+/** Worth trying again as is: the network, a busy or failing server. Not a 4xx: that answer would repeat. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status >= 500 || error.status === 429 || error.status === 408;
+  return error instanceof TypeError;
+}
+
+/** The thing asked for is not there (deleted, never existed, or a malformed address). */
+export function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    (error.status === 404 || (error.status === 400 && error.code === "invalid_request"))
   );
 }
 

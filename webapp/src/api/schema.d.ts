@@ -438,6 +438,8 @@ export interface components {
                 productTitle: string;
             };
             ownedByCaller: boolean;
+            /** @description The username of whoever made the link (absent on links made before it was kept). */
+            ownerName?: string;
             label?: string;
             recipient?: string;
             filename?: string;

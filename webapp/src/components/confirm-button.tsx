@@ -11,16 +11,29 @@ export function ConfirmButton(props: {
   confirmLabel?: string;
   onConfirm: () => Promise<void>;
   danger?: boolean;
+  /** Explains the button on hover and keyboard focus (and to screen readers). */
+  tooltip?: string;
 }) {
   const questionId = useId();
+  const tipId = useId();
   const [step, setStep] = useState<"idle" | "asking" | "working">("idle");
   const [error, setError] = useState<unknown>();
   if (step === "idle") {
     return (
-      <span class="confirm">
-        <button type="button" class={props.danger ? "danger" : "secondary"} onClick={() => setStep("asking")}>
+      <span class={props.tooltip ? "confirm has-tip" : "confirm"}>
+        <button
+          type="button"
+          class={props.danger ? "danger" : "secondary"}
+          aria-describedby={props.tooltip ? tipId : undefined}
+          onClick={() => setStep("asking")}
+        >
           {props.label}
         </button>
+        {props.tooltip && (
+          <span class="tip" role="tooltip" id={tipId}>
+            {props.tooltip}
+          </span>
+        )}
         {error !== undefined && (
           <span class="inline-error" role="alert">
             {describeError(error)}

@@ -1,28 +1,39 @@
-import type { ComponentChildren, VNode } from "preact";
+import type { ComponentChildren } from "preact";
 import type { Page, usePaged } from "../lib/use-paged.ts";
 import { MoreButton } from "./more-button.tsx";
 import { Show } from "./status.tsx";
 
-interface TableProps<T> {
-  caption: string;
-  columns: string[];
-  /** Adds a last column for row buttons; its header is for screen readers only. */
-  actions?: boolean;
-  items: T[];
-  /** The whole `<tr>`, so the caller sets its key and attributes. */
-  row: (item: T) => VNode;
+export interface Column<T> {
+  label: string;
+  cell: (item: T) => ComponentChildren;
+  class?: string;
 }
 
+interface TableProps<T> {
+  caption: string;
+  columns: Column<T>[];
+  items: T[];
+  rowKey: (item: T) => string;
+  /** The row's buttons, in a last column (on a phone: the card's footer). */
+  actions?: (item: T) => ComponentChildren;
+  /** Attributes for the row, e.g. data-link-id. */
+  rowAttributes?: (item: T) => Record<string, string>;
+}
+
+/**
+ * A table on a desktop; on a phone each row becomes a card whose cells carry their column's name
+ * (data-label, shown by the stylesheet), so nothing scrolls sideways.
+ */
 export function Table<T>(props: TableProps<T>) {
   return (
     <div class="table-wrap">
-      <table>
+      <table class="responsive">
         <caption>{props.caption}</caption>
         <thead>
           <tr>
             {props.columns.map((column) => (
-              <th key={column} scope="col">
-                {column}
+              <th key={column.label} scope="col">
+                {column.label}
               </th>
             ))}
             {props.actions && (
@@ -32,7 +43,18 @@ export function Table<T>(props: TableProps<T>) {
             )}
           </tr>
         </thead>
-        <tbody>{props.items.map((item) => props.row(item))}</tbody>
+        <tbody>
+          {props.items.map((item) => (
+            <tr key={props.rowKey(item)} {...props.rowAttributes?.(item)}>
+              {props.columns.map((column) => (
+                <td key={column.label} data-label={column.label} class={column.class}>
+                  {column.cell(item)}
+                </td>
+              ))}
+              {props.actions && <td class="actions">{props.actions(item)}</td>}
+            </tr>
+          ))}
+        </tbody>
       </table>
     </div>
   );

@@ -3,7 +3,9 @@ import { createStore } from "./store.ts";
 
 /**
  * OAuth 2 authorization code + PKCE against the identity provider (Cognito's managed login, or
- * the local stand-in). Tokens live in sessionStorage: gone when the tab closes, never in a cookie.
+ * the local stand-in). The tokens live in localStorage under one key, so every tab of this origin
+ * shares one login and survives reloads; a `storage` event tells the other tabs when it changes
+ * (login, refresh, logout). Why localStorage and what that costs: docs/decisions/017-webapp-session.md.
  */
 
 interface Tokens {
@@ -12,48 +14,62 @@ interface Tokens {
   refreshToken?: string;
   /** Epoch milliseconds. */
   expiresAt: number;
+  username?: string;
+  userId?: string;
 }
 
-export type Session = { signedIn: false } | { signedIn: true; username?: string };
+export type Session = { signedIn: false } | { signedIn: true; username?: string; userId?: string };
 
-const TOKENS_KEY = "evergate.tokens";
+export const TOKENS_KEY = "evergate.tokens";
 const PKCE_KEY = "evergate.pkce";
 const RETURN_KEY = "evergate.returnTo";
-const USERNAME_KEY = "evergate.username";
-const LAST_LOGIN_KEY = "evergate.lastLoginAt";
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60_000;
 
 function readTokens(): Tokens | undefined {
   try {
-    const raw = sessionStorage.getItem(TOKENS_KEY);
-    return raw ? (JSON.parse(raw) as Tokens) : undefined;
+    const raw = localStorage.getItem(TOKENS_KEY);
+    const tokens = raw ? (JSON.parse(raw) as Tokens) : undefined;
+    return typeof tokens?.accessToken === "string" ? tokens : undefined;
   } catch {
     return undefined;
   }
 }
 
-function initialSession(): Session {
-  if (!readTokens()) return { signedIn: false };
-  return { signedIn: true, username: sessionStorage.getItem(USERNAME_KEY) ?? undefined };
+function sessionOf(tokens: Tokens | undefined): Session {
+  return tokens ? { signedIn: true, username: tokens.username, userId: tokens.userId } : { signedIn: false };
 }
 
-export const session = createStore<Session>(initialSession());
+export const session = createStore<Session>(sessionOf(readTokens()));
 
-export function setUsername(username: string): void {
-  sessionStorage.setItem(USERNAME_KEY, username);
-  if (session.get().signedIn) session.set({ signedIn: true, username });
+// Another tab logged in, refreshed or logged out: follow it (the event never fires in the writer).
+addEventListener("storage", (event) => {
+  if (event.key !== TOKENS_KEY && event.key !== null) return;
+  const next = sessionOf(readTokens());
+  const current = session.get();
+  if (
+    next.signedIn !== current.signedIn ||
+    (next.signedIn && current.signedIn && next.username !== current.username)
+  ) {
+    session.set(next);
+  }
+});
+
+export function setUser(user: { id: string; username: string }): void {
+  const tokens = readTokens();
+  if (!tokens) return;
+  saveTokens({ ...tokens, username: user.username, userId: user.id });
 }
 
 function saveTokens(tokens: Tokens): void {
-  sessionStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
+  localStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
   const current = session.get();
-  if (!current.signedIn) session.set({ signedIn: true });
+  const next = sessionOf(tokens);
+  if (!current.signedIn || (next.signedIn && next.username !== current.username)) session.set(next);
 }
 
 export function clearTokens(): void {
-  sessionStorage.removeItem(TOKENS_KEY);
-  sessionStorage.removeItem(USERNAME_KEY);
+  localStorage.removeItem(TOKENS_KEY);
   session.set({ signedIn: false });
 }
 
@@ -69,15 +85,6 @@ function randomString(): string {
 
 function redirectUri(): string {
   return `${location.origin}/callback`;
-}
-
-/**
- * Signed out again within seconds of completing a login means the tokens do not work here: ask
- * before sending the user round again, rather than loop through the identity provider.
- */
-export function loginRecentlyAttempted(): boolean {
-  const at = Number(sessionStorage.getItem(LAST_LOGIN_KEY) ?? 0);
-  return Date.now() - at < 15_000;
 }
 
 /** Sends the browser to the identity provider; comes back to `returnTo` after /callback. */
@@ -135,6 +142,8 @@ function toTokens(answer: TokenAnswer, previous?: Tokens): Tokens {
     // Cognito does not rotate refresh tokens by default: keep the one we have.
     refreshToken: answer.refresh_token ?? previous?.refreshToken,
     expiresAt: Date.now() + (answer.expires_in ?? 3600) * 1000,
+    username: previous?.username,
+    userId: previous?.userId,
   };
 }
 
@@ -157,7 +166,6 @@ export async function completeLogin(search: string): Promise<string> {
     code_verifier: pkce.verifier,
   });
   saveTokens(toTokens(answer));
-  sessionStorage.setItem(LAST_LOGIN_KEY, String(Date.now()));
   const returnTo = sessionStorage.getItem(RETURN_KEY) ?? "/";
   sessionStorage.removeItem(RETURN_KEY);
   return returnTo;
@@ -165,13 +173,20 @@ export async function completeLogin(search: string): Promise<string> {
 
 let refreshing: Promise<string | undefined> | undefined;
 
-/** Trades the refresh token for a new access token; undefined (and signed out) when it cannot. */
-export function refreshAccessToken(): Promise<string | undefined> {
-  refreshing ??= (async () => {
+/**
+ * Trades the refresh token for a new access token; undefined (and signed out) when it cannot.
+ * `rejected` is the token the API just refused, so a stored one that looks fresh is not trusted.
+ */
+export function refreshAccessToken(rejected?: string): Promise<string | undefined> {
+  refreshing ??= inEveryTabsLock(async () => {
     const tokens = readTokens();
     if (!tokens?.refreshToken) {
       clearTokens();
       return undefined;
+    }
+    // Another tab may have refreshed already: use its token rather than ask again.
+    if (tokens.expiresAt - Date.now() > REFRESH_MARGIN_MS && tokens.accessToken !== rejected) {
+      return tokens.accessToken;
     }
     try {
       const next = toTokens(
@@ -181,13 +196,29 @@ export function refreshAccessToken(): Promise<string | undefined> {
       saveTokens(next);
       return next.accessToken;
     } catch {
+      // Refused: unless another tab has stored a newer refresh token meanwhile, the login is over.
+      const now = readTokens();
+      if (now?.refreshToken && now.refreshToken !== tokens.refreshToken) return now.accessToken;
       clearTokens();
       return undefined;
     }
-  })().finally(() => {
+  }).finally(() => {
     refreshing = undefined;
   });
   return refreshing;
+}
+
+/**
+ * One refresh at a time across the tabs of this origin (Web Locks): with refresh-token rotation,
+ * two tabs trading the same token would race; the second one finds the first one's answer stored.
+ */
+async function inEveryTabsLock<T>(work: () => Promise<T>): Promise<T> {
+  if (!navigator.locks) return work();
+  let result: T | undefined;
+  await navigator.locks.request("evergate.refresh", async () => {
+    result = await work();
+  });
+  return result as T;
 }
 
 /** The access token to send, refreshed first when it is about to expire. */
@@ -198,10 +229,21 @@ export async function getAccessToken(): Promise<string | undefined> {
   return refreshAccessToken();
 }
 
+/**
+ * Ends the login in every tab of this origin (they see the storage event), and revokes the refresh
+ * token at the identity provider, so a copy of it taken earlier is worthless too.
+ */
 export async function logout(): Promise<void> {
+  const refreshToken = readTokens()?.refreshToken;
   clearTokens();
-  sessionStorage.removeItem(LAST_LOGIN_KEY);
   const config = await getConfig().catch(() => undefined);
+  if (refreshToken && config?.tokenUrl) {
+    await fetch(config.tokenUrl.replace(/\/oauth2\/token$/, "/oauth2/revoke"), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: refreshToken, client_id: config.clientId }).toString(),
+    }).catch(() => undefined);
+  }
   if (config?.logoutUrl) {
     const url = new URL(config.logoutUrl);
     url.search = new URLSearchParams({

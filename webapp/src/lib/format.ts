@@ -28,16 +28,6 @@ export function formatPrice(price: Price): string {
   }
 }
 
-/** "4.99" → 499 minor units; undefined when it is not a non-negative amount with at most `digits` decimals. */
-export function parsePrice(text: string, currency: string): number | undefined {
-  const digits = currencyDigits(currency);
-  const trimmed = text.trim().replace(",", ".");
-  const pattern = digits > 0 ? new RegExp(`^\\d{1,9}(\\.\\d{1,${digits}})?$`) : /^\d{1,9}$/;
-  if (!pattern.test(trimmed)) return undefined;
-  const [whole = "0", fraction = ""] = trimmed.split(".");
-  return Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, "0") || "0");
-}
-
 export function minorToInput(price: Price): string {
   const digits = currencyDigits(price.currency);
   return (price.amount / 10 ** digits).toFixed(digits);

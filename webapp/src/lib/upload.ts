@@ -1,5 +1,10 @@
 import type { UploadTicket } from "../api/client.ts";
 
+/** The storage service answered no (4xx): sending the same file again would get the same answer. */
+export class UploadRefusedError extends Error {
+  override name = "UploadRefusedError";
+}
+
 /** Why S3 refused a PUT, from its XML error body, in words. */
 function describeStorageRefusal(xhr: XMLHttpRequest): string {
   const code = /<Code>([^<]{1,100})<\/Code>/.exec(xhr.responseText ?? "")?.[1];
@@ -19,9 +24,12 @@ export function putFile(
   ticket: UploadTicket,
   file: Blob,
   onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    if (signal?.aborted) return reject(new DOMException("The upload was cancelled.", "AbortError"));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.open(ticket.method, ticket.url);
     for (const [name, value] of Object.entries(ticket.headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => {
@@ -31,6 +39,8 @@ export function putFile(
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(1);
         resolve();
+      } else if (xhr.status >= 400 && xhr.status < 500) {
+        reject(new UploadRefusedError(describeStorageRefusal(xhr)));
       } else {
         reject(new Error(describeStorageRefusal(xhr)));
       }
@@ -38,7 +48,7 @@ export function putFile(
     xhr.onerror = () =>
       reject(new Error("The upload could not reach the storage service. Check your connection and retry."));
     xhr.ontimeout = () => reject(new Error("The upload timed out. Please retry."));
-    xhr.onabort = () => reject(new Error("The upload was cancelled."));
+    xhr.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
     xhr.send(file);
   });
 }

@@ -22,18 +22,28 @@ export function ApiKeysPage() {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>(["links:read"]);
   const [created, setCreated] = useState<string>();
+  const [errors, setErrors] = useState<{ name?: string; scopes?: string }>({});
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {
     event.preventDefault();
     setError("");
-    if (!name.trim()) return setError("Give the key a name, so you know later what uses it.");
-    if (scopes.length === 0) return setError("Choose at least one permission.");
+    const found = {
+      name: name.trim() ? undefined : "Give the key a name, so you know later what uses it.",
+      scopes: scopes.length > 0 ? undefined : "Choose at least one permission.",
+    };
+    setErrors(found);
+    if (found.name || found.scopes) {
+      document.getElementById(found.name ? "key-name" : "scope-links:read")?.focus();
+      return;
+    }
     setBusy(true);
     try {
       const key = unwrap(await api.POST("/api/keys", { body: { name: name.trim(), scopes } }));
       setCreated(key.key);
+      // A fresh form for the next key: nothing of this one carries over.
       setName("");
+      setScopes(["links:read"]);
       list.reload();
     } catch (caught) {
       setError(describeError(caught));
@@ -52,18 +62,36 @@ export function ApiKeysPage() {
           onDismiss={() => setCreated(undefined)}
         />
       )}
-      <form class="panel" onSubmit={submit}>
+      <form class="panel" onSubmit={submit} noValidate>
         <h2>Create a key</h2>
         <div class="field">
           <label htmlFor="key-name">Name</label>
-          <input id="key-name" value={name} maxLength={100} onInput={(e) => setName(e.currentTarget.value)} />
+          <input
+            id="key-name"
+            value={name}
+            maxLength={100}
+            aria-invalid={errors.name ? true : undefined}
+            aria-describedby={errors.name ? "error-key-name" : undefined}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
+          {errors.name && (
+            <span class="field-error" id="error-key-name">
+              {errors.name}
+            </span>
+          )}
         </div>
-        <fieldset>
+        <fieldset aria-describedby={errors.scopes ? "error-scopes" : undefined}>
           <legend>Permissions</legend>
+          {errors.scopes && (
+            <span class="field-error" id="error-scopes">
+              {errors.scopes}
+            </span>
+          )}
           {allScopes.map(({ scope, text }) => (
             <label key={scope} class="check">
               <input
                 type="checkbox"
+                id={`scope-${scope}`}
                 checked={scopes.includes(scope)}
                 onChange={(e) => {
                   const checked = e.currentTarget.checked;
@@ -90,33 +118,28 @@ export function ApiKeysPage() {
         what="Loading your keys"
         empty="No API keys yet."
         caption="Your API keys, newest first"
-        columns={["Name", "Key ends", "Permissions", "Created", "Last used", "Status"]}
-        actions
-        row={(key) => (
-          <tr key={key.id}>
-            <td>{key.name}</td>
-            <td class="mono">…{key.keyHint}</td>
-            <td class="mono small">{key.scopes.join(" ")}</td>
-            <td>{formatDate(key.createdAt)}</td>
-            <td>{key.lastUsedAt ? formatDate(key.lastUsedAt) : "never"}</td>
-            <td>
-              <span class={`badge ${key.status}`}>{key.status}</span>
-            </td>
-            <td class="actions">
-              {key.status === "active" && (
-                <ConfirmButton
-                  label="Revoke"
-                  danger
-                  question="Revoke this key? Programs using it stop working."
-                  onConfirm={async () => {
-                    unwrap(await api.DELETE("/api/keys/{id}", { params: { path: { id: key.id } } }));
-                    list.reload();
-                  }}
-                />
-              )}
-            </td>
-          </tr>
-        )}
+        rowKey={(key) => key.id}
+        columns={[
+          { label: "Name", cell: (key) => key.name },
+          { label: "Key ends", cell: (key) => <span class="mono">…{key.keyHint}</span>, class: "nowrap" },
+          { label: "Permissions", cell: (key) => <span class="mono small">{key.scopes.join(" ")}</span> },
+          { label: "Created", cell: (key) => formatDate(key.createdAt) },
+          { label: "Last used", cell: (key) => (key.lastUsedAt ? formatDate(key.lastUsedAt) : "never") },
+          { label: "Status", cell: (key) => <span class={`state ${key.status}`}>{key.status}</span> },
+        ]}
+        actions={(key) =>
+          key.status === "active" && (
+            <ConfirmButton
+              label="Revoke"
+              danger
+              question="Revoke this key? Programs using it stop working."
+              onConfirm={async () => {
+                unwrap(await api.DELETE("/api/keys/{id}", { params: { path: { id: key.id } } }));
+                list.reload();
+              }}
+            />
+          )
+        }
       />
     </>
   );

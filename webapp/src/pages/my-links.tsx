@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, type CreatedLink, type Link, unwrap } from "../api/client.ts";
-import { LinksTable } from "../components/links-table.tsx";
+import { filterLinks, type LinkFilter, LinkFilters, LinksTable } from "../components/links-table.tsx";
 import { MoreButton } from "../components/more-button.tsx";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Show } from "../components/status.tsx";
@@ -31,12 +31,14 @@ export function MyLinksPage() {
   );
   const [others, reloadOthers] = useLoad(loadLinksToMyProducts, []);
   const [rotated, setRotated] = useState<CreatedLink>();
+  const [filter, setFilter] = useState<LinkFilter>("active");
   return (
     <>
       <h1>My links</h1>
       <p class="muted">
         Permanent links download a product's file without a login. Create them on a product's page.
       </p>
+      <LinkFilters value={filter} onChange={setFilter} label="Show links" />
       {rotated && (
         <ShownOnce
           label="The new link (the old one no longer works)"
@@ -51,7 +53,7 @@ export function MyLinksPage() {
           {(page) => (
             <>
               <LinksTable
-                links={page.items}
+                links={filterLinks(page.items, filter)}
                 caption="Your permanent links, newest first"
                 showProduct
                 onChanged={own.reload}
@@ -67,7 +69,7 @@ export function MyLinksPage() {
         <Show loaded={others} reload={reloadOthers} what="Loading links to your products">
           {(links) => (
             <LinksTable
-              links={links}
+              links={filterLinks(links, filter)}
               caption="Links to products you sell, made by their buyers"
               showProduct
               onChanged={reloadOthers}

@@ -1,9 +1,15 @@
 import { api, unwrap } from "../api/client.ts";
 import { ProductForm } from "../components/product-form.tsx";
-import { Show } from "../components/status.tsx";
+import { Missing, Show } from "../components/status.tsx";
 import { getConfig } from "../lib/config.ts";
+import { flash, useTitle } from "../lib/page.ts";
 import { navigate } from "../lib/router.tsx";
 import { useLoad } from "../lib/use-load.ts";
+
+function showSaved(path: string, message: string) {
+  flash.set({ path, message });
+  navigate(path, { force: true });
+}
 
 export function AddProductPage() {
   const [config, reload] = useLoad(getConfig, []);
@@ -18,13 +24,14 @@ export function AddProductPage() {
           <ProductForm
             config={cfg}
             submitLabel="Add product"
+            cancelHref="/my/products"
             onSave={async (fields) => {
               const { imageUploadId, deliverableUploadId } = fields;
               if (!imageUploadId || !deliverableUploadId) throw new Error("Both files are required.");
               const product = unwrap(
                 await api.POST("/api/products", { body: { ...fields, imageUploadId, deliverableUploadId } }),
               );
-              navigate(`/products/${encodeURIComponent(product.id)}`);
+              showSaved(`/products/${encodeURIComponent(product.id)}`, "Added. Your product is on sale now.");
             }}
           />
         )}
@@ -41,17 +48,29 @@ export function EditProductPage({ id }: { id: string }) {
     ]);
     return { config, product };
   }, [id]);
+  useTitle(loaded.state === "ready" ? `Edit ${loaded.data.product.title}` : undefined);
+  const productPath = `/products/${encodeURIComponent(id)}`;
   return (
-    <>
-      <h1>Edit product</h1>
-      <Show loaded={loaded} reload={reload} what="Loading the product">
-        {({ config, product }) =>
-          product.viewer?.isAuthor ? (
+    <Show
+      loaded={loaded}
+      reload={reload}
+      what="Loading the product"
+      missing={
+        <Missing title="This product no longer exists">
+          It may have been deleted, so there is nothing to edit.
+        </Missing>
+      }
+    >
+      {({ config, product }) => (
+        <>
+          <h1>Edit “{product.title}”</h1>
+          {product.viewer?.isAuthor ? (
             <ProductForm
               key={product.version}
               config={config}
               initial={product}
               submitLabel="Save changes"
+              cancelHref={productPath}
               onReload={reload}
               onSave={async (fields) => {
                 unwrap(
@@ -60,16 +79,16 @@ export function EditProductPage({ id }: { id: string }) {
                     body: { ...fields, version: product.version },
                   }),
                 );
-                navigate(`/products/${encodeURIComponent(id)}`);
+                showSaved(productPath, "Saved. Your changes are live.");
               }}
             />
           ) : (
             <p class="error" role="alert">
               Only the author of “{product.title}” can edit it.
             </p>
-          )
-        }
-      </Show>
-    </>
+          )}
+        </>
+      )}
+    </Show>
   );
 }

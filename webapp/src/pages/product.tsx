@@ -1,11 +1,22 @@
-import { useState } from "preact/hooks";
-import { api, type CreatedLink, describeError, type ProductDetail, unwrap } from "../api/client.ts";
+import { useEffect, useRef, useState } from "preact/hooks";
+import {
+  api,
+  type CreatedLink,
+  describeError,
+  isNotFound,
+  type Order,
+  type ProductDetail,
+  unwrap,
+} from "../api/client.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
+import { Dialog } from "../components/dialog.tsx";
 import { LinksTable } from "../components/links-table.tsx";
 import { ShownOnce } from "../components/shown-once.tsx";
-import { ErrorMessage, Show } from "../components/status.tsx";
+import { ErrorMessage, Missing, Show } from "../components/status.tsx";
 import { login, session } from "../lib/auth.ts";
+import { downloadProduct } from "../lib/download.ts";
 import { formatBytes, formatDate, formatPrice } from "../lib/format.ts";
+import { flash, useTitle } from "../lib/page.ts";
 import { A, navigate } from "../lib/router.tsx";
 import { useStore } from "../lib/store.ts";
 import { useLoad } from "../lib/use-load.ts";
@@ -16,14 +27,42 @@ export function ProductPage({ id }: { id: string }) {
     async () => unwrap(await api.GET("/api/products/{id}", { params: { path: { id } } })),
     [id, signedIn],
   );
+  const [receipt, setReceipt] = useState<Order>();
+  useTitle(
+    loaded.state === "ready"
+      ? loaded.data.title
+      : loaded.state === "error" && isNotFound(loaded.error)
+        ? "Product not found"
+        : undefined,
+  );
   return (
-    <Show loaded={loaded} reload={reload} what="Loading the product">
-      {(product) => <ProductView product={product} reload={reload} />}
+    <Show
+      loaded={loaded}
+      reload={reload}
+      what="Loading the product"
+      missing={
+        <Missing title="This product no longer exists">
+          Its seller may have deleted it, or the address may be mistyped. If you bought it, your order is
+          still in My orders.
+        </Missing>
+      }
+    >
+      {(product) => (
+        <ProductView
+          product={product}
+          receipt={receipt?.productId === product.id ? receipt : undefined}
+          onBought={(order) => {
+            setReceipt(order);
+            reload();
+          }}
+        />
+      )}
     </Show>
   );
 }
 
-function ProductView({ product, reload }: { product: ProductDetail; reload: () => void }) {
+function ProductView(props: { product: ProductDetail; receipt?: Order; onBought: (order: Order) => void }) {
+  const { product, receipt } = props;
   const { signedIn } = useStore(session);
   const viewer = product.viewer;
   const canDownload = viewer ? viewer.isAuthor || viewer.hasBought : false;
@@ -44,7 +83,11 @@ function ProductView({ product, reload }: { product: ProductDetail; reload: () =
           File: <span class="mono">{product.deliverable.filename}</span> (
           {formatBytes(product.deliverable.size)})
         </p>
-        <Actions product={product} signedIn={signedIn} reload={reload} />
+        {receipt ? (
+          <Receipt order={receipt} product={product} />
+        ) : (
+          <Actions product={product} signedIn={signedIn} onBought={props.onBought} />
+        )}
       </div>
       {canDownload && <SharePanel productId={product.id} onCreated={() => setLinksVersion((n) => n + 1)} />}
       {viewer?.isAuthor && <ProductLinks productId={product.id} version={linksVersion} />}
@@ -52,12 +95,16 @@ function ProductView({ product, reload }: { product: ProductDetail; reload: () =
   );
 }
 
-function Actions(props: { product: ProductDetail; signedIn: boolean; reload: () => void }) {
+function buyLabel(product: ProductDetail): string {
+  return product.price.amount === 0 ? "Get it free" : `Buy for ${formatPrice(product.price)}`;
+}
+
+function Actions(props: { product: ProductDetail; signedIn: boolean; onBought: (order: Order) => void }) {
   const { product } = props;
   const viewer = product.viewer;
   const [busy, setBusy] = useState<"" | "buy" | "download">("");
+  const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState("");
   const run = (kind: "buy" | "download", action: () => Promise<void>) => async () => {
     setBusy(kind);
     setError(undefined);
@@ -68,26 +115,20 @@ function Actions(props: { product: ProductDetail; signedIn: boolean; reload: () 
     }
     setBusy("");
   };
-  const download = run("download", async () => {
-    const answer = unwrap(
-      await api.GET("/api/products/{id}/download", {
-        params: { path: { id: product.id } },
-        headers: { Accept: "application/json" },
-      }),
-    );
-    // A cross-origin redirect cannot be followed by fetch; the browser downloads the signed URL itself.
-    location.assign(answer.url);
-  });
+  const download = run("download", () => downloadProduct(product.id));
   const buy = run("buy", async () => {
-    unwrap(await api.POST("/api/products/{id}/orders", { params: { path: { id: product.id } } }));
-    setNotice("Bought. You can download it now; it is listed in My orders.");
-    props.reload();
+    const order = unwrap(
+      await api.POST("/api/products/{id}/orders", { params: { path: { id: product.id } } }),
+    );
+    setConfirming(false);
+    props.onBought(order);
   });
+  const free = product.price.amount === 0;
   return (
     <div class="actions-bar">
       {!props.signedIn && (
         <button type="button" onClick={() => login().catch(setError)}>
-          Log in to buy
+          {free ? "Log in to get it free" : "Log in to buy"}
         </button>
       )}
       {viewer?.isAuthor && (
@@ -101,8 +142,8 @@ function Actions(props: { product: ProductDetail; signedIn: boolean; reload: () 
         </button>
       )}
       {viewer && !viewer.isAuthor && !viewer.hasBought && (
-        <button type="button" onClick={buy} disabled={busy !== ""}>
-          {busy === "buy" ? "Buying…" : `Buy for ${formatPrice(product.price)}`}
+        <button type="button" onClick={() => setConfirming(true)} disabled={busy !== ""}>
+          {buyLabel(product)}
         </button>
       )}
       {viewer?.isAuthor && (
@@ -112,18 +153,84 @@ function Actions(props: { product: ProductDetail; signedIn: boolean; reload: () 
           question="Delete this product? Its links stop working and buyers lose the download."
           onConfirm={async () => {
             unwrap(await api.DELETE("/api/products/{id}", { params: { path: { id: product.id } } }));
+            flash.set({ path: "/my/products", message: `Deleted “${product.title}”.` });
             navigate("/my/products");
           }}
         />
       )}
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
+      <Dialog
+        open={confirming}
+        title={free ? "Get this product free?" : "Confirm your purchase"}
+        confirmLabel={busy === "buy" ? "Buying…" : free ? "Get it free" : `Pay ${formatPrice(product.price)}`}
+        busy={busy === "buy"}
+        onConfirm={buy}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          <strong>{product.title}</strong> by {product.author.name}
         </p>
-      )}
-      {error !== undefined && <ErrorMessage error={error} />}
+        <p>
+          {free ? "Free" : formatPrice(product.price)} · {product.deliverable.filename} (
+          {formatBytes(product.deliverable.size)})
+        </p>
+        <p class="muted">It will be in My orders, ready to download, right away.</p>
+        {error !== undefined && confirming && <ErrorMessage error={error} />}
+      </Dialog>
+      {error !== undefined && !confirming && <ErrorMessage error={error} />}
     </div>
   );
+}
+
+/** The thank-you after buying: what was bought, the download, and a way to share it. */
+function Receipt({ order, product }: { order: Order; product: ProductDetail }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <section class="receipt" aria-labelledby="receipt-heading">
+      <h2 id="receipt-heading" ref={heading} tabIndex={-1}>
+        Thank you! “{product.title}” is yours.
+      </h2>
+      <dl>
+        <dt>Order</dt>
+        <dd class="mono">{order.id}</dd>
+        <dt>Paid</dt>
+        <dd>{order.price.amount === 0 ? "Nothing, it is free" : formatPrice(order.price)}</dd>
+        <dt>Date</dt>
+        <dd>{formatDate(order.createdAt)}</dd>
+        <dt>File</dt>
+        <dd>
+          {product.deliverable.filename} ({formatBytes(product.deliverable.size)})
+        </dd>
+      </dl>
+      <p class="actions-bar">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            setError(undefined);
+            await downloadProduct(product.id).catch(setError);
+            setBusy(false);
+          }}
+        >
+          {busy ? "Preparing download…" : "Download"}
+        </button>
+        <button type="button" class="secondary" onClick={focusShareForm}>
+          Create a share link
+        </button>
+        <A href="/orders">See My orders</A>
+      </p>
+      {error !== undefined && <ErrorMessage error={error} />}
+    </section>
+  );
+}
+
+function focusShareForm() {
+  const field = document.getElementById("share-label");
+  field?.scrollIntoView({ block: "center" });
+  field?.focus();
 }
 
 function SharePanel({ productId, onCreated }: { productId: string; onCreated: () => void }) {
@@ -183,12 +290,17 @@ function SharePanel({ productId, onCreated }: { productId: string; onCreated: ()
           onDismiss={() => setCreated(undefined)}
         />
       )}
-      <form onSubmit={submit} class="inline-form">
+      <form onSubmit={submit} class="inline-form" noValidate>
         <label>
           <span>
             Label <span class="muted">(optional)</span>
           </span>
-          <input value={label} maxLength={100} onInput={(e) => setLabel(e.currentTarget.value)} />
+          <input
+            id="share-label"
+            value={label}
+            maxLength={100}
+            onInput={(e) => setLabel(e.currentTarget.value)}
+          />
         </label>
         <label>
           <span>
