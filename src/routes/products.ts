@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "#src/domain/errors.ts";
 import { hasScope } from "#src/domain/scopes.ts";
-import { DELIVERABLE_CACHE_CONTROL, promoImageCacheControl } from "#src/domain/served-file.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
@@ -14,7 +13,7 @@ import {
   problemResponses,
 } from "#src/http/schemas.ts";
 import { productIdSchema } from "#src/http/text.ts";
-import { getEntitledProductOrThrow } from "#src/services/entitlement.ts";
+import { deliverableUrl, promoImageUrl } from "#src/services/product-files.ts";
 import { createProduct, deleteProduct, updateProduct } from "#src/services/products.ts";
 import {
   CreateProductSchema,
@@ -112,20 +111,7 @@ export const productRoutes = createRouter()
       responses: { 302: redirectResponse("Redirect to the image."), ...problemResponses(400, 404) },
     }),
     async (c) => {
-      const deps = c.get("deps");
-      const product = await deps.stores.products.get(c.req.valid("param").id);
-      if (!product) throw notFound("Product");
-      // Sign as of the window's start and for two windows, so the URL is stable and always valid
-      // for at least one more window: browsers and a CDN can cache both the redirect and the bytes.
-      const windowMs = deps.config.IMAGE_CACHE_WINDOW_SECONDS * 1000;
-      const now = deps.clock().getTime();
-      const signedAt = new Date(Math.floor(now / windowMs) * windowMs);
-      const url = await deps.files.presignGet(product.image.key, {
-        expiresInSeconds: deps.config.IMAGE_CACHE_WINDOW_SECONDS * 2,
-        signedAt,
-        cacheControl: promoImageCacheControl(deps.config.IMAGE_CACHE_WINDOW_SECONDS),
-      });
-      const maxAge = Math.max(0, Math.floor((signedAt.getTime() + windowMs - now) / 1000));
+      const { url, maxAge } = await promoImageUrl(c.get("deps"), c.req.valid("param").id);
       return c.body(null, 302, { Location: url, "Cache-Control": `public, max-age=${maxAge}` });
     },
   )
@@ -146,18 +132,9 @@ export const productRoutes = createRouter()
     }),
     async (c) => {
       const caller = requireCaller(c, "products:read");
-      const deps = c.get("deps");
-      const { product } = await getEntitledProductOrThrow(deps, c.req.valid("param").id, caller.userId);
-      const now = deps.clock();
-      const ttl = deps.config.DOWNLOAD_URL_TTL_SECONDS;
-      const url = await deps.files.presignGet(product.deliverable.key, {
-        expiresInSeconds: ttl,
-        signedAt: now,
-        cacheControl: DELIVERABLE_CACHE_CONTROL,
-        downloadFilename: product.deliverable.filename,
-      });
+      const { url, expiresAt } = await deliverableUrl(c.get("deps"), c.req.valid("param").id, caller.userId);
       if (/application\/json/i.test(c.req.header("accept") ?? "")) {
-        return c.json({ url, expiresAt: new Date(now.getTime() + ttl * 1000).toISOString() }, 200, {
+        return c.json({ url, expiresAt }, 200, {
           "Cache-Control": "private, no-store",
         });
       }

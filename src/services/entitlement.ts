@@ -7,7 +7,7 @@ import { type Entitlement, entitlementOf, type Product } from "#src/domain/produ
  * gets the same 404 as for a product that does not exist.
  */
 export async function getEntitledProductOrThrow(
-  deps: AppDeps,
+  deps: Pick<AppDeps, "stores">,
   productId: string,
   callerId: string,
 ): Promise<{ product: Product; entitlement: Exclude<Entitlement, "none"> }> {
@@ -21,7 +21,7 @@ export async function getEntitledProductOrThrow(
 
 /** The product as it is now, if the caller still wrote or bought it; null otherwise. */
 export async function entitledProductOrNull(
-  deps: AppDeps,
+  deps: Pick<AppDeps, "stores">,
   productId: string,
   callerId: string,
 ): Promise<Product | null> {
