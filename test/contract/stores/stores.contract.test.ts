@@ -1,0 +1,23 @@
+import { afterAll, beforeAll, beforeEach, describe } from "vitest";
+import type { Stores } from "#src/storage/ports.ts";
+import { linkStoreContract } from "./link-store.contract.ts";
+import { linkStoreListsContract } from "./link-store-lists.contract.ts";
+import { dynamoSubject, memorySubject } from "./subjects.ts";
+
+/**
+ * One contract, every implementation: the memory stores (for unit tests of the services) and the
+ * DynamoDB stores on the embedded dynalite must answer each case the same. A new store method
+ * gets its cases in its store's *.contract.ts and so runs on both.
+ */
+describe.each([memorySubject, dynamoSubject()])("$name", (subject) => {
+  let stores: Stores;
+  beforeAll(() => subject.start());
+  afterAll(() => subject.stop());
+  beforeEach(async () => {
+    stores = await subject.fresh();
+  });
+  const current = () => stores;
+
+  describe("LinkStore", () => linkStoreContract(current));
+  describe("LinkStore lists", () => linkStoreListsContract(current));
+});
