@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe } from "vitest";
 import type { Stores } from "#src/storage/ports.ts";
+import { apiKeyStoreContract } from "./api-key-store.contract.ts";
 import { linkStoreContract } from "./link-store.contract.ts";
 import { linkStoreListsContract } from "./link-store-lists.contract.ts";
+import { orderStoreContract } from "./order-store.contract.ts";
+import { productStoreContract } from "./product-store.contract.ts";
 import { dynamoSubject, memorySubject } from "./subjects.ts";
+import { uploadStoreContract } from "./upload-store.contract.ts";
 
 /**
  * One contract, every implementation: the memory stores (for unit tests of the services) and the
@@ -20,4 +24,8 @@ describe.each([memorySubject, dynamoSubject()])("$name", (subject) => {
 
   describe("LinkStore", () => linkStoreContract(current));
   describe("LinkStore lists", () => linkStoreListsContract(current));
+  describe("ProductStore", () => productStoreContract(current));
+  describe("OrderStore", () => orderStoreContract(current));
+  describe("ApiKeyStore", () => apiKeyStoreContract(current));
+  describe("UploadStore", () => uploadStoreContract(current));
 });
