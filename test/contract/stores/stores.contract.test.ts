@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Stores } from "#src/storage/ports.ts";
 import { apiKeyStoreContract } from "./api-key-store.contract.ts";
 import { linkStoreContract } from "./link-store.contract.ts";
@@ -21,6 +21,10 @@ describe.each([memorySubject, dynamoSubject()])("$name", (subject) => {
     stores = await subject.fresh();
   });
   const current = () => stores;
+
+  it("ping answers while the store is up", async () => {
+    await expect(stores.ping()).resolves.toBeUndefined();
+  });
 
   describe("LinkStore", () => linkStoreContract(current));
   describe("LinkStore lists", () => linkStoreListsContract(current));
