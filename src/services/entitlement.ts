@@ -2,12 +2,14 @@ import type { AppDeps } from "#src/app-deps.ts";
 import { notFound } from "#src/domain/errors.ts";
 import { type Entitlement, entitlementOf, type Product } from "#src/domain/product.ts";
 
+type EntitlementDeps = Pick<AppDeps, "stores">;
+
 /**
  * The product and what the caller may do with it. A caller who is neither its author nor a buyer
  * gets the same 404 as for a product that does not exist.
  */
 export async function getEntitledProductOrThrow(
-  deps: Pick<AppDeps, "stores">,
+  deps: EntitlementDeps,
   productId: string,
   callerId: string,
 ): Promise<{ product: Product; entitlement: Exclude<Entitlement, "none"> }> {
@@ -21,7 +23,7 @@ export async function getEntitledProductOrThrow(
 
 /** The product as it is now, if the caller still wrote or bought it; null otherwise. */
 export async function entitledProductOrNull(
-  deps: Pick<AppDeps, "stores">,
+  deps: EntitlementDeps,
   productId: string,
   callerId: string,
 ): Promise<Product | null> {

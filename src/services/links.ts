@@ -5,6 +5,9 @@ import { mintToken } from "#src/domain/token.ts";
 import type { LinkChanges, Page, PageRequest } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
 
+/** What the link use cases touch: the stores and the clock (unit tests pass memoryStores()). */
+export type LinkDeps = Pick<AppDeps, "stores" | "clock">;
+
 export interface LinkSettings {
   label?: string;
   expiresAt?: string;
@@ -23,7 +26,7 @@ function assertFuture(expiresAt: string | undefined | null, now: Date) {
 
 /** Mints a link for a product the caller wrote or bought; the token exists only in the answer. */
 export async function createLink(
-  deps: AppDeps,
+  deps: LinkDeps,
   callerId: string,
   productId: string,
   settings: LinkSettings,
@@ -69,7 +72,7 @@ export async function createLink(
 
 /** The link if the caller made it or wrote its product; otherwise the same 404 as a missing one. */
 export async function getManageableLinkOrThrow(
-  deps: AppDeps,
+  deps: LinkDeps,
   linkId: string,
   callerId: string,
 ): Promise<Link> {
@@ -81,7 +84,7 @@ export async function getManageableLinkOrThrow(
   return link;
 }
 
-export async function updateLink(deps: AppDeps, linkId: string, callerId: string, changes: LinkChanges) {
+export async function updateLink(deps: LinkDeps, linkId: string, callerId: string, changes: LinkChanges) {
   const link = await getManageableLinkOrThrow(deps, linkId, callerId);
   if (link.ownerId !== callerId) throw notFound("Link");
   assertFuture(changes.expiresAt, deps.clock());
@@ -94,7 +97,7 @@ export async function updateLink(deps: AppDeps, linkId: string, callerId: string
   return updated;
 }
 
-export async function revokeLink(deps: AppDeps, linkId: string, callerId: string): Promise<Link> {
+export async function revokeLink(deps: LinkDeps, linkId: string, callerId: string): Promise<Link> {
   await getManageableLinkOrThrow(deps, linkId, callerId);
   const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock());
   if (!revoked) throw notFound("Link");
@@ -102,7 +105,7 @@ export async function revokeLink(deps: AppDeps, linkId: string, callerId: string
 }
 
 /** Revokes the link and issues a new token with the same settings; only its owner may. */
-export async function rotateLink(deps: AppDeps, linkId: string, callerId: string) {
+export async function rotateLink(deps: LinkDeps, linkId: string, callerId: string) {
   const link = await deps.stores.links.get(linkId);
   if (!link || link.ownerId !== callerId) throw notFound("Link");
   if (link.revokedAt) throw new AppError("conflict", "The link is already revoked; create a new one.");
@@ -124,12 +127,12 @@ export async function rotateLink(deps: AppDeps, linkId: string, callerId: string
   return { ...created, revoked };
 }
 
-export function listOwnLinks(deps: AppDeps, callerId: string, page: PageRequest): Promise<Page<Link>> {
+export function listOwnLinks(deps: LinkDeps, callerId: string, page: PageRequest): Promise<Page<Link>> {
   return deps.stores.links.listByOwner(callerId, page);
 }
 
 export async function listProductLinks(
-  deps: AppDeps,
+  deps: LinkDeps,
   productId: string,
   callerId: string,
   page: PageRequest,
@@ -144,7 +147,7 @@ export async function listProductLinks(
  * it. The ids come from a strongly consistent read, so a link created a moment ago is included.
  */
 export async function revokeProductLinks(
-  deps: AppDeps,
+  deps: LinkDeps,
   productId: string,
   revokedBy: string,
   ownerId?: string,

@@ -3,9 +3,11 @@ import { AppError, notFound } from "#src/domain/errors.ts";
 import { type Order, orderIdFor, parseOrderId } from "#src/domain/product.ts";
 import { revokeProductLinks } from "./links.ts";
 
+type OrderDeps = Pick<AppDeps, "stores" | "clock">;
+
 /** Buys a product; buying again answers the existing order (idempotent). Authors cannot buy their own. */
 export async function buyProduct(
-  deps: AppDeps,
+  deps: OrderDeps,
   buyer: { userId: string; username: string },
   productId: string,
 ): Promise<{ order: Order; created: boolean }> {
@@ -36,7 +38,7 @@ export async function buyProduct(
  * are revoked before and after the order is marked, so no crash point leaves a working link and a
  * link created in between is caught; refunding again is harmless and finishes an interrupted one.
  */
-export async function refundOrder(deps: AppDeps, sellerId: string, orderId: string): Promise<Order> {
+export async function refundOrder(deps: OrderDeps, sellerId: string, orderId: string): Promise<Order> {
   const ids = parseOrderId(orderId);
   if (!ids) throw notFound("Order");
   const order = await deps.stores.orders.get(ids.productId, ids.buyerId);

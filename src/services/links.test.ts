@@ -1,0 +1,195 @@
+import { describe, expect, it } from "vitest";
+import type { Product } from "#src/domain/product.ts";
+import { hashToken } from "#src/domain/token.ts";
+import { memoryStores } from "#src/storage/memory-stores.ts";
+import type { Stores } from "#src/storage/ports.ts";
+import { createLink, type LinkDeps, revokeProductLinks, rotateLink, updateLink } from "./links.ts";
+import { buyProduct, refundOrder } from "./orders.ts";
+
+const now = new Date("2026-11-25T10:00:00.000Z");
+/** The product's id (ids are 16 base62 characters; an order id is `<product>_<buyer>`). */
+const P = "Pr0duct000000001";
+
+/** A shop in memory: a seller's product and a buyer who bought it (Prepare). */
+async function shop(wrap: (stores: Stores) => Stores = (stores) => stores) {
+  const stores = memoryStores();
+  const deps: LinkDeps = { stores: wrap(stores), clock: () => now };
+  const file = { key: "files/p1/v1", contentType: "application/zip", size: 3, filename: "v1.zip" };
+  const product: Product = {
+    id: P,
+    authorId: "seller",
+    authorName: "Seller",
+    title: "Guide",
+    description: "",
+    priceAmount: 100,
+    currency: "EUR",
+    image: { ...file, key: "files/p1/img", contentType: "image/png", filename: "i.png" },
+    deliverable: file,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    version: 1,
+  };
+  await stores.products.create(product);
+  await buyProduct(deps, { userId: "buyer", username: "Buyer" }, product.id);
+  return { stores, deps, product };
+}
+
+/** The stores, with `before` run just before each link is written: a write racing createLink. */
+const beforeLinkPut = (before: (stores: Stores) => Promise<void>) => (stores: Stores) => ({
+  ...stores,
+  links: {
+    ...stores.links,
+    put: async (link: Parameters<Stores["links"]["put"]>[0]) => {
+      await before(stores);
+      await stores.links.put(link);
+    },
+  },
+});
+
+describe("createLink", () => {
+  it("stores the link under its token's hash, findable through its product at once", async () => {
+    const { stores, deps } = await shop();
+    const { link, token } = await createLink(deps, "buyer", P, { label: "for me", maxDownloads: 2 });
+    expect(link.id).toBe(hashToken(token));
+    expect(await stores.links.get(link.id)).toMatchObject({
+      label: "for me",
+      maxDownloads: 2,
+      downloadCount: 0,
+    });
+    expect(await stores.links.listIdsForProduct(P, "buyer")).toEqual([link.id]);
+  });
+
+  it("revokes its own link when a refund finished between its entitlement check and its write", async () => {
+    let refunded = false;
+    const { stores, deps } = await shop(
+      beforeLinkPut(async (stores) => {
+        if (refunded) return;
+        refunded = true;
+        await refundOrder({ stores, clock: () => now }, "seller", `${P}_buyer`);
+      }),
+    );
+    await expect(createLink(deps, "buyer", P, {})).rejects.toMatchObject({ code: "not_found" });
+    const [id] = await stores.links.listIdsForProduct(P, "buyer");
+    expect(await stores.links.get(id ?? "")).toMatchObject({
+      revokedBy: "system",
+      revokedAt: now.toISOString(),
+    });
+    expect(await stores.links.consume(id ?? "", now)).toBeNull();
+  });
+
+  it("points its link at the new file when the product's file changed between its read and its write", async () => {
+    const { stores, deps, product } = await shop(
+      beforeLinkPut(async (stores) => {
+        const v2 = { ...product.deliverable, key: "files/p1/v2", filename: "v2.zip" };
+        await stores.products.replace(
+          { ...product, title: "Guide, 2nd ed.", deliverable: v2, version: 2 },
+          1,
+        );
+      }),
+    );
+    const { link } = await createLink(deps, "buyer", P, {});
+    const expected = { objectKey: "files/p1/v2", defaultFilename: "v2.zip", productTitle: "Guide, 2nd ed." };
+    expect(link).toMatchObject(expected);
+    const stored = await stores.links.get(link.id);
+    expect(stored).toMatchObject(expected);
+    expect(stored?.revokedAt).toBeUndefined();
+  });
+
+  it("refuses a caller who neither wrote nor bought the product, and writes nothing", async () => {
+    const { stores, deps } = await shop();
+    await expect(createLink(deps, "stranger", P, {})).rejects.toMatchObject({ code: "not_found" });
+    expect(await stores.links.listIdsForProduct(P)).toEqual([]);
+  });
+});
+
+describe("refundOrder", () => {
+  it("revokes a link created while the order was being marked (the second pass)", async () => {
+    let sneaked: string | undefined;
+    const { stores, deps } = await shop((stores) => ({
+      ...stores,
+      orders: {
+        ...stores.orders,
+        markRefunded: async (productId, buyerId, at) => {
+          // The buyer's createLink passed its re-check just before the order changed.
+          sneaked ??= (await createLink({ stores, clock: () => now }, "buyer", P, {})).link.id;
+          return stores.orders.markRefunded(productId, buyerId, at);
+        },
+      },
+    }));
+    const before = await createLink(deps, "buyer", P, {});
+    await refundOrder(deps, "seller", `${P}_buyer`);
+    for (const id of [before.link.id, sneaked ?? ""]) {
+      expect(await stores.links.get(id)).toMatchObject({ revokedBy: "seller" });
+    }
+  });
+
+  it("after a crash between revoking and marking, the links are already dead and a retry finishes", async () => {
+    let crash = true;
+    const { stores, deps } = await shop((stores) => ({
+      ...stores,
+      orders: {
+        ...stores.orders,
+        markRefunded: async (productId, buyerId, at) => {
+          if (crash) throw new Error("the Lambda died here");
+          return stores.orders.markRefunded(productId, buyerId, at);
+        },
+      },
+    }));
+    const { link } = await createLink(deps, "buyer", P, {});
+    await expect(refundOrder(deps, "seller", `${P}_buyer`)).rejects.toThrow("died");
+    expect(await stores.links.consume(link.id, now)).toBeNull();
+    expect((await stores.orders.get(P, "buyer"))?.status).toBe("active");
+    crash = false;
+    expect((await refundOrder(deps, "seller", `${P}_buyer`)).status).toBe("refunded");
+  });
+});
+
+describe("revokeProductLinks", () => {
+  it("of 2,000 links to a product by 40 owners revokes exactly one owner's 50", async () => {
+    const { stores, deps } = await shop();
+    const ids = Array.from({ length: 2000 }, (_, i) => ({ id: `link-${i}`, ownerId: `owner-${i % 40}` }));
+    for (const { id, ownerId } of ids) {
+      await stores.links.put({
+        id,
+        ownerId,
+        productId: P,
+        productTitle: "Guide",
+        objectKey: "files/p1/v1",
+        defaultFilename: "v1.zip",
+        tokenHint: "x",
+        createdAt: now.toISOString(),
+        downloadCount: 0,
+      });
+    }
+    expect(await revokeProductLinks(deps, P, "seller", "owner-7")).toBe(50);
+    const revoked = (await Promise.all(ids.map(({ id }) => stores.links.get(id)))).filter(
+      (l) => l?.revokedAt,
+    );
+    expect(revoked.map((link) => link?.ownerId)).toEqual(Array(50).fill("owner-7"));
+  });
+});
+
+describe("updateLink and rotateLink", () => {
+  it("a revoked link cannot be changed (409) or rotated; rotating keeps the settings on a new token", async () => {
+    const { stores, deps } = await shop();
+    const { link } = await createLink(deps, "buyer", P, {
+      label: "a",
+      maxDownloads: 3,
+      filename: "x.zip",
+    });
+    const rotated = await rotateLink(deps, link.id, "buyer");
+    expect(rotated.revoked).toMatchObject({ id: link.id, revokedBy: "buyer" });
+    expect(rotated.link).toMatchObject({
+      label: "a",
+      maxDownloads: 3,
+      filename: "x.zip",
+    });
+    expect(await stores.links.consume(rotated.link.id, now)).toMatchObject({ downloadCount: 1 });
+    expect(rotated.link.id).not.toBe(link.id);
+    await expect(updateLink(deps, link.id, "buyer", { label: "b" })).rejects.toMatchObject({
+      code: "conflict",
+    });
+    await expect(rotateLink(deps, link.id, "buyer")).rejects.toMatchObject({ code: "conflict" });
+    expect((await stores.links.get(link.id))?.label).toBe("a");
+  });
+});

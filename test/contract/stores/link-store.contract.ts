@@ -1,0 +1,162 @@
+import { expect, it } from "vitest";
+import { type Link, type LinkStatus, linkStatus } from "#src/domain/link.ts";
+import type { Stores } from "#src/storage/ports.ts";
+import { aLink, at, concurrently, t0 } from "./fixtures.ts";
+
+/**
+ * LinkStore's single-item behaviour (lists: link-store-lists.contract.ts). A new LinkStore method
+ * gets its cases here, and they run on every implementation (stores.contract.test.ts).
+ */
+export function linkStoreContract(stores: () => Stores) {
+  const links = () => stores().links;
+
+  it("put then get gives the link back as it was put, without undefined members", async () => {
+    const link = aLink({ label: "for Ann", maxDownloads: 3, expiresAt: undefined });
+    await links().put(link);
+    const stored = await links().get(link.id);
+    expect(stored).toStrictEqual(stripUndefined(link));
+    expect(stored && "expiresAt" in stored).toBe(false);
+    expect(await links().get("no-such-link")).toBeNull();
+  });
+
+  it("put refuses a duplicate id: the first link stays", async () => {
+    const first = aLink({ label: "first" });
+    await links().put(first);
+    await links().put({ ...first, label: "second", ownerId: "someone-else" });
+    expect(await links().get(first.id)).toStrictEqual(first);
+  });
+
+  it("hands out copies: changing what get returned changes nothing stored", async () => {
+    const link = aLink();
+    await links().put(link);
+    const read = (await links().get(link.id)) as Link;
+    read.downloadCount = 99;
+    read.revokedAt = at(1);
+    expect(await links().get(link.id)).toStrictEqual(link);
+  });
+
+  it("consume counts one download and stamps it", async () => {
+    const link = aLink({ maxDownloads: 2 });
+    await links().put(link);
+    const counted = await links().consume(link.id, new Date(at(5)));
+    expect(counted).toStrictEqual({ ...link, downloadCount: 1, lastDownloadAt: at(5) });
+    expect(await links().get(link.id)).toStrictEqual(counted);
+  });
+
+  /** One table of link states: the store's condition and the domain's linkStatus must agree on each. */
+  const states: Array<[string, Partial<Link>, LinkStatus]> = [
+    ["no expiry, no limit", {}, "active"],
+    ["expires a millisecond from now", { expiresAt: new Date(t0.getTime() + 1).toISOString() }, "active"],
+    ["expires exactly now", { expiresAt: t0.toISOString() }, "expired"],
+    ["expired a second ago", { expiresAt: at(-1) }, "expired"],
+    ["one download left", { maxDownloads: 3, downloadCount: 2 }, "active"],
+    ["downloads used up", { maxDownloads: 3, downloadCount: 3 }, "exhausted"],
+    ["over its limit (limit lowered)", { maxDownloads: 1, downloadCount: 4 }, "exhausted"],
+    ["a limit of zero", { maxDownloads: 0 }, "exhausted"],
+    ["revoked", { revokedAt: at(-60), revokedBy: "owner-1" }, "revoked"],
+    [
+      "revoked, though unexpired with downloads left",
+      { revokedAt: at(-1), revokedBy: "x", maxDownloads: 9, expiresAt: at(60) },
+      "revoked",
+    ],
+  ];
+  it.each(states)("consume counts only an active link: %s", async (_name, fields, status) => {
+    const link = aLink(fields);
+    await links().put(link);
+    expect(linkStatus(link, t0)).toBe(status);
+    const counted = await links().consume(link.id, t0);
+    if (status === "active") expect(counted?.downloadCount).toBe(link.downloadCount + 1);
+    else expect(counted).toBeNull();
+    const expected = status === "active" ? link.downloadCount + 1 : link.downloadCount;
+    expect((await links().get(link.id))?.downloadCount).toBe(expected);
+  });
+
+  it("consume of a link that does not exist answers null and creates nothing", async () => {
+    expect(await links().consume("no-such-link", t0)).toBeNull();
+    expect(await links().get("no-such-link")).toBeNull();
+  });
+
+  it("50 concurrent consumes of a 10-download link count exactly 10", async () => {
+    const link = aLink({ maxDownloads: 10 });
+    await links().put(link);
+    const results = await concurrently(50, () => links().consume(link.id, t0));
+    const counted = results.flatMap((result) => (result ? [result.downloadCount] : []));
+    expect(counted.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await links().get(link.id))?.downloadCount).toBe(10);
+  });
+
+  it("50 concurrent consumes of an unlimited link count 50, none lost", async () => {
+    const link = aLink();
+    await links().put(link);
+    await concurrently(50, () => links().consume(link.id, t0));
+    expect((await links().get(link.id))?.downloadCount).toBe(50);
+  });
+
+  it("revoke keeps the first revocation; null for a missing link", async () => {
+    const link = aLink();
+    await links().put(link);
+    const first = await links().revoke(link.id, "owner-1", new Date(at(10)));
+    expect(first).toStrictEqual({ ...link, revokedAt: at(10), revokedBy: "owner-1" });
+    expect(await links().revoke(link.id, "system", new Date(at(20)))).toStrictEqual(first);
+    expect(await links().get(link.id)).toStrictEqual(first);
+    expect(await links().revoke("no-such-link", "owner-1", t0)).toBeNull();
+    expect(await links().get("no-such-link")).toBeNull();
+  });
+
+  it("50 concurrent revokes by different callers all answer the one revocation that won", async () => {
+    const link = aLink();
+    await links().put(link);
+    const results = await concurrently(50, (i) => links().revoke(link.id, `revoker-${i}`, new Date(at(i))));
+    const winners = new Set(results.map((result) => `${result?.revokedBy}@${result?.revokedAt}`));
+    expect(winners.size).toBe(1);
+    const stored = await links().get(link.id);
+    expect(winners).toContain(`${stored?.revokedBy}@${stored?.revokedAt}`);
+  });
+
+  it("update sets the given fields, removes the null ones, leaves the rest", async () => {
+    const link = aLink({ label: "old", expiresAt: at(60), maxDownloads: 5, recipient: "ann@example.com" });
+    await links().put(link);
+    const updated = await links().update(link.id, { label: "new", expiresAt: null, maxDownloads: undefined });
+    const expected = stripUndefined({ ...link, label: "new", expiresAt: undefined });
+    expect(updated).toStrictEqual(expected);
+    expect(await links().get(link.id)).toStrictEqual(expected);
+    expect(await links().update(link.id, {})).toStrictEqual(expected);
+  });
+
+  it("update refuses a revoked or missing link and changes nothing", async () => {
+    const link = aLink({ label: "kept" });
+    await links().put(link);
+    const revoked = await links().revoke(link.id, "owner-1", t0);
+    expect(await links().update(link.id, { label: "changed", maxDownloads: 100 })).toBeNull();
+    expect(await links().update(link.id, {})).toBeNull();
+    expect(await links().get(link.id)).toStrictEqual(revoked);
+    expect(await links().update("no-such-link", { label: "x" })).toBeNull();
+    expect(await links().get("no-such-link")).toBeNull();
+  });
+
+  it("update may raise the limit of a used-up link, which then counts again", async () => {
+    const link = aLink({ maxDownloads: 1, downloadCount: 1 });
+    await links().put(link);
+    expect(await links().consume(link.id, t0)).toBeNull();
+    expect((await links().update(link.id, { maxDownloads: 2 }))?.maxDownloads).toBe(2);
+    expect((await links().consume(link.id, t0))?.downloadCount).toBe(2);
+    expect((await links().update(link.id, { maxDownloads: null }))?.maxDownloads).toBeUndefined();
+  });
+
+  it("retarget points a link at a new object, title and file name; a missing link stays missing", async () => {
+    const link = aLink();
+    await links().put(link);
+    const target = { objectKey: "files/p/v2", defaultFilename: "v2.zip", productTitle: "Renamed" };
+    await links().retarget(link.id, target);
+    expect(await links().get(link.id)).toStrictEqual({ ...link, ...target });
+    await links().retarget(link.id, target);
+    expect(await links().get(link.id)).toStrictEqual({ ...link, ...target });
+    await links().retarget("no-such-link", target);
+    expect(await links().get("no-such-link")).toBeNull();
+  });
+}
+
+/** What a record looks like once stored: members set to undefined are absent. */
+export function stripUndefined<T extends object>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
+}
