@@ -10,6 +10,7 @@ export const errorCodes = [
   "not_found",
   "method_not_allowed",
   "conflict",
+  "confirmation_required",
   "link_gone",
   "payload_too_large",
   "unsupported_media_type",

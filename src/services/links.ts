@@ -9,6 +9,7 @@ export interface LinkSettings {
   label?: string;
   expiresAt?: string;
   maxDownloads?: number;
+  graceSeconds?: number;
   filename?: string;
   recipient?: string;
 }
@@ -109,6 +110,7 @@ export async function rotateLink(deps: AppDeps, linkId: string, callerId: string
     expiresAt:
       link.expiresAt && Date.parse(link.expiresAt) > deps.clock().getTime() ? link.expiresAt : undefined,
     maxDownloads: link.maxDownloads,
+    graceSeconds: link.graceSeconds,
     filename: link.filename,
     recipient: link.recipient,
   });
