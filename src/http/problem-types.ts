@@ -35,6 +35,12 @@ export const problemTypes: Record<ErrorCode, { title: string; meaning: string; w
     meaning: "The resource changed since you read it, or its state forbids this change.",
     whatToDo: "Read it again and retry with the current version.",
   },
+  confirmation_required: {
+    title: "Confirmation required",
+    meaning:
+      "The link has a download limit, and a GET never spends one: a mail scanner or a preview must not use it up.",
+    whatToDo: "Ask for the download explicitly with a POST to the same URL, e.g. `curl -L -d '' URL`.",
+  },
   link_gone: {
     title: "Link no longer available",
     meaning: "The link was revoked, has expired or has no downloads left (`detail` says which).",

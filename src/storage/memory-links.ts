@@ -1,4 +1,6 @@
-import { type Link, linkStatus } from "#src/domain/link.ts";
+import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
+import type { Link } from "#src/domain/link.ts";
+import { countsOn } from "#src/gateway/decide-hit.ts";
 import { byCreation, copyOf, pageOf } from "./memory-lists.ts";
 import type { LinkStore } from "./ports.ts";
 
@@ -11,6 +13,8 @@ export function memoryLinkStore(): LinkStore {
   const links = new Map<string, Link>();
   /** productId → (`<ownerId>#<linkId>` → linkId): the pointers the DynamoDB store writes first. */
   const pointers = new Map<string, Map<string, string>>();
+  /** linkId → the grace slots the DynamoDB store keeps as gc/gu/gr attributes beside the link. */
+  const slots = new Map<string, Map<number, GraceSlot>>();
 
   const listed = (match: (link: Link) => boolean) =>
     [...links.values()].filter(match).map((link): [string, Link] => [byCreation(link), link]);
@@ -28,12 +32,23 @@ export function memoryLinkStore(): LinkStore {
       return link ? copyOf(link) : null;
     },
 
-    async consume(id, now) {
-      const link = links.get(id);
-      if (!link || linkStatus(link, now) !== "active") return null;
+    async hit(id, hit) {
+      const link = links.get(id) ?? null;
+      const slotsOfLink = slots.get(id) ?? new Map<number, GraceSlot>();
+      const slot = slotsOfLink.get(graceSlotOf(hit.client));
+      if (!countsOn(link, slot, hit) || !link) {
+        return { counted: false, link: link && copyOf(link), slot: slot && { ...slot } };
+      }
       link.downloadCount += 1;
-      link.lastDownloadAt = now.toISOString();
-      return copyOf(link);
+      link.lastDownloadAt = hit.now.toISOString();
+      const grace = link.graceSeconds ?? hit.defaultGraceSeconds;
+      slotsOfLink.set(graceSlotOf(hit.client), {
+        client: hit.client,
+        until: epochSeconds(hit.now) + grace,
+        request: hit.requestId,
+      });
+      slots.set(id, slotsOfLink);
+      return { counted: true, link: copyOf(link) };
     },
 
     listByOwner: async (ownerId, request) =>
@@ -61,7 +76,7 @@ export function memoryLinkStore(): LinkStore {
     async update(id, changes) {
       const link = links.get(id);
       if (!link || link.revokedAt) return null;
-      for (const field of ["label", "expiresAt", "maxDownloads"] as const) {
+      for (const field of ["label", "expiresAt", "maxDownloads", "graceSeconds"] as const) {
         const value = changes[field];
         if (value === null) delete link[field];
         else if (value !== undefined) Object.assign(link, { [field]: value });
