@@ -26,6 +26,13 @@ export interface Link {
   revokedBy?: string;
 }
 
+/** What an update may change on a link; the API's PATCH body, the port and both stores use this list. */
+export const editableLinkFields = ["label", "expiresAt", "maxDownloads", "graceSeconds"] as const;
+export type EditableLinkField = (typeof editableLinkFields)[number];
+
+/** A change per editable field: a value sets it, null removes it, absent leaves it. */
+export type LinkChanges = { [Field in EditableLinkField]?: Link[Field] | null };
+
 export type LinkStatus = "active" | "revoked" | "expired" | "exhausted";
 
 export function linkStatus(link: Link, now: Date): LinkStatus {

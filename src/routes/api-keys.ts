@@ -4,6 +4,7 @@ import { notFound } from "#src/domain/errors.ts";
 import { apiKeyScopes } from "#src/domain/scopes.ts";
 import { mintToken } from "#src/domain/token.ts";
 import { requireUser } from "#src/http/auth.ts";
+import { hashIdSchema, singleLine } from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
   jsonBody,
@@ -13,7 +14,6 @@ import {
   problemResponses,
   userSecurity,
 } from "#src/http/schemas.ts";
-import { hashIdSchema, singleLine } from "#src/http/text.ts";
 
 const ApiKeySchema = z
   .object({

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { type Link, linkStatus } from "#src/domain/link.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import type { AppEnv } from "#src/http/context.ts";
+import { futureDateTime, hashIdSchema, productIdSchema, singleLine } from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
   anyCallerSecurity,
@@ -12,7 +13,6 @@ import {
   pageOf,
   problemResponses,
 } from "#src/http/schemas.ts";
-import { futureDateTime, hashIdSchema, productIdSchema, singleLine } from "#src/http/text.ts";
 import { publicBaseUrl } from "#src/http/urls.ts";
 import {
   createLink,
@@ -23,6 +23,21 @@ import {
   rotateLink,
   updateLink,
 } from "#src/services/links.ts";
+
+/** One definition each for the limits a link may carry, in what it shows and what it takes. */
+const maxDownloadsSchema = z.number().int().min(1).max(1_000_000);
+
+const graceSecondsSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(86_400)
+  .openapi({
+    description:
+      "Resume grace in seconds (0 = off): for this long after a counted download, the same client " +
+      "(network and User-Agent) gets the file again without counting. Unset: the deployment's " +
+      "LINK_GRACE_SECONDS (900). null in an update returns to that default.",
+  });
 
 export const LinkSchema = z
   .object({
@@ -42,8 +57,8 @@ export const LinkSchema = z
     tokenHint: z.string().openapi({ description: "The last four characters of the token." }),
     createdAt: z.string(),
     expiresAt: z.string().optional(),
-    maxDownloads: z.number().int().optional(),
-    graceSeconds: z.number().int().optional(),
+    maxDownloads: maxDownloadsSchema.optional(),
+    graceSeconds: graceSecondsSchema.optional(),
     downloadCount: z.number().int(),
     lastDownloadAt: z.string().optional(),
     status: z.enum(["active", "revoked", "expired", "exhausted"]),
@@ -57,24 +72,12 @@ const CreatedLinkSchema = LinkSchema.extend({
   url: z.string().openapi({ description: "The permanent link: share it." }),
 }).openapi("CreatedLink");
 
-const graceSecondsSchema = z
-  .number()
-  .int()
-  .min(0)
-  .max(86_400)
-  .openapi({
-    description:
-      "Resume grace in seconds (0 = off): for this long after a counted download, the same client " +
-      "(network and User-Agent) gets the file again without counting. Unset: the deployment's " +
-      "LINK_GRACE_SECONDS (900). null in an update returns to that default.",
-  });
-
 const CreateLinkSchema = z
   .strictObject({
     productId: productIdSchema,
     label: singleLine(100).optional(),
     expiresAt: futureDateTime.optional(),
-    maxDownloads: z.number().int().min(1).max(1_000_000).optional(),
+    maxDownloads: maxDownloadsSchema.optional(),
     graceSeconds: graceSecondsSchema.optional(),
     filename: singleLine(200).optional(),
     recipient: singleLine(200).optional().openapi({ description: "Who the link is for (a note)." }),
@@ -85,7 +88,7 @@ const UpdateLinkSchema = z
   .strictObject({
     label: singleLine(100).nullable().optional(),
     expiresAt: futureDateTime.nullable().optional(),
-    maxDownloads: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    maxDownloads: maxDownloadsSchema.nullable().optional(),
     graceSeconds: graceSecondsSchema.nullable().optional(),
   })
   .openapi("UpdateLink");

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireCaller } from "#src/http/auth.ts";
+import { productIdSchema } from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
   anyCallerSecurity,
@@ -8,7 +9,6 @@ import {
   pageOf,
   problemResponses,
 } from "#src/http/schemas.ts";
-import { productIdSchema } from "#src/http/text.ts";
 import { buyProduct, refundOrder } from "#src/services/orders.ts";
 import { OrderSchema, orderView } from "./order-schemas.ts";
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Product } from "#src/domain/product.ts";
-import { multiLine, singleLine } from "#src/http/text.ts";
+import { multiLine, singleLine } from "#src/http/field-schemas.ts";
 
 export const PriceSchema = z
   .strictObject({

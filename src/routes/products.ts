@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "#src/domain/errors.ts";
 import { hasScope } from "#src/domain/scopes.ts";
 import { requireCaller } from "#src/http/auth.ts";
+import { productIdSchema } from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
   anyCallerSecurity,
@@ -12,7 +13,6 @@ import {
   pageOf,
   problemResponses,
 } from "#src/http/schemas.ts";
-import { productIdSchema } from "#src/http/text.ts";
 import { deliverableUrl, promoImageUrl } from "#src/services/product-files.ts";
 import { createProduct, deleteProduct, updateProduct } from "#src/services/products.ts";
 import {

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireCaller } from "#src/http/auth.ts";
+import { singleLine } from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import { anyCallerSecurity, jsonBody, jsonContent, problemResponses } from "#src/http/schemas.ts";
-import { singleLine } from "#src/http/text.ts";
 import { createUpload } from "#src/services/uploads.ts";
 
 const CreateUploadSchema = z

@@ -1,21 +1,17 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
-import { canManageLink, type Link } from "#src/domain/link.ts";
+import { canManageLink, type Link, type LinkChanges } from "#src/domain/link.ts";
 import { mintToken } from "#src/domain/token.ts";
-import type { LinkChanges, Page, PageRequest } from "#src/storage/ports.ts";
+import type { Page, PageRequest } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
 
 /** What the link use cases touch: the stores and the clock (unit tests pass memoryStores()). */
 export type LinkDeps = Pick<AppDeps, "stores" | "clock">;
 
-export interface LinkSettings {
-  label?: string;
-  expiresAt?: string;
-  maxDownloads?: number;
-  graceSeconds?: number;
-  filename?: string;
-  recipient?: string;
-}
+/** What the maker of a link chooses; everything else the link carries is the server's. */
+export type LinkSettings = Partial<
+  Pick<Link, "label" | "expiresAt" | "maxDownloads" | "graceSeconds" | "filename" | "recipient">
+>;
 
 function assertFuture(expiresAt: string | undefined | null, now: Date) {
   if (expiresAt && Date.parse(expiresAt) <= now.getTime()) {

@@ -6,10 +6,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
-import type { Link } from "#src/domain/link.ts";
+import { editableLinkFields, type Link, type LinkChanges } from "#src/domain/link.ts";
 import { callDependency } from "./dependency-errors.ts";
 import { type DynamoTable, type Item, recordOf } from "./dynamo-table.ts";
-import type { LinkChanges, LinkStore, Page, PageRequest } from "./ports.ts";
+import type { LinkStore, Page, PageRequest } from "./ports.ts";
 
 const SK = "LINK";
 const pkOf = (id: string) => `LINK#${id}`;
@@ -159,7 +159,7 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
       const removes: string[] = [];
       const values: Item = {};
       const names: Record<string, string> = {};
-      for (const field of ["label", "expiresAt", "maxDownloads", "graceSeconds"] as const) {
+      for (const field of editableLinkFields) {
         const value = changes[field];
         if (value === undefined) continue;
         names[`#${field}`] = field;

@@ -1,5 +1,5 @@
 import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
-import type { Link } from "#src/domain/link.ts";
+import { editableLinkFields, type Link } from "#src/domain/link.ts";
 import { countsOn } from "#src/gateway/decide-hit.ts";
 import { byCreation, copyOf, pageOf } from "./memory-lists.ts";
 import type { LinkStore } from "./ports.ts";
@@ -76,7 +76,7 @@ export function memoryLinkStore(): LinkStore {
     async update(id, changes) {
       const link = links.get(id);
       if (!link || link.revokedAt) return null;
-      for (const field of ["label", "expiresAt", "maxDownloads", "graceSeconds"] as const) {
+      for (const field of editableLinkFields) {
         const value = changes[field];
         if (value === null) delete link[field];
         else if (value !== undefined) Object.assign(link, { [field]: value });

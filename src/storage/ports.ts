@@ -1,6 +1,6 @@
 import type { ApiKey } from "#src/domain/api-key.ts";
 import type { DownloadHit, GraceSlot } from "#src/domain/download-hit.ts";
-import type { Link } from "#src/domain/link.ts";
+import type { Link, LinkChanges } from "#src/domain/link.ts";
 import type { Order, Product } from "#src/domain/product.ts";
 import type { Upload } from "#src/domain/upload.ts";
 
@@ -13,13 +13,6 @@ export interface PageRequest {
 export interface Page<T> {
   items: T[];
   nextCursor?: string;
-}
-
-export interface LinkChanges {
-  label?: string | null;
-  expiresAt?: string | null;
-  maxDownloads?: number | null;
-  graceSeconds?: number | null;
 }
 
 export type HitResult =

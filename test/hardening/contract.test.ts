@@ -71,6 +71,8 @@ describe("every operation's answers match openapi.yaml", () => {
     ).toBe(200);
     expect((await sendChecked(evergate, "GET", `/l/${link.token}`)).status).toBe(302);
     expect((await sendChecked(evergate, "POST", `/l/${link.token}`)).status).toBe(303);
+    const fromBrowser = { headers: { accept: "text/html", "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" } };
+    expect((await sendChecked(evergate, "POST", `/l/${link.token}`, fromBrowser)).status).toBe(200);
     const rotated = await sendChecked(evergate, "POST", `/api/links/${link.id}/rotate`, {
       token: owner.token,
     });

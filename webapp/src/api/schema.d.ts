@@ -451,6 +451,7 @@ export interface components {
             createdAt: string;
             expiresAt?: string;
             maxDownloads?: number;
+            /** @description Resume grace in seconds (0 = off): for this long after a counted download, the same client (network and User-Agent) gets the file again without counting. Unset: the deployment's LINK_GRACE_SECONDS (900). null in an update returns to that default. */
             graceSeconds?: number;
             downloadCount: number;
             lastDownloadAt?: string;
