@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { App, Validations } from "aws-cdk-lib";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { parseDomainSettings } from "./constructs/custom-domain.ts";
 import { EvergateStack } from "./evergate-stack.ts";
 import { parseStage } from "./stage.ts";
 
@@ -26,6 +27,7 @@ new EvergateStack(app, `Evergate-${stage}`, {
   localOrigins: stage === "dev" ? [localOrigin] : [],
   selfSignUp: String(app.node.tryGetContext("selfSignUp")) === "true",
   authDomainPrefix: app.node.tryGetContext("authDomainPrefix"),
+  domain: parseDomainSettings((key) => app.node.tryGetContext(key)),
   tags: { project: "evergate", stage },
 });
 

@@ -3,6 +3,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { ApiFunction } from "./constructs/api-function.ts";
 import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
+import { CustomDomain, type DomainSettings } from "./constructs/custom-domain.ts";
 import { Data } from "./constructs/data.ts";
 import { Site } from "./constructs/site.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
@@ -20,6 +21,8 @@ export interface EvergateStackProps extends StackProps {
   selfSignUp?: boolean;
   /** Managed login domain prefix (default: evergate-{stage}-{account}). */
   authDomainPrefix?: string;
+  /** Links and the webapp on a name of our own, so they outlive the distribution (ADR 019). */
+  domain?: DomainSettings;
 }
 
 /**
@@ -32,12 +35,14 @@ export class EvergateStack extends Stack {
   readonly auth: Auth;
   readonly api: ApiFunction;
   readonly site: Site;
+  readonly domain?: CustomDomain;
 
   constructor(scope: Construct, id: string, props: EvergateStackProps) {
     super(scope, id, props);
     this.stage = props.stage;
     const localOrigins = props.localOrigins ?? [];
 
+    this.domain = props.domain && new CustomDomain(this, "Domain", props.domain);
     this.data = new Data(this, "Data", { stage: props.stage });
     this.auth = new Auth(this, "Auth", {
       stage: props.stage,
@@ -54,12 +59,15 @@ export class EvergateStack extends Stack {
       userPoolArn: this.auth.userPool.userPoolArn,
       cognitoClientId: this.auth.webClientId,
       cognitoDomainUrl: this.auth.domainUrl,
+      publicBaseUrl: this.domain?.url,
     });
     this.site = new Site(this, "Site", {
       stage: props.stage,
       functionUrl: this.api.url,
       webappDir: props.webappDir,
+      domain: this.domain,
     });
+    this.domain?.pointAt(this.site.distribution);
 
     // Both need the distribution's domain, so both come after it.
     this.data.allowBrowserUploadsFrom([this.site.url, ...localOrigins]);
@@ -73,6 +81,13 @@ export class EvergateStack extends Stack {
     this.output("FilesBucketName", this.data.filesBucketName, "Uploads (pending/) and deliverables (files/)");
     this.output("TableName", this.data.table.tableName, "The single DynamoDB table");
     this.output("DistributionId", this.site.distribution.distributionId, "For manual invalidations");
+    this.output(
+      "DistributionDomainName",
+      this.site.distribution.distributionDomainName,
+      this.domain && !this.domain.managesDns
+        ? `Point ${this.domain.domainName} at this name (CNAME, or an alias record in Route 53)`
+        : "CloudFront's own name for the site",
+    );
 
     acknowledgeNagFindings(this);
   }

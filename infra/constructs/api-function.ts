@@ -23,6 +23,8 @@ export interface ApiFunctionProps {
   userPoolArn: string;
   cognitoClientId: string;
   cognitoDomainUrl: string;
+  /** https://{custom domain}: links are minted on it, whatever host a request came through. */
+  publicBaseUrl?: string;
 }
 
 /** The Hono app on Lambda, its function URL (IAM auth: only CloudFront may call it) and its role. */
@@ -91,6 +93,7 @@ export class ApiFunction extends Construct {
         // Presigned URLs die with the role session that signed them: keep well below an hour.
         LINK_URL_TTL_SECONDS: "300",
         NODE_OPTIONS: "--enable-source-maps",
+        ...(props.publicBaseUrl && { PUBLIC_BASE_URL: props.publicBaseUrl }),
       },
     });
 

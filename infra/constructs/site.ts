@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Duration, type Stack } from "aws-cdk-lib";
+import type * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -16,13 +17,15 @@ export interface SiteProps {
   functionUrl: lambda.IFunctionUrl;
   /** Built SPA (dist/webapp); nothing is uploaded when undefined. */
   webappDir?: string;
+  /** A custom domain (infra/constructs/custom-domain.ts): served with TLS 1.2 or newer only. */
+  domain?: { domainName: string; certificate: acm.ICertificate };
 }
 
 /** CloudFront in front of everything: the SPA from a private bucket, /api/* and /l/* from Lambda. */
 export class Site extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly webappBucket: s3.Bucket;
-  /** https://{distributionDomainName} */
+  /** https://{custom domain}, or https://{distributionDomainName} without one */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: SiteProps) {
@@ -94,6 +97,11 @@ export class Site extends Construct {
       comment: `Evergate ${props.stage}`,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      ...(props.domain && {
+        domainNames: [props.domain.domainName],
+        certificate: props.domain.certificate,
+        minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      }),
       defaultRootObject: "index.html",
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(this.webappBucket),
@@ -111,7 +119,7 @@ export class Site extends Construct {
         "/l/*": toApi(honourOriginCacheControl),
       },
     });
-    this.url = `https://${this.distribution.distributionDomainName}`;
+    this.url = `https://${props.domain?.domainName ?? this.distribution.distributionDomainName}`;
 
     if (props.webappDir) {
       new s3deploy.BucketDeployment(this, "WebappDeployment", {
