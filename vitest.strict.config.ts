@@ -19,6 +19,7 @@ export default defineConfig({
       "test/integration/s3-stand-in.test.ts",
       "test/integration/local-stack.test.ts",
       "test/integration/npm-start.test.ts",
+      "test/integration/permanent-links.test.ts",
       "node_modules/**",
     ],
     testTimeout: 30_000,

@@ -446,15 +446,21 @@ describe("S3", () => {
     }
   });
 
-  it("files bucket: unversioned, pending/ expires after a day, multipart uploads aborted after a day", () => {
+  it("files bucket: versioned, pending/ expires after a day, multipart uploads aborted after a day, old versions after a week", () => {
     const { Properties } = filesBucket(dev.template);
-    expect(Properties.VersioningConfiguration).toBeUndefined();
+    expect(Properties.VersioningConfiguration).toEqual({ Status: "Enabled" });
     expect(Properties.LifecycleConfiguration).toEqual({
       Rules: [
         { Id: "expire-abandoned-uploads", Prefix: "pending/", ExpirationInDays: 1, Status: "Enabled" },
         {
           Id: "abort-incomplete-multipart-uploads",
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: "Enabled",
+        },
+        {
+          Id: "expire-noncurrent-versions",
+          NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+          ExpiredObjectDeleteMarker: true,
           Status: "Enabled",
         },
       ],

@@ -68,6 +68,7 @@ export class EvergateStack extends Stack {
       domain: this.domain,
     });
     this.domain?.pointAt(this.site.distribution);
+    this.api.allowInvocationFrom(this.site.distribution.distributionArn);
 
     // Both need the distribution's domain, so both come after it.
     this.data.allowBrowserUploadsFrom([this.site.url, ...localOrigins]);
@@ -80,6 +81,8 @@ export class EvergateStack extends Stack {
     this.output("CognitoDomainUrl", this.auth.domainUrl, "Managed login base URL");
     this.output("FilesBucketName", this.data.filesBucketName, "Uploads (pending/) and deliverables (files/)");
     this.output("TableName", this.data.table.tableName, "The single DynamoDB table");
+    this.output("ApiFunctionName", this.api.function.functionName, "For update-alias (rollback) and logs");
+    this.output("ApiFunctionAlias", this.api.alias.aliasName, "The alias that serves traffic");
     this.output("DistributionId", this.site.distribution.distributionId, "For manual invalidations");
     this.output(
       "DistributionDomainName",

@@ -1,4 +1,4 @@
-import { Aws, Duration } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
@@ -12,6 +12,8 @@ import { type Stage, stageSettings } from "../stage.ts";
 
 /** Header the edge copies the viewer's `Authorization` into: OAC overwrites the original. */
 export const forwardedAuthorizationHeader = "x-evergate-authorization";
+
+export const liveAliasName = "live";
 
 export interface ApiFunctionProps {
   stage: Stage;
@@ -31,6 +33,8 @@ export interface ApiFunctionProps {
 export class ApiFunction extends Construct {
   readonly function: lambda.Function;
   readonly url: lambda.FunctionUrl;
+  /** `live`: the published version CloudFront and the sweeper call; moving it back is a rollback. */
+  readonly alias: lambda.Alias;
   readonly role: iam.Role;
   /** The key of the "same client" hash (docs/decisions/012-fair-counting.md), shared by all instances. */
   readonly clientKeySecret: secretsmanager.Secret;
@@ -76,6 +80,8 @@ export class ApiFunction extends Construct {
       timeout: Duration.seconds(10),
       role: this.role,
       logGroup,
+      // Without it CloudFormation deletes the previous version on every deploy: nothing to roll back to.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
       environment: {
         TABLE_NAME: props.table.tableName,
         FILES_BUCKET: props.filesBucketName,
@@ -97,17 +103,45 @@ export class ApiFunction extends Construct {
       },
     });
 
-    this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    // Every deploy publishes a version (kept when the next one replaces it) and points `live` at it;
+    // the URL and the schedule call `live`, so a rollback is one update-alias (infra/README.md).
+    this.alias = new lambda.Alias(this, "Live", {
+      aliasName: liveAliasName,
+      version: this.function.currentVersion,
+      description: "The version that serves traffic; move it back to roll back",
+    });
+    this.url = this.alias.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
     // The sweeper (unused uploads, replaced files) runs in the same function on a schedule;
     // the S3 lifecycle rule on pending/ stays as the backstop.
     new events.Rule(this, "Sweeper", {
       schedule: events.Schedule.rate(Duration.minutes(15)),
       targets: [
-        new targets.LambdaFunction(this.function, {
+        new targets.LambdaFunction(this.alias, {
           event: events.RuleTargetInput.fromObject({ evergate: "sweep" }),
         }),
       ],
+    });
+  }
+
+  /**
+   * The distribution may call the `live` alias through its URL. CloudFront's origin adds the same
+   * grants on the URL's FunctionArn; these name the alias's qualified ARN outright, so a rollback
+   * (update-alias) keeps working whichever ARN that attribute resolves to.
+   */
+  allowInvocationFrom(distributionArn: string): void {
+    const principal = new iam.ServicePrincipal("cloudfront.amazonaws.com");
+    this.alias.addPermission("CloudFrontInvokesLiveUrl", {
+      principal,
+      action: "lambda:InvokeFunctionUrl",
+      functionUrlAuthType: lambda.FunctionUrlAuthType.AWS_IAM,
+      sourceArn: distributionArn,
+    });
+    this.alias.addPermission("CloudFrontInvokesLive", {
+      principal,
+      action: "lambda:InvokeFunction",
+      invokedViaFunctionUrl: true,
+      sourceArn: distributionArn,
     });
   }
 

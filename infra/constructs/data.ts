@@ -6,6 +6,9 @@ import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
 import { tableKeys } from "../../src/storage/table-definition.ts";
 import { type Stage, stageSettings } from "../stage.ts";
 
+/** How long a deleted or overwritten file can be brought back. */
+export const noncurrentVersionDays = (stage: Stage) => (stage === "prod" ? 30 : 7);
+
 export interface DataProps {
   stage: Stage;
 }
@@ -50,10 +53,18 @@ export class Data extends Construct {
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
+      // The role may DeleteObject (the sweeper, product deletes) but not DeleteObjectVersion: on a
+      // versioned bucket a delete or an overwrite keeps the old version, restorable for
+      // noncurrentVersionDays (ADR 019); then it expires, so deleted files do not cost forever.
+      versioned: true,
       lifecycleRules: [
         { id: "expire-abandoned-uploads", prefix: bucketPrefixes.pending, expiration: Duration.days(1) },
         { id: "abort-incomplete-multipart-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: "expire-noncurrent-versions",
+          noncurrentVersionExpiration: Duration.days(noncurrentVersionDays(props.stage)),
+          expiredObjectDeleteMarker: true,
+        },
       ],
       removalPolicy: settings.removalPolicy,
       autoDeleteObjects: !settings.isProd,

@@ -41,6 +41,24 @@ async function externalS3FromEnv(config: Config): Promise<ExternalS3 | undefined
   return external;
 }
 
+/** What other local commands (token, backup, restore) need to reach the running stack. */
+function localStackState(evergate: Awaited<ReturnType<typeof startLocalEvergate>>) {
+  const { stack, config } = evergate;
+  return {
+    url: evergate.url,
+    pid: process.pid,
+    cognito: stack.cognito,
+    region: stack.region,
+    dynamoEndpoint: stack.dynamoEndpoint,
+    tableName: stack.tableName,
+    s3Endpoint: config.S3_ENDPOINT ?? stack.s3Endpoint,
+    bucket: config.FILES_BUCKET,
+    s3ForcePathStyle: config.S3_FORCE_PATH_STYLE,
+    /** Files are on S3_ENDPOINT (credentials from the environment), not the embedded stand-in. */
+    s3External: config.S3_ENDPOINT !== stack.s3Endpoint,
+  };
+}
+
 async function main() {
   // The stand-ins' own settings are filled in once they run; these two are placeholders until then.
   const config = loadConfig({ COGNITO_ISSUER: "http://unused.invalid", COGNITO_CLIENT_ID: "unused" });
@@ -56,10 +74,7 @@ async function main() {
     webappDir: `${dataDir}/webapp`,
     externalS3: await externalS3FromEnv(config),
   });
-  await writeFile(
-    `${dataDir}/local-stack.json`,
-    `${JSON.stringify({ url: evergate.url, pid: process.pid, cognito: evergate.stack.cognito, region: evergate.stack.region }, null, 2)}\n`,
-  );
+  await writeFile(`${dataDir}/local-stack.json`, `${JSON.stringify(localStackState(evergate), null, 2)}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

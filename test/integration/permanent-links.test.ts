@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, runToEnd, startLocalProcess } from "../support/local-process.ts";
+import { freePort, runScript, runToEnd, startLocalProcess } from "../support/local-process.ts";
 
 /**
  * "Permanent" must survive the deployment: the token and the table are the contract, not the
@@ -120,6 +120,64 @@ describe("links outlive the deployment", () => {
     } finally {
       before.kill();
       after?.kill();
+    }
+  }, 240_000);
+
+  it("the runbook: npm run backup, the stack lost, a new one elsewhere, npm run restore -- --replace: old links work", async () => {
+    const oldData = await mkdtemp(join(tmpdir(), "evergate-lost-"));
+    const newData = await mkdtemp(join(tmpdir(), "evergate-new-"));
+    const backupDir = join(oldData, "..", `${oldData.split("/").pop()}-backup`);
+    const old = await startLocalProcess({ PORT: String(await freePort()), DATA_DIR: oldData });
+    let fresh: Awaited<ReturnType<typeof startLocalProcess>> | undefined;
+    try {
+      const token = (await runToEnd("src/local/print-token.ts", { DATA_DIR: oldData }, ["user1"]))
+        .stdout()
+        .trim();
+      const products = (await (await fetch(`${old.url}/api/products`)).json()) as { items: { id: string }[] };
+      const responses = await Promise.all(
+        products.items.map((product) => post(`${old.url}/api/links`, token, { productId: product.id })),
+      );
+      const minted = await Promise.all(
+        responses
+          .filter((r) => r.status === 201)
+          .map(async (r) => ((await r.json()) as { token: string }).token),
+      );
+      expect(minted.length).toBeGreaterThanOrEqual(2);
+      const bytes = await Promise.all(minted.map((link) => resolveLink(old.url, link)));
+
+      const backup = await runToEnd("scripts/backup.ts", { DATA_DIR: oldData }, [
+        "backup",
+        backupDir,
+        "--local",
+      ]);
+      expect(backup.output()).toMatch(
+        /Backed up evergate \+ s3:\/\/evergate-files to .*: \d+ items, \d+ objects/,
+      );
+      await old.stop();
+      await rm(oldData, { recursive: true, force: true }); // the account, the region, the stack: gone
+
+      fresh = await startLocalProcess({ PORT: String(await freePort()), DATA_DIR: newData });
+      expect((await fetch(`${fresh.url}/l/${minted[0]}`, { redirect: "manual" })).status).toBe(404);
+      const refused = runScript("scripts/backup.ts", { DATA_DIR: newData }, [
+        "restore",
+        backupDir,
+        "--local",
+      ]);
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toContain("not empty: restore with --replace");
+      const restore = await runToEnd("scripts/backup.ts", { DATA_DIR: newData }, [
+        "restore",
+        backupDir,
+        "--local",
+        "--replace",
+      ]);
+      expect(restore.output()).toMatch(/Restored .* after wiping \d+ items and \d+ objects/);
+      for (const [i, link] of minted.entries()) expect(await resolveLink(fresh.url, link)).toEqual(bytes[i]);
+      await fresh.stop();
+    } finally {
+      old.kill();
+      fresh?.kill();
+      await Promise.all([oldData, newData, backupDir].map((d) => rm(d, { recursive: true, force: true })));
     }
   }, 240_000);
 });
