@@ -28,6 +28,8 @@ new EvergateStack(app, `Evergate-${stage}`, {
   selfSignUp: String(app.node.tryGetContext("selfSignUp")) === "true",
   authDomainPrefix: app.node.tryGetContext("authDomainPrefix"),
   domain: parseDomainSettings((key) => app.node.tryGetContext(key)),
+  alarmEmail: app.node.tryGetContext("alarmEmail") || undefined,
+  webAcl: app.node.tryGetContext("webAclName") ? { name: app.node.tryGetContext("webAclName") } : undefined,
   tags: { project: "evergate", stage },
 });
 

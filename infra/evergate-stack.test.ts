@@ -264,6 +264,11 @@ describe("least privilege", () => {
       },
       { actions: ["dynamodb:Query"], resources: [{ "Fn::Join": ["", [tableArn, "/index/*"]] }] },
       { actions: ["cognito-idp:AdminGetUser"], resources: [userPoolArn] },
+      {
+        // Lambda's on-failure destination for the sweeper (ADR 020): its own dead-letter queue only.
+        actions: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+        resources: [{ "Fn::GetAtt": [logicalIdOf(template, "AWS::SQS::Queue"), "Arn"] }],
+      },
     ]);
   });
 

@@ -5,6 +5,7 @@ import { ApiFunction } from "./constructs/api-function.ts";
 import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
 import { CustomDomain, type DomainSettings } from "./constructs/custom-domain.ts";
 import { Data } from "./constructs/data.ts";
+import { Monitoring, type WebAclWatch } from "./constructs/monitoring.ts";
 import { Site } from "./constructs/site.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
 import type { Stage } from "./stage.ts";
@@ -23,6 +24,10 @@ export interface EvergateStackProps extends StackProps {
   authDomainPrefix?: string;
   /** Links and the webapp on a name of our own, so they outlive the distribution (ADR 019). */
   domain?: DomainSettings;
+  /** Alarms are mailed here (the address must confirm the SNS subscription). */
+  alarmEmail?: string;
+  /** A WAF web ACL in front of the distribution, watched for spikes of blocked requests. */
+  webAcl?: WebAclWatch;
 }
 
 /**
@@ -36,6 +41,8 @@ export class EvergateStack extends Stack {
   readonly api: ApiFunction;
   readonly site: Site;
   readonly domain?: CustomDomain;
+  /** Alarms, their topic and the dashboard; watchDeadLetterQueue() / watchWebAcl() add more. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: EvergateStackProps) {
     super(scope, id, props);
@@ -69,6 +76,15 @@ export class EvergateStack extends Stack {
     });
     this.domain?.pointAt(this.site.distribution);
     this.api.allowInvocationFrom(this.site.distribution.distributionArn);
+    this.monitoring = new Monitoring(this, "Monitoring", {
+      stage: props.stage,
+      api: this.api.alias,
+      logGroup: this.api.logGroup,
+      table: this.data.table,
+      sweeperDeadLetterQueue: this.api.sweeperDeadLetterQueue,
+      alarmEmail: props.alarmEmail,
+      webAcl: props.webAcl,
+    });
 
     // Both need the distribution's domain, so both come after it.
     this.data.allowBrowserUploadsFrom([this.site.url, ...localOrigins]);
@@ -83,6 +99,12 @@ export class EvergateStack extends Stack {
     this.output("TableName", this.data.table.tableName, "The single DynamoDB table");
     this.output("ApiFunctionName", this.api.function.functionName, "For update-alias (rollback) and logs");
     this.output("ApiFunctionAlias", this.api.alias.aliasName, "The alias that serves traffic");
+    this.output(
+      "AlarmTopicArn",
+      this.monitoring.topic.topicArn,
+      "Every alarm; subscribe more endpoints here",
+    );
+    this.output("DashboardName", this.monitoring.dashboard.dashboardName, "CloudWatch dashboard");
     this.output("DistributionId", this.site.distribution.distributionId, "For manual invalidations");
     this.output(
       "DistributionDomainName",

@@ -72,6 +72,11 @@ export function acknowledgeNagFindings(stack: NaggedStack): void {
     "dynamodb:Query on this table's own indexes (gsi1, gsi2) only.",
   );
   acknowledge(
+    api.sweeperDeadLetterQueue,
+    "AwsSolutions-SQS3",
+    "It is the dead-letter queue (of the sweeper's asynchronous invocations); it needs none of its own.",
+  );
+  acknowledge(
     api.function,
     "AwsSolutions-L1",
     "Pinned to nodejs22.x on purpose: the bundle is built and tested for Node 22 (ADR 006).",

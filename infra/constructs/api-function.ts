@@ -4,8 +4,10 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
 import { type Stage, stageSettings } from "../stage.ts";
@@ -35,6 +37,9 @@ export class ApiFunction extends Construct {
   readonly url: lambda.FunctionUrl;
   /** `live`: the published version CloudFront and the sweeper call; moving it back is a rollback. */
   readonly alias: lambda.Alias;
+  readonly logGroup: logs.LogGroup;
+  /** Where a sweep that failed (after Lambda's two retries) or could not be delivered ends up. */
+  readonly sweeperDeadLetterQueue: sqs.Queue;
   readonly role: iam.Role;
   /** The key of the "same client" hash (docs/decisions/012-fair-counting.md), shared by all instances. */
   readonly clientKeySecret: secretsmanager.Secret;
@@ -43,10 +48,11 @@ export class ApiFunction extends Construct {
     super(scope, id);
     const settings = stageSettings(props.stage);
 
-    const logGroup = new logs.LogGroup(this, "Logs", {
+    this.logGroup = new logs.LogGroup(this, "Logs", {
       retention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
     });
+    const logGroup = this.logGroup;
 
     // A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this one log group only.
     this.role = new iam.Role(this, "Role", {
@@ -113,12 +119,26 @@ export class ApiFunction extends Construct {
     this.url = this.alias.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
     // The sweeper (unused uploads, replaced files) runs in the same function on a schedule;
-    // the S3 lifecycle rule on pending/ stays as the backstop.
+    // the S3 lifecycle rule on pending/ stays as the backstop. The schedule is the function's only
+    // asynchronous caller, so the alias's async settings are the sweeper's: two retries, then the
+    // event goes to a dead-letter queue that infra/constructs/monitoring.ts alarms on.
+    this.sweeperDeadLetterQueue = new sqs.Queue(this, "SweeperDeadLetters", {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    this.alias.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(15),
+      onFailure: new destinations.SqsDestination(this.sweeperDeadLetterQueue),
+    });
     new events.Rule(this, "Sweeper", {
       schedule: events.Schedule.rate(Duration.minutes(15)),
       targets: [
         new targets.LambdaFunction(this.alias, {
           event: events.RuleTargetInput.fromObject({ evergate: "sweep" }),
+          deadLetterQueue: this.sweeperDeadLetterQueue,
+          retryAttempts: 2,
         }),
       ],
     });
