@@ -29,6 +29,7 @@ new EvergateStack(app, `Evergate-${stage}`, {
   authDomainPrefix: app.node.tryGetContext("authDomainPrefix"),
   domain: parseDomainSettings((key) => app.node.tryGetContext(key)),
   alarmEmail: app.node.tryGetContext("alarmEmail") || undefined,
+  filesKms: String(app.node.tryGetContext("filesKms")) === "true",
   webAcl: app.node.tryGetContext("webAclName") ? { name: app.node.tryGetContext("webAclName") } : undefined,
   tags: { project: "evergate", stage },
 });

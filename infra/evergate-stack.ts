@@ -24,6 +24,8 @@ export interface EvergateStackProps extends StackProps {
   authDomainPrefix?: string;
   /** Links and the webapp on a name of our own, so they outlive the distribution (ADR 019). */
   domain?: DomainSettings;
+  /** Files bucket encrypted with a customer-managed KMS key (SSE-KMS) instead of SSE-S3. */
+  filesKms?: boolean;
   /** Alarms are mailed here (the address must confirm the SNS subscription). */
   alarmEmail?: string;
   /** A WAF web ACL in front of the distribution, watched for spikes of blocked requests. */
@@ -50,7 +52,7 @@ export class EvergateStack extends Stack {
     const localOrigins = props.localOrigins ?? [];
 
     this.domain = props.domain && new CustomDomain(this, "Domain", props.domain);
-    this.data = new Data(this, "Data", { stage: props.stage });
+    this.data = new Data(this, "Data", { stage: props.stage, filesKms: props.filesKms });
     this.auth = new Auth(this, "Auth", {
       stage: props.stage,
       selfSignUp: props.selfSignUp ?? false,
@@ -67,6 +69,7 @@ export class EvergateStack extends Stack {
       cognitoClientId: this.auth.webClientId,
       cognitoDomainUrl: this.auth.domainUrl,
       publicBaseUrl: this.domain?.url,
+      filesKeyArn: this.data.filesKey?.keyArn,
     });
     this.site = new Site(this, "Site", {
       stage: props.stage,

@@ -27,6 +27,8 @@ export interface ApiFunctionProps {
   userPoolArn: string;
   cognitoClientId: string;
   cognitoDomainUrl: string;
+  /** The files bucket's customer-managed key (SSE-KMS), if any: the role gets what S3 asks of it. */
+  filesKeyArn?: string;
   /** https://{custom domain}: links are minted on it, whatever host a request came through. */
   publicBaseUrl?: string;
 }
@@ -165,6 +167,38 @@ export class ApiFunction extends Construct {
     });
   }
 
+  /**
+   * SSE-KMS: S3 calls KMS as the requester, and the requester of a presigned URL is whoever signed
+   * it: this role. GET (and CopyObject's source) need kms:Decrypt; PUT (and CopyObject's target)
+   * need kms:GenerateDataKey; nothing else (no Encrypt: S3 never calls it for SSE-KMS). Only through
+   * S3 in this region, and only for this bucket (with a bucket key the encryption context is the
+   * bucket's ARN).
+   */
+  private grantFilesKey(keyArn: string, bucketArn: string): void {
+    const conditions = {
+      StringEquals: {
+        "kms:ViaService": `s3.${Aws.REGION}.amazonaws.com`,
+        "kms:EncryptionContext:aws:s3:arn": bucketArn,
+      },
+    };
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "FilesKeyForGet",
+        actions: ["kms:Decrypt"],
+        resources: [keyArn],
+        conditions,
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "FilesKeyForPut",
+        actions: ["kms:GenerateDataKey"],
+        resources: [keyArn],
+        conditions,
+      }),
+    );
+  }
+
   /** Exactly the calls src/storage makes, on exactly the resources it touches. */
   private grantStorage(props: ApiFunctionProps): void {
     const bucketArn = `arn:${Aws.PARTITION}:s3:::${props.filesBucketName}`;
@@ -184,6 +218,7 @@ export class ApiFunction extends Construct {
         resources: [bucketArn],
       }),
     );
+    if (props.filesKeyArn) this.grantFilesKey(props.filesKeyArn, bucketArn);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: "TableItems",

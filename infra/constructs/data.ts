@@ -1,5 +1,6 @@
 import { Aws, Duration } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as kms from "aws-cdk-lib/aws-kms";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
@@ -11,6 +12,8 @@ export const noncurrentVersionDays = (stage: Stage) => (stage === "prod" ? 30 : 
 
 export interface DataProps {
   stage: Stage;
+  /** Encrypt the files bucket with a customer-managed KMS key instead of S3's own (ADR 020). */
+  filesKms?: boolean;
 }
 
 /** The single table and the files bucket: everything Evergate stores. */
@@ -23,6 +26,8 @@ export class Data extends Construct {
    * itself from the function would close a loop (function → bucket → distribution → function).
    */
   readonly filesBucketName: string;
+  /** The customer-managed key of the files bucket, when `filesKms` is set. */
+  readonly filesKey?: kms.Key;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -47,11 +52,24 @@ export class Data extends Construct {
     });
 
     this.filesBucketName = `evergate-${props.stage}-files-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    if (props.filesKms) {
+      // Losing the key loses every file: retained in prod like the bucket, rotated yearly.
+      this.filesKey = new kms.Key(this, "FilesKey", {
+        description: `Evergate ${props.stage}: files bucket (SSE-KMS)`,
+        enableKeyRotation: true,
+        removalPolicy: settings.removalPolicy,
+        pendingWindow: Duration.days(settings.isProd ? 30 : 7),
+      });
+    }
     this.filesBucket = new s3.Bucket(this, "FilesBucket", {
       bucketName: this.filesBucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      // With a bucket key S3 asks KMS once per bucket key, not per object: cheaper, and the
+      // encryption context is the bucket's ARN, which the role's KMS grants are conditioned on.
+      ...(this.filesKey
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.filesKey, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // The role may DeleteObject (the sweeper, product deletes) but not DeleteObjectVersion: on a
       // versioned bucket a delete or an overwrite keeps the old version, restorable for
