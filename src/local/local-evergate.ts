@@ -5,8 +5,9 @@ import { createApp } from "#src/app.ts";
 import type { AppDeps } from "#src/app-deps.ts";
 import { awsDeps, type Credentials } from "#src/aws-deps.ts";
 import { type Config, loadConfig } from "#src/config.ts";
-import { errorFields } from "#src/logger.ts";
+import { errorFields, jsonLogger } from "#src/logger.ts";
 import { sweepGarbage } from "#src/services/products.ts";
+import { type AccessLogMetrics, accessLogMetrics } from "./access-log-metrics.ts";
 import { closeServer } from "./close-server.ts";
 import { seedDemoData } from "./seed.ts";
 import { type LocalStack, startLocalStack } from "./stack.ts";
@@ -47,6 +48,8 @@ export interface LocalEvergate {
   stack: LocalStack;
   deps: AppDeps;
   config: Config;
+  /** The numbers the AWS alarms watch, from the access log; summarised in the log once a minute. */
+  accessMetrics: AccessLogMetrics;
   stop(): Promise<void>;
 }
 
@@ -118,7 +121,12 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     COGNITO_TOKEN_URL: stack.cognito.tokenUrl,
     ...options.configOverrides,
   });
-  const deps = awsDeps(config, { credentials: stack.credentials, s3Credentials: s3?.credentials });
+  const accessMetrics = accessLogMetrics(jsonLogger(config.LOG_LEVEL));
+  const deps = awsDeps(config, {
+    credentials: stack.credentials,
+    s3Credentials: s3?.credentials,
+    logger: accessMetrics.logger,
+  });
   const app = createApp(deps);
 
   if (options.seed) {
@@ -154,6 +162,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     sweepGarbage(deps).catch((error) => deps.logger.warn("sweep failed", errorFields(error)));
   }, 60_000);
   sweeper.unref();
+  const stopSummaries = accessMetrics.start(60_000);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -162,9 +171,11 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     stack,
     deps,
     config,
+    accessMetrics,
     stop: () => {
       stopping ??= (async () => {
         clearInterval(sweeper);
+        stopSummaries();
         await closeServer(server, 500);
         await stack.stop();
       })();
