@@ -158,16 +158,6 @@ export class Monitoring extends Construct {
       description: "Lambda throttled invocations: the account's concurrency is used up.",
     });
 
-    // 5. The sweeper: a failed run lands in its dead-letter queue after Lambda's retries.
-    this.watchDeadLetterQueue(
-      "Sweeper",
-      props.sweeperDeadLetterQueue,
-      "A sweep (unused uploads, replaced files) failed twice: see the function's logs for 'sweep'.",
-    );
-    for (const [name, queue] of Object.entries(props.deadLetterQueues ?? {}))
-      this.watchDeadLetterQueue(name, queue);
-    if (props.webAcl) this.watchWebAcl(props.webAcl);
-
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: "Requests and errors (function URL)",
@@ -203,6 +193,16 @@ export class Monitoring extends Construct {
         width: 12,
       }),
     );
+
+    // 5. The sweeper: a failed run lands in its dead-letter queue after Lambda's retries.
+    this.watchDeadLetterQueue(
+      "Sweeper",
+      props.sweeperDeadLetterQueue,
+      "A sweep (unused uploads, replaced files) failed three times (two retries): see the function's logs for 'sweep'.",
+    );
+    for (const [name, queue] of Object.entries(props.deadLetterQueues ?? {}))
+      this.watchDeadLetterQueue(name, queue);
+    if (props.webAcl) this.watchWebAcl(props.webAcl);
   }
 
   /** Alarms as soon as the queue holds a message; shown on the dashboard. */
