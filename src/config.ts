@@ -94,6 +94,16 @@ const settings = {
   APP_ORIGIN_FROM_REQUEST: flag(false),
   LINK_URL_TTL_SECONDS: seconds(300, 10),
   LINK_CACHE_WINDOW_SECONDS: seconds(0),
+  /**
+   * Resume grace: for this long after a counted download, the same client's hits on that link get
+   * a fresh URL without counting (0 = off). Links may set their own (`graceSeconds`).
+   */
+  LINK_GRACE_SECONDS: required(integer(0, 86_400, 900)),
+  /**
+   * The key behind "the same client" (a keyed hash of network and User-Agent): every Lambda
+   * instance must share it. Unset (tests, `npm start`): one random key per process.
+   */
+  CLIENT_KEY_SECRET: text(32),
   IMAGE_CACHE_WINDOW_SECONDS: seconds(600, 10),
   DOWNLOAD_URL_TTL_SECONDS: seconds(300, 10),
   UPLOAD_URL_TTL_SECONDS: seconds(300, 10),

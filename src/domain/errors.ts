@@ -9,6 +9,7 @@ export const errorCodes = [
   "insufficient_scope",
   "not_found",
   "conflict",
+  "confirmation_required",
   "link_gone",
   "payload_too_large",
   "unsupported_media_type",

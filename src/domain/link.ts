@@ -19,6 +19,8 @@ export interface Link {
   expiresAt?: string;
   maxDownloads?: number;
   downloadCount: number;
+  /** Resume grace for this link in seconds (0 = off); unset: the deployment's LINK_GRACE_SECONDS. */
+  graceSeconds?: number;
   lastDownloadAt?: string;
   revokedAt?: string;
   revokedBy?: string;

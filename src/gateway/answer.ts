@@ -1,10 +1,18 @@
 import type { AppDeps } from "#src/app-deps.ts";
-import { downloadFilename } from "#src/domain/link.ts";
+import { downloadFilename, type Link } from "#src/domain/link.ts";
 import { classifyLinkClient } from "#src/gateway/client.ts";
-import { consumeLink, peekLink } from "#src/gateway/consume.ts";
+import { hitLink, peekLink, signLink } from "#src/gateway/consume.ts";
 import type { Answer } from "../http/answer.ts";
 import { problemAnswer, problemFor } from "../http/problem.ts";
-import { confirmPage, linkPageHeaders, previewPage, refusalPage } from "./pages.ts";
+import type { GoneReason } from "./decide-hit.ts";
+import {
+  confirmPage,
+  linkPageHeaders,
+  previewPage,
+  type RefusalReason,
+  refusalPage,
+  startingPage,
+} from "./pages.ts";
 
 export const LINK_METHODS = ["GET", "HEAD", "POST"] as const;
 export type LinkMethod = (typeof LINK_METHODS)[number];
@@ -13,6 +21,8 @@ export interface LinkRequest {
   method: LinkMethod;
   token: string;
   requestId: string;
+  /** The client's address (src/http/client-address.ts): the peer or the deployment's proxy header. */
+  clientAddress: string | undefined;
   /** A request header by its lower-case name. */
   header(name: string): string | undefined;
 }
@@ -23,33 +33,39 @@ const htmlPage = (body: string | null, status = 200): Answer => ({
   body,
 });
 
-/** 404 and 410 look the same for every unknown token: same body shape, no hint it ever existed. */
-function refuse(request: LinkRequest, status: 404 | 410): Answer {
+const goneDetail: Record<GoneReason, string> = {
+  revoked: "This link was revoked.",
+  expired: "This link has expired.",
+  exhausted: "This link has no downloads left.",
+};
+
+/** 404 reveals nothing; 410 tells the holder of a real link why it stopped (page, detail, `reason`). */
+function refuse(request: LinkRequest, reason: RefusalReason): Answer {
+  const status = reason === "unknown" ? 404 : 410;
   const head = request.method === "HEAD";
   if (/text\/html/i.test(request.header("accept") ?? ""))
-    return htmlPage(head ? null : refusalPage(status), status);
+    return htmlPage(head ? null : refusalPage(reason), status);
   const problem =
-    status === 404
+    reason === "unknown"
       ? problemFor("not_found", "No such link.", request.requestId)
-      : problemFor(
-          "link_gone",
-          "This link was revoked, has expired or has no downloads left.",
-          request.requestId,
-        );
+      : { ...problemFor("link_gone", goneDetail[reason], request.requestId), reason };
   const answer = problemAnswer(problem, { "cache-control": "private, no-store" });
   return head ? { ...answer, body: null } : answer;
 }
 
-async function redirectToFile(deps: AppDeps, request: LinkRequest, status: 302 | 303): Promise<Answer> {
-  const result = await consumeLink(deps, request.token);
-  if (result.kind === "unknown") return refuse(request, 404);
-  if (result.kind === "gone") return refuse(request, 410);
+const wantsPage = (request: LinkRequest) => /text\/html/i.test(request.header("accept") ?? "");
+
+async function serveFile(deps: AppDeps, request: LinkRequest, link: Link): Promise<Answer> {
+  const signed = await signLink(deps, link, deps.clock());
+  if (request.method === "POST" && wantsPage(request)) {
+    return htmlPage(startingPage(downloadFilename(link), signed.url));
+  }
   return {
-    status,
+    status: request.method === "POST" ? 303 : 302,
     headers: {
-      location: result.url,
+      location: signed.url,
       "cache-control":
-        result.cacheSeconds > 0 ? `private, max-age=${result.cacheSeconds}` : "private, no-store",
+        signed.cacheSeconds > 0 ? `private, max-age=${signed.cacheSeconds}` : "private, no-store",
       "referrer-policy": "no-referrer",
     },
     body: null,
@@ -59,33 +75,56 @@ async function redirectToFile(deps: AppDeps, request: LinkRequest, status: 302 |
 /**
  * What /l/{token} answers, free of any HTTP framework: Hono serves it as a Response
  * (src/gateway/route.ts), the Lambda as a function URL result (src/lambda/handler.ts).
- * Previews, scanners, HEAD and prefetches get a page and never use up a download; a browser
- * facing a limited link confirms with a POST first; everything else gets the redirect.
+ * HEAD, previews, scanners and prefetches read (one GetItem) and never count. Every other hit is
+ * one conditional UpdateItem (src/gateway/decide-hit.ts has the table): only a POST spends a
+ * limited link; a browser's GET of one gets the confirm page, anything else's GET a 409 saying
+ * to POST; the same client inside its grace gets a fresh URL without counting.
  */
 export async function answerLink(deps: AppDeps, request: LinkRequest): Promise<Answer> {
-  if (request.method === "POST") return redirectToFile(deps, request, 303);
-  const client = classifyLinkClient({
-    userAgent: request.header("user-agent"),
-    accept: request.header("accept"),
-    purpose:
-      request.header("sec-purpose") ??
-      request.header("purpose") ??
-      request.header("x-purpose") ??
-      request.header("x-moz"),
-  });
-  const isHead = request.method === "HEAD";
-  if (isHead || client === "preview") {
-    const lookup = await peekLink(deps, request.token);
-    if (lookup.kind !== "active") return refuse(request, lookup.kind === "unknown" ? 404 : 410);
-    return htmlPage(isHead ? null : previewPage(downloadFilename(lookup.link)));
-  }
-  if (client === "browser") {
-    const lookup = await peekLink(deps, request.token);
-    if (lookup.kind !== "active") return refuse(request, lookup.kind === "unknown" ? 404 : 410);
-    const { link } = lookup;
-    if (link.maxDownloads !== undefined) {
-      return htmlPage(confirmPage(downloadFilename(link), link.maxDownloads - link.downloadCount));
+  const userAgent = request.header("user-agent");
+  if (request.method !== "POST") {
+    const client = classifyLinkClient({
+      userAgent,
+      accept: request.header("accept"),
+      purpose:
+        request.header("sec-purpose") ??
+        request.header("purpose") ??
+        request.header("x-purpose") ??
+        request.header("x-moz"),
+    });
+    if (request.method === "HEAD" || client === "preview") {
+      const lookup = await peekLink(deps, request.token);
+      if (lookup.kind !== "active")
+        return refuse(request, lookup.kind === "unknown" ? "unknown" : lookup.reason);
+      return htmlPage(request.method === "HEAD" ? null : previewPage(downloadFilename(lookup.link)));
     }
   }
-  return redirectToFile(deps, request, 302);
+  const outcome = await hitLink(deps, {
+    token: request.token,
+    method: request.method === "POST" ? "POST" : "GET",
+    clientAddress: request.clientAddress,
+    userAgent,
+  });
+  switch (outcome.kind) {
+    case "unknown":
+      return refuse(request, "unknown");
+    case "gone":
+      return refuse(request, outcome.reason);
+    case "serve":
+      return serveFile(deps, request, outcome.link);
+    case "confirm": {
+      const { link } = outcome;
+      const remaining = (link.maxDownloads ?? 0) - link.downloadCount;
+      if (wantsPage(request)) return htmlPage(confirmPage(downloadFilename(link), remaining));
+      return problemAnswer(
+        problemFor(
+          "confirmation_required",
+          `This link has a download limit (${remaining} left): a GET never uses one up. ` +
+            "Ask for the download with a POST, e.g. curl -L -d '' URL or wget --post-data='' URL.",
+          request.requestId,
+        ),
+        { "cache-control": "private, no-store" },
+      );
+    }
+  }
 }

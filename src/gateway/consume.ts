@@ -1,38 +1,68 @@
+import { randomBytes } from "node:crypto";
 import type { AppDeps } from "#src/app-deps.ts";
+import type { DownloadHit } from "#src/domain/download-hit.ts";
 import { downloadFilename, type Link, linkStatus } from "#src/domain/link.ts";
 import { DELIVERABLE_CACHE_CONTROL } from "#src/domain/served-file.ts";
 import { hashToken, isWellFormedToken } from "#src/domain/token.ts";
+import { decideRefusedHit, type GoneReason, type HitOutcome } from "./decide-hit.ts";
+import { newHitId, sameClientKey } from "./same-client.ts";
 
-export type LinkLookup = { kind: "unknown" } | { kind: "gone"; link: Link } | { kind: "active"; link: Link };
+export type LinkLookup =
+  | { kind: "unknown" }
+  | { kind: "gone"; reason: GoneReason; link: Link }
+  | { kind: "active"; link: Link };
 
-/** Reads a link without counting (HEAD, previews, the confirm page). Malformed tokens cost no read. */
+/** Reads a link without counting (HEAD, previews). Malformed tokens cost no read. */
 export async function peekLink(deps: AppDeps, token: string): Promise<LinkLookup> {
   if (!isWellFormedToken("link", token)) return { kind: "unknown" };
   const link = await deps.stores.links.get(hashToken(token));
   if (!link) return { kind: "unknown" };
-  return linkStatus(link, deps.clock()) === "active" ? { kind: "active", link } : { kind: "gone", link };
+  const status = linkStatus(link, deps.clock());
+  return status === "active" ? { kind: "active", link } : { kind: "gone", reason: status, link };
+}
+
+/**
+ * Without CLIENT_KEY_SECRET (tests, `npm start`) one made for this process: keys then match only
+ * within it, which one process is. The Lambda refuses to start without the shared one
+ * (src/lambda/main.ts), since its instances must agree on who is the same client.
+ */
+const processSecret = randomBytes(32).toString("base64url");
+
+/**
+ * A hit that asks for the file (GET or POST): one conditional UpdateItem that counts it when the
+ * rules allow (src/gateway/decide-hit.ts) and otherwise hands back the item, from which the
+ * answer is decided without a second read. Malformed tokens cost no I/O.
+ */
+export async function hitLink(
+  deps: AppDeps,
+  request: {
+    token: string;
+    method: "GET" | "POST";
+    clientAddress: string | undefined;
+    userAgent: string | undefined;
+  },
+): Promise<HitOutcome> {
+  if (!isWellFormedToken("link", request.token)) return { kind: "unknown" };
+  const hit: DownloadHit = {
+    method: request.method,
+    client: sameClientKey(
+      deps.config.CLIENT_KEY_SECRET ?? processSecret,
+      request.clientAddress,
+      request.userAgent,
+    ),
+    requestId: newHitId(),
+    now: deps.clock(),
+    defaultGraceSeconds: deps.config.LINK_GRACE_SECONDS,
+  };
+  const result = await deps.stores.links.hit(hashToken(request.token), hit);
+  if (result.counted) return { kind: "serve", link: result.link, counted: true };
+  return decideRefusedHit(result.link, result.slot, hit);
 }
 
 export interface SignedRedirect {
   url: string;
   /** Seconds a client may cache the redirect; 0 unless the caching mode is on. */
   cacheSeconds: number;
-}
-
-/**
- * Counts one download (the single conditional UpdateItem) and presigns the object. Only when
- * that write fails is the link read again, to tell "gone" (410) from "unknown" (404).
- */
-export async function consumeLink(
-  deps: AppDeps,
-  token: string,
-): Promise<{ kind: "unknown" } | { kind: "gone" } | ({ kind: "redirect" } & SignedRedirect)> {
-  if (!isWellFormedToken("link", token)) return { kind: "unknown" };
-  const id = hashToken(token);
-  const now = deps.clock();
-  const link = await deps.stores.links.consume(id, now);
-  if (!link) return (await deps.stores.links.get(id)) ? { kind: "gone" } : { kind: "unknown" };
-  return { kind: "redirect", ...(await signLink(deps, link, now)) };
 }
 
 export async function signLink(deps: AppDeps, link: Link, now: Date): Promise<SignedRedirect> {

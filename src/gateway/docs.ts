@@ -5,14 +5,23 @@ const TokenParam = z.string().openapi({
   param: { name: "token", in: "path" },
   example: "evg_4XjP0aQmZr7TtYc1bN9kLw2s3Dq8",
 });
+const LinkGoneSchema = ProblemSchema.extend({
+  reason: z.enum(["revoked", "expired", "exhausted"]).openapi({
+    description: "Why the link stopped, for the person holding it. Unknown tokens are a 404 without one.",
+  }),
+}).openapi("LinkGoneProblem");
+const counting =
+  "Counting (README, docs/decisions/012): one conditional write per hit. Only a POST spends a limited link. " +
+  "The same client (network and User-Agent) asking again within the link's resume grace (graceSeconds, default " +
+  "LINK_GRACE_SECONDS = 900 s) gets a fresh URL without counting, as does a retry of a write that already applied.";
 const refusals = {
   404: {
     description: "Unknown or malformed token (HTML page for browsers).",
     content: { "application/problem+json": { schema: ProblemSchema }, "text/html": { schema: z.string() } },
   },
   410: {
-    description: "Revoked, expired or exhausted (HTML page for browsers).",
-    content: { "application/problem+json": { schema: ProblemSchema }, "text/html": { schema: z.string() } },
+    description: "Revoked, expired or exhausted: `reason` (and the HTML page for browsers) says which.",
+    content: { "application/problem+json": { schema: LinkGoneSchema }, "text/html": { schema: z.string() } },
   },
   503: {
     description: "A dependency is unavailable; retry after the Retry-After delay.",
@@ -37,9 +46,10 @@ export function documentRedirectRoutes(registry: OpenAPIHono["openAPIRegistry"])
     tags: ["gateway"],
     summary: "Follow a permanent link",
     description:
-      "API clients and curl get a 302 to a presigned URL and the download is counted. Browsers get the redirect too, " +
-      "unless the link has a download limit: then a confirm page whose button POSTs here. Link previews, scanners " +
-      "and prefetches get a small page and never use up a download.",
+      "Without a download limit every client gets a 302 to a presigned URL, counted. With one, a GET never " +
+      "spends it: a browser gets a confirm page whose button POSTs here, any other client a 409 saying to POST " +
+      "(`curl -L -d '' URL`). Link previews, scanners and prefetches get a small page and never count. " +
+      counting,
     request: { params: z.object({ token: TokenParam }) },
     responses: {
       200: {
@@ -47,6 +57,11 @@ export function documentRedirectRoutes(registry: OpenAPIHono["openAPIRegistry"])
         content: { "text/html": { schema: z.string() } },
       },
       302: { description: "Redirect to the file.", headers: redirectHeaders },
+      409: {
+        description:
+          "The link has a download limit and this is a GET: ask with a POST (`confirmation_required`).",
+        content: { "application/problem+json": { schema: ProblemSchema } },
+      },
       ...refusals,
     },
   });
@@ -71,8 +86,19 @@ export function documentRedirectRoutes(registry: OpenAPIHono["openAPIRegistry"])
     operationId: "confirmLink",
     security: [],
     tags: ["gateway"],
-    summary: "Confirm a download of a limited link (the confirm page's form)",
+    summary: "Ask for the download explicitly (the confirm page's form; curl -L -d '' URL)",
+    description: `The only way to spend a limited link. ${counting}`,
     request: { params: z.object({ token: TokenParam }) },
-    responses: { 303: { description: "Redirect to the file.", headers: redirectHeaders }, ...refusals },
+    responses: {
+      200: {
+        description:
+          'To a browser (Accept: text/html): a "Your download is starting…" page that goes to the presigned URL ' +
+          "by a meta refresh, with a link to it. A 303 to another origin after a form POST would be blocked by " +
+          "the page's form-action CSP in Chromium.",
+        content: { "text/html": { schema: z.string() } },
+      },
+      303: { description: "Redirect to the file (clients that are not browsers).", headers: redirectHeaders },
+      ...refusals,
+    },
   });
 }

@@ -8,6 +8,7 @@ import { safeFilename } from "#src/domain/content-disposition.ts";
 const STYLE =
   "body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}" +
   "h1{font-size:1.4rem}button{font-size:1rem;padding:.6rem 1.2rem;background:#0b5fff;color:#fff;border:0;border-radius:.3rem;cursor:pointer}" +
+  "a{color:#0b5fff}" +
   "p.note{color:#555}";
 const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 
@@ -26,8 +27,8 @@ export function escapeHtml(value: string): string {
   );
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
+function page(title: string, body: string, head = ""): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">${head}<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
 }
 
 /** Pages name the file exactly as it will be saved (last segment, no control or bidi characters). */
@@ -49,14 +50,46 @@ export function confirmPage(rawFilename: string, remaining: number): string {
   );
 }
 
-export function refusalPage(status: 404 | 410): string {
-  return status === 404
-    ? page(
-        "Link not found",
-        "<h1>Link not found</h1><p>This link does not exist. Check that it was copied whole.</p>",
-      )
-    : page(
-        "Link no longer available",
-        "<h1>This link is no longer available</h1><p>It was revoked, has expired, or has no downloads left. Ask the person who shared it for a new one.</p>",
-      );
+/**
+ * The answer to a browser's confirm (POST): the download starts from here by a meta refresh, with a
+ * link in case it does not. Not a 303 to the storage origin: Chromium applies `form-action` to the
+ * redirect after a form POST, and the signed URL is on another origin (docs/decisions/012).
+ */
+export function startingPage(rawFilename: string, signedUrl: string): string {
+  const filename = safeFilename(rawFilename);
+  const href = escapeHtml(signedUrl);
+  return page(
+    `Downloading ${filename}`,
+    `<h1>Your download is starting…</h1><p>${escapeHtml(filename)}</p>` +
+      `<p class="note">If it does not start, <a href="${href}">click here to download the file</a>. ` +
+      "This link works for a few minutes; open the shared link again for a fresh one.</p>",
+    `<meta http-equiv="refresh" content="0;url=${href}">`,
+  );
+}
+
+export type RefusalReason = "unknown" | "revoked" | "expired" | "exhausted";
+
+const refusalText: Record<RefusalReason, { title: string; body: string }> = {
+  unknown: {
+    title: "Link not found",
+    body: "<h1>Link not found</h1><p>This link does not exist. Check that it was copied whole.</p>",
+  },
+  revoked: {
+    title: "Link revoked",
+    body: "<h1>This link was revoked</h1><p>The person who shared it has withdrawn it. Ask them for a new one.</p>",
+  },
+  expired: {
+    title: "Link expired",
+    body: "<h1>This link has expired</h1><p>It was valid for a limited time only. Ask the person who shared it for a new one.</p>",
+  },
+  exhausted: {
+    title: "No downloads left",
+    body: "<h1>This link has no downloads left</h1><p>It allowed a limited number of downloads, and all have been used. Ask the person who shared it for a new one.</p>",
+  },
+};
+
+/** Why a link does not serve: a person holding a real link is told why; an unknown one reveals nothing. */
+export function refusalPage(reason: RefusalReason): string {
+  const { title, body } = refusalText[reason];
+  return page(title, body);
 }

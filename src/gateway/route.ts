@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { answerLink, LINK_METHODS, type LinkMethod } from "#src/gateway/answer.ts";
 import { toResponse } from "#src/http/answer.ts";
+import { clientAddress, peerAddressOf } from "#src/http/client-address.ts";
 import type { AppEnv } from "#src/http/context.ts";
 
 /**
@@ -16,6 +17,11 @@ redirectRoutes.on([...LINK_METHODS], "/l/:token", async (c) =>
       method: c.req.method as LinkMethod,
       token: c.req.param("token"),
       requestId: c.get("requestId"),
+      clientAddress: clientAddress({
+        peer: peerAddressOf(c.env),
+        trustedHeader: c.get("deps").config.CLIENT_ADDRESS_HEADER,
+        header: (name) => c.req.header(name),
+      }),
       header: (name) => c.req.header(name),
     }),
   ),

@@ -1,6 +1,7 @@
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import type { AppDeps } from "../app-deps.ts";
 import { answerLink, LINK_METHODS, type LinkMethod } from "../gateway/answer.ts";
+import { clientAddress } from "../http/client-address.ts";
 import { errorAnswer } from "../http/errors.ts";
 import { commonHeaders, DEFAULT_REFERRER_POLICY, logAccess, requestIdOf } from "../http/middleware.ts";
 import { loadOnce } from "../load-once.ts";
@@ -55,6 +56,11 @@ export function createLambdaHandler(deps: AppDeps) {
       method,
       token,
       requestId,
+      clientAddress: clientAddress({
+        peer: event.requestContext.http.sourceIp,
+        trustedHeader: deps.config.CLIENT_ADDRESS_HEADER,
+        header: (name) => headers[name],
+      }),
       header: (name) => headers[name],
     }).catch((error: unknown) => errorAnswer(error, requestId, deps.logger));
     logAccess(deps.logger, { requestId, method, path: event.rawPath, status: answer.status, startedAt });

@@ -43,6 +43,7 @@ export const LinkSchema = z
     createdAt: z.string(),
     expiresAt: z.string().optional(),
     maxDownloads: z.number().int().optional(),
+    graceSeconds: z.number().int().optional(),
     downloadCount: z.number().int(),
     lastDownloadAt: z.string().optional(),
     status: z.enum(["active", "revoked", "expired", "exhausted"]),
@@ -56,12 +57,25 @@ const CreatedLinkSchema = LinkSchema.extend({
   url: z.string().openapi({ description: "The permanent link: share it." }),
 }).openapi("CreatedLink");
 
+const graceSecondsSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(86_400)
+  .openapi({
+    description:
+      "Resume grace in seconds (0 = off): for this long after a counted download, the same client " +
+      "(network and User-Agent) gets the file again without counting. Unset: the deployment's " +
+      "LINK_GRACE_SECONDS (900). null in an update returns to that default.",
+  });
+
 const CreateLinkSchema = z
   .strictObject({
     productId: productIdSchema,
     label: singleLine(100).optional(),
     expiresAt: futureDateTime.optional(),
     maxDownloads: z.number().int().min(1).max(1_000_000).optional(),
+    graceSeconds: graceSecondsSchema.optional(),
     filename: singleLine(200).optional(),
     recipient: singleLine(200).optional().openapi({ description: "Who the link is for (a note)." }),
   })
@@ -72,6 +86,7 @@ const UpdateLinkSchema = z
     label: singleLine(100).nullable().optional(),
     expiresAt: futureDateTime.nullable().optional(),
     maxDownloads: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    graceSeconds: graceSecondsSchema.nullable().optional(),
   })
   .openapi("UpdateLink");
 

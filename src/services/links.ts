@@ -12,6 +12,7 @@ export interface LinkSettings {
   label?: string;
   expiresAt?: string;
   maxDownloads?: number;
+  graceSeconds?: number;
   filename?: string;
   recipient?: string;
 }
@@ -118,6 +119,7 @@ export async function rotateLink(deps: LinkDeps, linkId: string, callerId: strin
       expiresAt:
         link.expiresAt && Date.parse(link.expiresAt) > deps.clock().getTime() ? link.expiresAt : undefined,
       maxDownloads: link.maxDownloads,
+      graceSeconds: link.graceSeconds,
       filename: link.filename,
       recipient: link.recipient,
     },

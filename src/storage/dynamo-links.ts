@@ -2,8 +2,10 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   UpdateItemCommand,
+  type UpdateItemCommandOutput,
 } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
 import type { Link } from "#src/domain/link.ts";
 import { callDependency } from "./dependency-errors.ts";
 import { type DynamoTable, type Item, recordOf } from "./dynamo-table.ts";
@@ -12,14 +14,42 @@ import type { LinkChanges, LinkStore, Page, PageRequest } from "./ports.ts";
 const SK = "LINK";
 const pkOf = (id: string) => `LINK#${id}`;
 
-const toLink = (item: Item) => recordOf<Link>(item);
 const pointerSk = (ownerId: string, id: string) => `LINK#${ownerId}#${id}`;
 
-/** The redirect's one round trip: count the download only while the link is active. */
-const CONSUME_CONDITION =
-  "attribute_exists(pk) AND attribute_not_exists(revokedAt) " +
-  "AND (attribute_not_exists(expiresAt) OR expiresAt > :now) " +
-  "AND (attribute_not_exists(maxDownloads) OR downloadCount < maxDownloads)";
+/**
+ * The gateway's one round trip per hit (src/gateway/decide-hit.ts states the same rule as
+ * `countsOn`): count only an active link, a limited one only on a POST, and not for a client
+ * inside its grace (or whose own write already applied: a retry). The slot of that client is
+ * set only by a counted hit, so the grace never slides.
+ */
+function hitCondition(slot: number, spendLimited: boolean): string {
+  return (
+    "attribute_exists(pk) AND attribute_not_exists(revokedAt) " +
+    "AND (attribute_not_exists(expiresAt) OR expiresAt > :now) " +
+    (spendLimited
+      ? "AND (attribute_not_exists(maxDownloads) OR downloadCount < maxDownloads) "
+      : "AND attribute_not_exists(maxDownloads) ") +
+    `AND NOT (gc${slot} = :client AND (gu${slot} > :t OR gr${slot} = :request))`
+  );
+}
+
+/** The grace slots' attributes (gc0, gu0, gr0, …) stay in storage: the Link never carries them. */
+const SLOT_ATTRIBUTE = /^g[cur]\d$/;
+
+function toLink(item: Item): Link {
+  const record = recordOf<Link & Record<string, unknown>>(item);
+  for (const name of Object.keys(record)) if (SLOT_ATTRIBUTE.test(name)) delete record[name];
+  return record;
+}
+
+function slotOf(item: Item, slot: number): GraceSlot | undefined {
+  const client = item[`gc${slot}`];
+  const until = item[`gu${slot}`];
+  const request = item[`gr${slot}`];
+  if (typeof client !== "string" || typeof until !== "number" || typeof request !== "string")
+    return undefined;
+  return { client, until, request };
+}
 
 export function dynamoLinkStore(table: DynamoTable): LinkStore {
   const page = async (
@@ -61,30 +91,45 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
       return item ? toLink(item) : null;
     },
 
-    async consume(id, now) {
-      // Hand-built attribute values: this runs on every redirect, so it skips marshall().
+    async hit(id, hit) {
+      const slot = graceSlotOf(hit.client);
+      // Hand-built attribute values: this runs on every download, so it skips marshall().
       const values: Record<string, AttributeValue> = {
         ":one": { N: "1" },
-        ":now": { S: now.toISOString() },
+        ":now": { S: hit.now.toISOString() },
+        ":t": { N: String(epochSeconds(hit.now)) },
+        ":client": { S: hit.client },
+        ":request": { S: hit.requestId },
+        ":grace": { N: String(hit.defaultGraceSeconds) },
       };
+      let result: UpdateItemCommandOutput;
       try {
-        const result = await callDependency("dynamodb", () =>
+        result = await callDependency("dynamodb", () =>
           table.client.send(
             new UpdateItemCommand({
               TableName: table.tableName,
               Key: { pk: { S: pkOf(id) }, sk: { S: SK } },
-              UpdateExpression: "SET downloadCount = downloadCount + :one, lastDownloadAt = :now",
-              ConditionExpression: CONSUME_CONDITION,
+              UpdateExpression:
+                "SET downloadCount = downloadCount + :one, lastDownloadAt = :now, " +
+                `gc${slot} = :client, gu${slot} = if_not_exists(graceSeconds, :grace) + :t, gr${slot} = :request`,
+              ConditionExpression: hitCondition(slot, hit.method === "POST"),
               ExpressionAttributeValues: values,
               ReturnValues: "ALL_NEW",
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             }),
           ),
         );
-        return result.Attributes ? toLink(unmarshall(result.Attributes)) : null;
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return null;
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const item = error.Item ? unmarshall(error.Item) : undefined;
+        return {
+          counted: false,
+          link: item ? toLink(item) : null,
+          slot: item ? slotOf(item, slot) : undefined,
+        };
       }
+      if (!result.Attributes) throw new Error("UpdateItem counted a download but returned no item");
+      return { counted: true, link: toLink(unmarshall(result.Attributes)) };
     },
 
     listByOwner: (ownerId, request) => page("gsi1", `OWNER_LINKS#${ownerId}`, request),
@@ -114,7 +159,7 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
       const removes: string[] = [];
       const values: Item = {};
       const names: Record<string, string> = {};
-      for (const field of ["label", "expiresAt", "maxDownloads"] as const) {
+      for (const field of ["label", "expiresAt", "maxDownloads", "graceSeconds"] as const) {
         const value = changes[field];
         if (value === undefined) continue;
         names[`#${field}`] = field;

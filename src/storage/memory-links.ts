@@ -1,4 +1,5 @@
-import { type Link, linkStatus } from "#src/domain/link.ts";
+import { countsOn, epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
+import type { Link } from "#src/domain/link.ts";
 import { byCreation, copyOf, pageOf } from "./memory-lists.ts";
 import type { LinkStore } from "./ports.ts";
 
@@ -11,6 +12,8 @@ export function memoryLinkStore(): LinkStore {
   const links = new Map<string, Link>();
   /** productId → (`<ownerId>#<linkId>` → linkId): the pointers the DynamoDB store writes first. */
   const pointers = new Map<string, Map<string, string>>();
+  /** `<linkId>#<slot>` → the grace slot the DynamoDB store keeps as gc/gu/gr attributes. */
+  const slots = new Map<string, GraceSlot>();
 
   const listed = (match: (link: Link) => boolean) =>
     [...links.values()].filter(match).map((link): [string, Link] => [byCreation(link), link]);
@@ -28,12 +31,18 @@ export function memoryLinkStore(): LinkStore {
       return link ? copyOf(link) : null;
     },
 
-    async consume(id, now) {
-      const link = links.get(id);
-      if (!link || linkStatus(link, now) !== "active") return null;
+    async hit(id, hit) {
+      const link = links.get(id) ?? null;
+      const key = `${id}#${graceSlotOf(hit.client)}`;
+      const slot = slots.get(key);
+      if (!link || !countsOn(link, slot, hit)) {
+        return { counted: false, link: link && copyOf(link), slot: slot && { ...slot } };
+      }
       link.downloadCount += 1;
-      link.lastDownloadAt = now.toISOString();
-      return copyOf(link);
+      link.lastDownloadAt = hit.now.toISOString();
+      const until = epochSeconds(hit.now) + (link.graceSeconds ?? hit.defaultGraceSeconds);
+      slots.set(key, { client: hit.client, until, request: hit.requestId });
+      return { counted: true, link: copyOf(link) };
     },
 
     listByOwner: async (ownerId, request) =>

@@ -1,4 +1,5 @@
 import type { ApiKey } from "#src/domain/api-key.ts";
+import type { DownloadHit, GraceSlot } from "#src/domain/download-hit.ts";
 import type { Link } from "#src/domain/link.ts";
 import type { Order, Product } from "#src/domain/product.ts";
 import type { Upload } from "#src/domain/upload.ts";
@@ -18,13 +19,22 @@ export interface LinkChanges {
   label?: string | null;
   expiresAt?: string | null;
   maxDownloads?: number | null;
+  graceSeconds?: number | null;
 }
+
+export type HitResult =
+  | { counted: true; link: Link }
+  | { counted: false; link: Link | null; slot: GraceSlot | undefined };
 
 export interface LinkStore {
   put(link: Link): Promise<void>;
   get(id: string): Promise<Link | null>;
-  /** Counts one download atomically if the link is active; null when it is not (or does not exist). */
-  consume(id: string, now: Date): Promise<Link | null>;
+  /**
+   * One conditional write per download hit (the rule: src/gateway/decide-hit.ts `countsOn`).
+   * Counted: the link after counting. Refused: the link and the hit's grace slot as they were
+   * (null when there is no such link), read in the same round trip.
+   */
+  hit(id: string, hit: DownloadHit): Promise<HitResult>;
   listByOwner(ownerId: string, page: PageRequest): Promise<Page<Link>>;
   listByProduct(productId: string, page: PageRequest): Promise<Page<Link>>;
   /**

@@ -22,8 +22,8 @@ const tally = (statuses: number[]) =>
     return counts;
   }, {});
 
-describe("GET /l/{token} with maxDownloads under a crowd", () => {
-  it.each([1, 7, 50])("maxDownloads=%i, 200 concurrent hits → exactly that many redirects", async (limit) => {
+describe("/l/{token} with maxDownloads under a crowd of distinct clients", () => {
+  it.each([1, 7, 50])("maxDownloads=%i, 200 concurrent asks → exactly that many redirects", async (limit) => {
     const hits = 200;
     for (let round = 0; round < runs(1, 5); round++) {
       const link = await createLink(evergate, world.owner, {
@@ -31,9 +31,13 @@ describe("GET /l/{token} with maxDownloads under a crowd", () => {
         maxDownloads: limit,
       });
       const statuses = await Promise.all(
-        Array.from({ length: hits }, () => send(evergate, "GET", `/l/${link.token}`).then((a) => a.status)),
+        Array.from({ length: hits }, (_, n) =>
+          send(evergate, "POST", `/l/${link.token}`, { headers: { "user-agent": `crowd/${n}` } }).then(
+            (a) => a.status,
+          ),
+        ),
       );
-      expect(tally(statuses)).toEqual(limit === hits ? { 302: hits } : { 302: limit, 410: hits - limit });
+      expect(tally(statuses)).toEqual(limit === hits ? { 303: hits } : { 303: limit, 410: hits - limit });
       const stored = await json<{ downloadCount: number; status: string }>(
         await evergate.request("GET", `/api/links/${link.id}`, { token: world.owner.token }),
       );
@@ -41,15 +45,31 @@ describe("GET /l/{token} with maxDownloads under a crowd", () => {
     }
   });
 
-  it("confirm (POST) and direct GET racing share one limit", async () => {
+  it("GETs racing the confirms never spend the limit; the POSTs share it", async () => {
     const link = await createLink(evergate, world.owner, { productId: world.product.id, maxDownloads: 10 });
     const statuses = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        send(evergate, i % 2 ? "POST" : "GET", `/l/${link.token}`).then((a) => a.status),
+        send(evergate, i % 2 ? "POST" : "GET", `/l/${link.token}`, {
+          headers: { "user-agent": `racer/${i}` },
+        }).then((a) => a.status),
       ),
     );
-    expect(statuses.filter((s) => s === 302 || s === 303)).toHaveLength(10);
-    expect(statuses.filter((s) => s === 410)).toHaveLength(90);
+    expect(statuses.filter((s) => s === 303)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 302)).toHaveLength(0);
+    // A GET sees either the limit (409: ask with a POST) or, once used up, the 410.
+    expect(statuses.filter((s) => s === 410 || s === 409)).toHaveLength(90);
+  });
+
+  it("one client hitting 50 times at once counts once and gets the file every time", async () => {
+    const link = await createLink(evergate, world.owner, { productId: world.product.id, maxDownloads: 3 });
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, () => send(evergate, "POST", `/l/${link.token}`).then((a) => a.status)),
+    );
+    expect(tally(statuses)).toEqual({ 303: 50 });
+    const stored = await json<{ downloadCount: number }>(
+      await evergate.request("GET", `/api/links/${link.id}`, { token: world.owner.token }),
+    );
+    expect(stored.downloadCount).toBe(1);
   });
 });
 

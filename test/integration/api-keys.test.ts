@@ -54,8 +54,9 @@ describe("API keys", () => {
     expect(response.status).toBe(201);
     const link = await json<{ token: string; recipient: string }>(response);
     expect(link.recipient).toBe("customer@example.com");
-    const redirect = await evergate.request("GET", `/l/${link.token}`);
-    expect(redirect.status).toBe(302);
+    // A limited link: the customer's program asks with a POST (curl -L -d '' URL).
+    const redirect = await evergate.request("POST", `/l/${link.token}`);
+    expect(redirect.status).toBe(303);
     expect(new Uint8Array(await (await fetch(redirect.headers.get("location") ?? "")).arrayBuffer())).toEqual(
       product.deliverableBytes,
     );

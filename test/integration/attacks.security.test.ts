@@ -242,8 +242,8 @@ describe("file names that disguise their extension", () => {
       }),
     );
 
-    const redirect = await evergate.request("GET", `/l/${created.token}`);
-    expect(redirect.status).toBe(302);
+    const redirect = await evergate.request("POST", `/l/${created.token}`);
+    expect(redirect.status).toBe(303);
     const disposition = new URL(redirect.headers.get("location") ?? "").searchParams.get(
       "response-content-disposition",
     );

@@ -18,8 +18,9 @@ describe("caching mode (LINK_CACHE_WINDOW_SECONDS)", () => {
     const link = await json<{ token: string; id: string }>(
       await evergate.request("POST", "/api/links", { token: user.token, json: { productId: product.id } }),
     );
-    const first = await evergate.request("GET", `/l/${link.token}`);
-    const second = await evergate.request("GET", `/l/${link.token}`);
+    // Two clients (the same one twice would be inside its resume grace and not count again).
+    const first = await evergate.request("GET", `/l/${link.token}`, { headers: { "user-agent": "one/1" } });
+    const second = await evergate.request("GET", `/l/${link.token}`, { headers: { "user-agent": "two/1" } });
     expect(first.status).toBe(302);
     const cacheControl = first.headers.get("cache-control") ?? "";
     expect(cacheControl).toMatch(/^private, max-age=\d+$/);

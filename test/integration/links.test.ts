@@ -150,8 +150,16 @@ describe("GET /l/{token}", () => {
     expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
 
     const once = await createLink(buyer, { maxDownloads: 1 });
-    expect((await follow(once.token)).status).toBe(302);
-    expect((await follow(once.token)).status).toBe(410);
+    expect((await evergate.request("POST", `/l/${once.token}`)).status).toBe(303);
+    // Another client: the one that downloaded would be inside its resume grace.
+    const usedUp = await evergate.request("POST", `/l/${once.token}`, {
+      headers: { "user-agent": "other/1" },
+    });
+    expect(usedUp.status).toBe(410);
+    expect(await json(usedUp)).toMatchObject({
+      reason: "exhausted",
+      detail: "This link has no downloads left.",
+    });
 
     const soon = await createLink(buyer, { expiresAt: new Date(Date.now() + 1500).toISOString() });
     expect((await follow(soon.token)).status).toBe(302);
@@ -159,12 +167,16 @@ describe("GET /l/{token}", () => {
     expect((await follow(soon.token)).status).toBe(410);
   });
 
-  it("counts exactly maxDownloads under concurrent hits", async () => {
+  it("counts exactly maxDownloads under concurrent asks by distinct clients", async () => {
     const link = await createLink(buyer, { maxDownloads: 7 });
     const statuses = await Promise.all(
-      Array.from({ length: 60 }, () => follow(link.token).then((r) => r.status)),
+      Array.from({ length: 60 }, (_, n) =>
+        evergate
+          .request("POST", `/l/${link.token}`, { headers: { "user-agent": `client/${n}` } })
+          .then((r) => r.status),
+      ),
     );
-    expect(statuses.filter((s) => s === 302)).toHaveLength(7);
+    expect(statuses.filter((s) => s === 303)).toHaveLength(7);
     expect(statuses.filter((s) => s === 410)).toHaveLength(53);
     expect(
       await json(await evergate.request("GET", `/api/links/${link.id}`, { token: buyer.token })),
@@ -202,17 +214,59 @@ describe("GET /l/{token}", () => {
     expect(html).toContain('<form method="post">');
     expect(html).not.toMatch(/<script|https?:\/\//);
     expect((await evergate.deps.stores.links.get(link.id))?.downloadCount).toBe(0);
-    const post = await evergate.request("POST", `/l/${link.token}`, { headers: { accept: "text/html" } });
+    const post = await evergate.request("POST", `/l/${link.token}`, { headers: { accept: "*/*" } });
     expect(post.status).toBe(303);
     expect(post.headers.get("location")).toContain("X-Amz-Signature=");
-    expect((await evergate.request("POST", `/l/${link.token}`)).status).toBe(410);
+    expect((await evergate.deps.stores.links.get(link.id))?.downloadCount).toBe(1);
+    const other = { "user-agent": "another-client/1" };
+    expect((await evergate.request("POST", `/l/${link.token}`, { headers: other })).status).toBe(410);
     expect((await evergate.request("HEAD", `/l/${link.token}`)).status).toBe(410);
   });
 
-  it("sends curl and API clients straight to the file even for a limited link", async () => {
-    const link = await createLink(buyer, { maxDownloads: 2 });
-    const response = await follow(link.token, { "user-agent": "curl/8.5.0", accept: "*/*" });
-    expect(response.status).toBe(302);
+  it("sends every client straight to the file for an unlimited link", async () => {
+    const link = await createLink(buyer);
+    for (const agent of [
+      "curl/8.5.0",
+      "Go-http-client/1.1",
+      "python-requests/2.32",
+      "Mozilla/5.0 Chrome/131",
+    ]) {
+      const response = await follow(link.token, { "user-agent": agent, accept: "*/*" });
+      expect(response.status, agent).toBe(302);
+    }
+  });
+
+  it("never lets a GET spend a limited link: unlisted fetchers get a 409 saying to POST", async () => {
+    const link = await createLink(buyer, { maxDownloads: 1 });
+    const fetchers: Array<Record<string, string>> = [
+      { "user-agent": "curl/8.5.0", accept: "*/*" },
+      { "user-agent": "Wget/1.21.4", accept: "*/*" },
+      { "user-agent": "Go-http-client/1.1" },
+      { "user-agent": "python-requests/2.32.3", accept: "*/*" },
+      { "user-agent": "Java/21.0.2", accept: "*/*" },
+      { "user-agent": "okhttp/4.12.0" },
+      { "user-agent": "node" },
+      {},
+    ];
+    for (let round = 0; round < 50; round++) {
+      for (const headers of fetchers) {
+        const response = await follow(link.token, headers);
+        expect(response.status, JSON.stringify(headers)).toBe(409);
+        if (round === 0) {
+          expect(await json(response)).toMatchObject({
+            code: "confirmation_required",
+            detail: expect.stringContaining("curl -L -d '' URL"),
+          });
+        } else await response.body?.cancel();
+      }
+    }
+    expect((await evergate.deps.stores.links.get(link.id))?.downloadCount).toBe(0);
+    // The one-line way: curl -L -d '' URL (a POST), the one download.
+    const post = await evergate.request("POST", `/l/${link.token}`, {
+      headers: { "user-agent": "curl/8.5.0" },
+    });
+    expect(post.status).toBe(303);
+    expect((await evergate.deps.stores.links.get(link.id))?.downloadCount).toBe(1);
   });
 
   it("is refused by S3 when the presigned URL is tampered with", async () => {
@@ -315,7 +369,7 @@ describe("managing links", () => {
     expect(rotated.token).not.toBe(link.token);
     expect(rotated).toMatchObject({ label: "rotating", maxDownloads: 5, status: "active" });
     expect((await follow(link.token)).status).toBe(410);
-    expect((await follow(rotated.token)).status).toBe(302);
+    expect((await evergate.request("POST", `/l/${rotated.token}`)).status).toBe(303);
     expect(
       (await evergate.request("POST", `/api/links/${link.id}/rotate`, { token: buyer.token })).status,
     ).toBe(409);

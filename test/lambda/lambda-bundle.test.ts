@@ -62,6 +62,7 @@ beforeAll(async () => {
     COGNITO_JWKS_URI: config.COGNITO_JWKS_URI,
     COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID,
     COGNITO_ENDPOINT: config.COGNITO_ENDPOINT,
+    CLIENT_KEY_SECRET: "lambda-bundle-test-secret-of-32-chars-or-more",
     LOG_LEVEL: "silent",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });

@@ -4,7 +4,7 @@ import type { Link } from "#src/domain/link.ts";
 import type { Order, Product } from "#src/domain/product.ts";
 import { newId } from "#src/domain/token.ts";
 import type { Upload } from "#src/domain/upload.ts";
-import type { Page, PageRequest } from "#src/storage/ports.ts";
+import type { LinkStore, Page, PageRequest } from "#src/storage/ports.ts";
 
 export const t0 = new Date("2026-11-20T12:00:00.000Z");
 /** t0 plus some seconds, as an ISO string (the form every stored time has). */
@@ -113,4 +113,18 @@ export async function walk<T>(
 /** Runs `count` calls at once and answers how many of them succeeded. */
 export async function concurrently<T>(count: number, call: (i: number) => Promise<T>): Promise<T[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => call(i)));
+}
+
+let hits = 0;
+/** One counted download as a fresh client asks for it (a POST, no grace): the link after it, or null. */
+export async function consume(store: LinkStore, id: string, now: Date): Promise<Link | null> {
+  hits += 1;
+  const result = await store.hit(id, {
+    method: "POST",
+    client: `contract-client-${hits}`,
+    requestId: `contract-hit-${hits}`,
+    now,
+    defaultGraceSeconds: 0,
+  });
+  return result.counted ? result.link : null;
 }

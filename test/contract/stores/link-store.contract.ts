@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { type Link, type LinkStatus, linkStatus } from "#src/domain/link.ts";
 import type { Stores } from "#src/storage/ports.ts";
-import { aLink, at, concurrently, t0 } from "./fixtures.ts";
+import { aLink, at, concurrently, consume, t0 } from "./fixtures.ts";
 
 /**
  * LinkStore's single-item behaviour (lists: link-store-lists.contract.ts). A new LinkStore method
@@ -38,7 +38,7 @@ export function linkStoreContract(stores: () => Stores) {
   it("consume counts one download and stamps it", async () => {
     const link = aLink({ maxDownloads: 2 });
     await links().put(link);
-    const counted = await links().consume(link.id, new Date(at(5)));
+    const counted = await consume(links(), link.id, new Date(at(5)));
     expect(counted).toStrictEqual({ ...link, downloadCount: 1, lastDownloadAt: at(5) });
     expect(await links().get(link.id)).toStrictEqual(counted);
   });
@@ -64,7 +64,7 @@ export function linkStoreContract(stores: () => Stores) {
     const link = aLink(fields);
     await links().put(link);
     expect(linkStatus(link, t0)).toBe(status);
-    const counted = await links().consume(link.id, t0);
+    const counted = await consume(links(), link.id, t0);
     if (status === "active") expect(counted?.downloadCount).toBe(link.downloadCount + 1);
     else expect(counted).toBeNull();
     const expected = status === "active" ? link.downloadCount + 1 : link.downloadCount;
@@ -72,14 +72,14 @@ export function linkStoreContract(stores: () => Stores) {
   });
 
   it("consume of a link that does not exist answers null and creates nothing", async () => {
-    expect(await links().consume("no-such-link", t0)).toBeNull();
+    expect(await consume(links(), "no-such-link", t0)).toBeNull();
     expect(await links().get("no-such-link")).toBeNull();
   });
 
   it("50 concurrent consumes of a 10-download link count exactly 10", async () => {
     const link = aLink({ maxDownloads: 10 });
     await links().put(link);
-    const results = await concurrently(50, () => links().consume(link.id, t0));
+    const results = await concurrently(50, () => consume(links(), link.id, t0));
     const counted = results.flatMap((result) => (result ? [result.downloadCount] : []));
     expect(counted.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect((await links().get(link.id))?.downloadCount).toBe(10);
@@ -88,7 +88,7 @@ export function linkStoreContract(stores: () => Stores) {
   it("50 concurrent consumes of an unlimited link count 50, none lost", async () => {
     const link = aLink();
     await links().put(link);
-    await concurrently(50, () => links().consume(link.id, t0));
+    await concurrently(50, () => consume(links(), link.id, t0));
     expect((await links().get(link.id))?.downloadCount).toBe(50);
   });
 
@@ -137,9 +137,9 @@ export function linkStoreContract(stores: () => Stores) {
   it("update may raise the limit of a used-up link, which then counts again", async () => {
     const link = aLink({ maxDownloads: 1, downloadCount: 1 });
     await links().put(link);
-    expect(await links().consume(link.id, t0)).toBeNull();
+    expect(await consume(links(), link.id, t0)).toBeNull();
     expect((await links().update(link.id, { maxDownloads: 2 }))?.maxDownloads).toBe(2);
-    expect((await links().consume(link.id, t0))?.downloadCount).toBe(2);
+    expect((await consume(links(), link.id, t0))?.downloadCount).toBe(2);
     expect((await links().update(link.id, { maxDownloads: null }))?.maxDownloads).toBeUndefined();
   });
 

@@ -360,11 +360,14 @@ export interface paths {
         };
         /**
          * Follow a permanent link
-         * @description API clients and curl get a 302 to a presigned URL and the download is counted. Browsers get the redirect too, unless the link has a download limit: then a confirm page whose button POSTs here. Link previews, scanners and prefetches get a small page and never use up a download.
+         * @description Without a download limit every client gets a 302 to a presigned URL, counted. With one, a GET never spends it: a browser gets a confirm page whose button POSTs here, any other client a 409 saying to POST (`curl -L -d '' URL`). Link previews, scanners and prefetches get a small page and never count. Counting (README, docs/decisions/012): one conditional write per hit. Only a POST spends a limited link. The same client (network and User-Agent) asking again within the link's resume grace (graceSeconds, default LINK_GRACE_SECONDS = 900 s) gets a fresh URL without counting, as does a retry of a write that already applied.
          */
         get: operations["followLink"];
         put?: never;
-        /** Confirm a download of a limited link (the confirm page's form) */
+        /**
+         * Ask for the download explicitly (the confirm page's form; curl -L -d '' URL)
+         * @description The only way to spend a limited link. Counting (README, docs/decisions/012): one conditional write per hit. Only a POST spends a limited link. The same client (network and User-Agent) asking again within the link's resume grace (graceSeconds, default LINK_GRACE_SECONDS = 900 s) gets a fresh URL without counting, as does a retry of a write that already applied.
+         */
         post: operations["confirmLink"];
         delete?: never;
         options?: never;
@@ -416,7 +419,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "service_unavailable" | "internal_error";
             requestId: string;
             errors?: unknown[];
         };
@@ -448,6 +451,7 @@ export interface components {
             createdAt: string;
             expiresAt?: string;
             maxDownloads?: number;
+            graceSeconds?: number;
             downloadCount: number;
             lastDownloadAt?: string;
             /** @enum {string} */
@@ -465,6 +469,8 @@ export interface components {
              */
             expiresAt?: string;
             maxDownloads?: number;
+            /** @description Resume grace in seconds (0 = off): for this long after a counted download, the same client (network and User-Agent) gets the file again without counting. Unset: the deployment's LINK_GRACE_SECONDS (900). null in an update returns to that default. */
+            graceSeconds?: number;
             filename?: string;
             /** @description Who the link is for (a note). */
             recipient?: string;
@@ -477,6 +483,8 @@ export interface components {
              */
             expiresAt?: string | null;
             maxDownloads?: number | null;
+            /** @description Resume grace in seconds (0 = off): for this long after a counted download, the same client (network and User-Agent) gets the file again without counting. Unset: the deployment's LINK_GRACE_SECONDS (900). null in an update returns to that default. */
+            graceSeconds?: number | null;
         };
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description The API key (evk_…). Shown only in this answer. */
@@ -589,6 +597,13 @@ export interface components {
             /** @description Exact size in bytes; the signature pins it. */
             size: number;
             filename: string;
+        };
+        LinkGoneProblem: components["schemas"]["Problem"] & {
+            /**
+             * @description Why the link stopped, for the person holding it. Unknown tokens are a 404 without one.
+             * @enum {string}
+             */
+            reason: "revoked" | "expired" | "exhausted";
         };
     };
     responses: never;
@@ -2681,13 +2696,22 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Revoked, expired or exhausted (HTML page for browsers). */
-            410: {
+            /** @description The link has a download limit and this is a GET: ask with a POST (`confirmation_required`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Revoked, expired or exhausted: `reason` (and the HTML page for browsers) says which. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LinkGoneProblem"];
                     "text/html": string;
                 };
             };
@@ -2713,7 +2737,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Redirect to the file. */
+            /** @description To a browser (Accept: text/html): a "Your download is starting…" page that goes to the presigned URL by a meta refresh, with a link to it. A 303 to another origin after a form POST would be blocked by the page's form-action CSP in Chromium. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Redirect to the file (clients that are not browsers). */
             303: {
                 headers: {
                     /** @description A freshly presigned, short-lived S3 URL. */
@@ -2734,13 +2767,13 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Revoked, expired or exhausted (HTML page for browsers). */
+            /** @description Revoked, expired or exhausted: `reason` (and the HTML page for browsers) says which. */
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["LinkGoneProblem"];
                     "text/html": string;
                 };
             };
