@@ -9,7 +9,12 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    include: ["test/strict-s3/**/*.test.ts", "test/integration/**/*.test.ts"],
+    include: [
+      "test/strict-s3/**/*.test.ts",
+      "test/integration/**/*.test.ts",
+      // The gateway's browser downloads: Chromium saving what RGW serves for a presigned GET
+      "test/e2e/gateway.e2e.test.ts",
+    ],
     exclude: [
       "test/integration/s3-stand-in.test.ts",
       "test/integration/local-stack.test.ts",
