@@ -8,6 +8,7 @@ export interface CannedRequest {
   path: string;
   method: string;
   headers: Record<string, string>;
+  body?: unknown;
 }
 
 export interface CountingHandler {
@@ -21,11 +22,16 @@ export interface CountingHandler {
   reset(): void;
 }
 
+/** The SDK hands the JSON body over as a string or as bytes (a Uint8Array subclass). */
+const bodyText = (body: unknown): string =>
+  typeof body === "string" ? body : body instanceof Uint8Array ? new TextDecoder().decode(body) : "{}";
+
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 /** A link as DynamoDB returns it (ALL_NEW after the download was counted). */
-export function linkItem(id: string) {
+export function linkItem(id: string, fields: Record<string, { S: string } | { N: string }> = {}) {
   return {
+    ...fields,
     pk: { S: `LINK#${id}` },
     sk: { S: "LINK" },
     id: { S: id },
@@ -41,14 +47,30 @@ export function linkItem(id: string) {
   };
 }
 
-export function cannedAws(linkId: string): CountingHandler {
+/**
+ * Answers DynamoDB as it would for three links: `linkId` (no limit: every conditional write
+ * applies), `limitedId` (maxDownloads 1000: a GET's write is refused and hands back the item, as
+ * ReturnValuesOnConditionCheckFailure ALL_OLD does; a POST's applies) and any other id (no item).
+ */
+export function cannedAws(linkId: string, limitedId = "limited"): CountingHandler {
   const counts = { dynamodb: 0, s3: 0, operations: [] as string[] };
   const jsonHeaders = { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "bench" };
-  const answers: Record<string, Uint8Array> = {
-    UpdateItem: json({ Attributes: linkItem(linkId) }),
-    GetItem: json({ Item: linkItem(linkId) }),
-    Query: json({ Items: [], Count: 0, ScannedCount: 0 }),
+  const limited = linkItem(limitedId, { maxDownloads: { N: "1000" } });
+  const items: Record<string, ReturnType<typeof linkItem>> = {
+    [`LINK#${linkId}`]: linkItem(linkId),
+    [`LINK#${limitedId}`]: limited,
   };
+  const refused = (item: unknown) => ({
+    response: {
+      statusCode: 400,
+      headers: jsonHeaders,
+      body: json({
+        __type: "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+        message: "The conditional request failed",
+        ...(item ? { Item: item } : {}),
+      }),
+    },
+  });
   return {
     counts,
     reset() {
@@ -62,7 +84,24 @@ export function cannedAws(linkId: string): CountingHandler {
         const operation = target.slice(target.indexOf(".") + 1);
         counts.dynamodb += 1;
         counts.operations.push(`dynamodb:${operation}`);
-        const body = answers[operation] ?? json({});
+        const input = JSON.parse(bodyText(request.body)) as {
+          Key?: { pk?: { S?: string } };
+          ConditionExpression?: string;
+        };
+        const item = items[input.Key?.pk?.S ?? ""];
+        if (operation === "UpdateItem" && input.Key) {
+          if (!item) return refused(undefined);
+          const getOfLimited =
+            item === limited && input.ConditionExpression?.includes("attribute_not_exists(maxDownloads) AND");
+          if (getOfLimited) return refused(item);
+          return { response: { statusCode: 200, headers: jsonHeaders, body: json({ Attributes: item }) } };
+        }
+        if (operation === "GetItem" && input.Key) {
+          return {
+            response: { statusCode: 200, headers: jsonHeaders, body: json(item ? { Item: item } : {}) },
+          };
+        }
+        const body = operation === "Query" ? json({ Items: [], Count: 0, ScannedCount: 0 }) : json({});
         return { response: { statusCode: 200, headers: jsonHeaders, body } };
       }
       counts.s3 += 1;

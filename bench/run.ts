@@ -48,6 +48,7 @@ const lambdaEnv: Record<string, string> = {
   FILES_BUCKET: "evergate-files-bench",
   COGNITO_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Bench0001",
   COGNITO_CLIENT_ID: "benchclientid0001",
+  CLIENT_KEY_SECRET: "bench-client-key-secret-0123456789abcdef",
   LOG_LEVEL: "info",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
@@ -250,7 +251,8 @@ type RedirectCpu = Record<"redirect" | "bare" | "updateItem" | "presignFloor" | 
 
 async function loadBench(benchDir: string) {
   const { token } = mintToken("link");
-  const aws = cannedAws(hashToken(token));
+  limitedToken = mintToken("link").token;
+  const aws = cannedAws(hashToken(token), hashToken(limitedToken));
   const bundle = (await import(pathToFileURL(join(benchDir, "index.mjs")).href)) as BenchBundle;
   return { bundle, aws, token };
 }
@@ -266,6 +268,14 @@ async function withQuietAccessLog<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A link with a download limit (see cannedAws): the confirm page and its POST. */
+let limitedToken = "";
+const browser = {
+  "user-agent":
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+  accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+};
+
 async function roundTripsInBundle(bundle: BenchBundle, aws: ReturnType<typeof cannedAws>, token: string) {
   const handler = bundle.createHandler(aws);
   const first = await handler(functionUrlEvent("GET", `/l/${token}`), {});
@@ -273,27 +283,41 @@ async function roundTripsInBundle(bundle: BenchBundle, aws: ReturnType<typeof ca
     throw new Error(`the bundle did not redirect: ${JSON.stringify(first)}`);
   }
   // 3. Round trips per hot route, counted at the clients' request handler.
-  const routes: Array<[string, string, string, number]> = [
+  // A well-formed token that is not in the table (whatever format src/domain/token.ts mints).
+  const forged = mintToken("link").token;
+  const routes: Array<[string, string, string, number, Record<string, string>?]> = [
     ["redirect", "GET", `/l/${token}`, 302],
-    ["malformed", "GET", "/l/evg_not-a-token", 404],
+    ["browserRedirect", "GET", `/l/${token}`, 302, browser],
+    ["confirmPage", "GET", `/l/${limitedToken}`, 200, browser],
+    ["confirm", "POST", `/l/${limitedToken}`, 200, browser],
     ["head", "HEAD", `/l/${token}`, 200],
-    ["confirm", "POST", `/l/${token}`, 303],
+    [
+      "preview",
+      "GET",
+      `/l/${token}`,
+      200,
+      { "user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)" },
+    ],
+    ["malformed", "GET", "/l/evg_not-a-token", 404],
+    ["forged", "GET", `/l/${forged}`, 404],
     ["products", "GET", "/api/products?limit=1", 200],
   ];
   const roundTrips: Record<string, { dynamodb: number; s3: number; status: number }> = {};
   log("\n3. Round trips per request (SDK calls counted at the clients' request handler)");
-  for (const [name, method, path, expected] of routes) {
+  for (const [name, method, path, expected, headers] of routes) {
     aws.reset();
-    const result = await handler(functionUrlEvent(method, path), {});
+    const result = await handler(functionUrlEvent(method, path, { headers }), {});
     if (result.statusCode !== expected)
-      throw new Error(`${method} ${path}: ${result.statusCode}, expected ${expected}`);
+      throw new Error(`${name}: ${method} ${path}: ${result.statusCode}, expected ${expected}`);
     roundTrips[name] = { dynamodb: aws.counts.dynamodb, s3: aws.counts.s3, status: result.statusCode };
     process.stdout.write(
-      `   ${`${method} ${path.replace(token, "{token}")}`.padEnd(34)} → ${result.statusCode}: DynamoDB ${aws.counts.dynamodb}, S3 ${aws.counts.s3}  (${aws.counts.operations.join(", ") || "none"})\n`,
+      `   ${name.padEnd(16)} ${`${method} ${path.replace(token, "{token}").replace(limitedToken, "{limited}").replace(forged, "{forged}")}`.padEnd(30)} → ${result.statusCode}: DynamoDB ${aws.counts.dynamodb}, S3 ${aws.counts.s3}  (${aws.counts.operations.join(", ") || "none"})\n`,
     );
   }
-  if (roundTrips.redirect?.dynamodb !== 1 || roundTrips.redirect.s3 !== 0)
-    throw new Error("/l/{token} must cost 1 DynamoDB call and 0 S3 calls");
+  for (const name of ["redirect", "browserRedirect", "confirmPage", "confirm", "head", "preview"]) {
+    if (roundTrips[name]?.dynamodb !== 1 || roundTrips[name]?.s3 !== 0)
+      throw new Error(`${name}: /l/{token} must cost 1 DynamoDB call and 0 S3 calls`);
+  }
   if (roundTrips.malformed?.dynamodb !== 0 || roundTrips.malformed.s3 !== 0)
     throw new Error("a malformed token must cost nothing");
   results.roundTrips = roundTrips;

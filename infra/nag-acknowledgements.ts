@@ -36,6 +36,12 @@ export function acknowledgeNagFindings(stack: NaggedStack): void {
   }
 
   acknowledge(
+    api.clientKeySecret,
+    "AwsSolutions-SMG4",
+    "The same-client key only makes grace-window keys (15 minutes) unlinkable to addresses; the " +
+      "Lambda reads it at deploy time, so rotating means redeploying, which resets grace windows.",
+  );
+  acknowledge(
     auth.userPool,
     "AwsSolutions-COG8",
     "Essentials plan: the Plus plan (threat protection) costs per MAU and sign-ups are invitation-only by default.",

@@ -5,6 +5,7 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
 import { type Stage, stageSettings } from "../stage.ts";
@@ -29,6 +30,8 @@ export class ApiFunction extends Construct {
   readonly function: lambda.Function;
   readonly url: lambda.FunctionUrl;
   readonly role: iam.Role;
+  /** The key of the "same client" hash (docs/decisions/012-fair-counting.md), shared by all instances. */
+  readonly clientKeySecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     super(scope, id);
@@ -55,6 +58,12 @@ export class ApiFunction extends Construct {
       }),
     );
 
+    this.clientKeySecret = new secretsmanager.Secret(this, "ClientKeySecret", {
+      description: "Evergate: key of the same-client hash behind the download grace (ADR 012)",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: settings.removalPolicy,
+    });
+
     this.function = new lambda.Function(this, "Function", {
       description: "Evergate API and link redirects (Hono)",
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -75,6 +84,10 @@ export class ApiFunction extends Construct {
         // The edge sets X-Forwarded-Host from the viewer's Host instead (see infra/edge/).
         APP_ORIGIN_FROM_REQUEST: "true",
         AUTHORIZATION_HEADER: forwardedAuthorizationHeader,
+        // The viewer's address, as CloudFront adds it for the origin (the peer is an edge server).
+        CLIENT_ADDRESS_HEADER: "cloudfront-viewer-address",
+        // Resolved by CloudFormation at deploy time (a dynamic reference): no read at cold start.
+        CLIENT_KEY_SECRET: this.clientKeySecret.secretValue.unsafeUnwrap(),
         // Presigned URLs die with the role session that signed them: keep well below an hour.
         LINK_URL_TTL_SECONDS: "300",
         NODE_OPTIONS: "--enable-source-maps",
