@@ -12,7 +12,6 @@ import {
   type Page,
 } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readEnv } from "#src/config.ts";
 import { hashToken } from "#src/domain/token.ts";
 import { buildLambda } from "../../scripts/build.ts";
 import type { FunctionUrlResult } from "../lambda/function-url-event.ts";
@@ -35,7 +34,7 @@ import { strictS3FromEnv } from "../support/strict-s3.ts";
  */
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
-const ciValue = readEnv("CI");
+const ciValue = process.env.CI;
 const inCi = Boolean(ciValue) && ciValue !== "false" && ciValue !== "0";
 
 describe.runIf(!hasChromium && inCi)("gateway e2e prerequisites", () => {
