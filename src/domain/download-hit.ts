@@ -1,3 +1,5 @@
+import { type Link, linkStatus } from "./link.ts";
+
 /**
  * A hit on a link that asks for the file, as the store's one conditional write sees it. The rules
  * over it are src/gateway/decide-hit.ts; docs/decisions/012-fair-counting.md says why.
@@ -34,3 +36,18 @@ export function graceSlotOf(client: string): number {
 }
 
 export const epochSeconds = (date: Date): number => date.getTime() / 1000;
+
+/** What the hit's slot says about this client: still inside its grace, or our own write applied. */
+export function slotState(slot: GraceSlot | undefined, hit: DownloadHit): "applied" | "grace" | "none" {
+  if (!slot || slot.client !== hit.client) return "none";
+  if (slot.request === hit.requestId) return "applied";
+  return slot.until > epochSeconds(hit.now) ? "grace" : "none";
+}
+
+/** True when the hit is counted: the rule the store's ConditionExpression states for DynamoDB. */
+export function countsOn(link: Link | null, slot: GraceSlot | undefined, hit: DownloadHit): boolean {
+  if (!link) return false;
+  if (linkStatus(link, hit.now) !== "active") return false;
+  if (hit.method === "GET" && link.maxDownloads !== undefined) return false;
+  return slotState(slot, hit) === "none";
+}

@@ -1,4 +1,4 @@
-import { type DownloadHit, epochSeconds, type GraceSlot } from "#src/domain/download-hit.ts";
+import { countsOn, type DownloadHit, type GraceSlot, slotState } from "#src/domain/download-hit.ts";
 import { type Link, linkStatus } from "#src/domain/link.ts";
 
 /**
@@ -16,22 +16,9 @@ export type HitOutcome =
   | { kind: "confirm"; link: Link }
   | { kind: "serve"; link: Link; counted: boolean };
 
+export { countsOn };
+
 export type GoneReason = "revoked" | "expired" | "exhausted";
-
-/** What the hit's slot says about this client: still inside its grace, or our own write applied. */
-function slotState(slot: GraceSlot | undefined, hit: DownloadHit): "applied" | "grace" | "none" {
-  if (!slot || slot.client !== hit.client) return "none";
-  if (slot.request === hit.requestId) return "applied";
-  return slot.until > epochSeconds(hit.now) ? "grace" : "none";
-}
-
-/** True when the hit is counted: the rule the store's ConditionExpression states for DynamoDB. */
-export function countsOn(link: Link | null, slot: GraceSlot | undefined, hit: DownloadHit): boolean {
-  if (!link) return false;
-  if (linkStatus(link, hit.now) !== "active") return false;
-  if (hit.method === "GET" && link.maxDownloads !== undefined) return false;
-  return slotState(slot, hit) === "none";
-}
 
 /** What to answer when the conditional write was refused, from the item as it was. */
 export function decideRefusedHit(

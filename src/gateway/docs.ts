@@ -92,9 +92,9 @@ export function documentRedirectRoutes(registry: OpenAPIHono["openAPIRegistry"])
     responses: {
       200: {
         description:
-          'To a browser (Accept: text/html): a "Your download is starting…" page that goes to the presigned URL ' +
-          "by a meta refresh, with a link to it. A 303 to another origin after a form POST would be blocked by " +
-          "the page's form-action CSP in Chromium.",
+          "To a browser (Accept: text/html): a small page (Your download is starting) that goes to the " +
+          "presigned URL by a meta refresh, with a link to it. A 303 to another origin after a form POST " +
+          "would be blocked by the form-action CSP of the page in Chromium.",
         content: { "text/html": { schema: z.string() } },
       },
       303: { description: "Redirect to the file (clients that are not browsers).", headers: redirectHeaders },

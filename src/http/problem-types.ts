@@ -38,12 +38,13 @@ export const problemTypes: Record<ErrorCode, { title: string; meaning: string; w
   confirmation_required: {
     title: "Confirmation required",
     meaning:
-      "The link has a download limit, and a GET never spends one: a mail scanner or a preview must not use it up.",
-    whatToDo: "Ask for the download explicitly with a POST to the same URL, e.g. `curl -L -d '' URL`.",
+      "The link has a download limit, and a GET never uses one up (so scanners and link checkers cannot).",
+    whatToDo: "Ask for the download with a POST: `curl -L -d '' URL` or `wget --post-data='' URL`.",
   },
   link_gone: {
     title: "Link no longer available",
-    meaning: "The link was revoked, has expired or has no downloads left (`detail` says which).",
+    meaning:
+      "The link was revoked, has expired or has no downloads left: `reason` (`revoked`, `expired`, `exhausted`) and `detail` say which.",
     whatToDo: "Ask the person who shared it for a new link.",
   },
   payload_too_large: {

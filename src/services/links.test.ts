@@ -3,7 +3,7 @@ import type { Product } from "#src/domain/product.ts";
 import { hashToken } from "#src/domain/token.ts";
 import { memoryStores } from "#src/storage/memory-stores.ts";
 import type { Stores } from "#src/storage/ports.ts";
-import { countDownload } from "../../test/contract/stores/fixtures.ts";
+import { consume } from "../../test/contract/stores/fixtures.ts";
 import { createLink, type LinkDeps, revokeProductLinks, rotateLink, updateLink } from "./links.ts";
 import { buyProduct, refundOrder } from "./orders.ts";
 
@@ -75,7 +75,7 @@ describe("createLink", () => {
       revokedBy: "system",
       revokedAt: now.toISOString(),
     });
-    expect(await countDownload(stores.links, id ?? "", now)).toBeNull();
+    expect(await consume(stores.links, id ?? "", now)).toBeNull();
   });
 
   it("points its link at the new file when the product's file changed between its read and its write", async () => {
@@ -138,7 +138,7 @@ describe("refundOrder", () => {
     }));
     const { link } = await createLink(deps, "buyer", P, {});
     await expect(refundOrder(deps, "seller", `${P}_buyer`)).rejects.toThrow("died");
-    expect(await countDownload(stores.links, link.id, now)).toBeNull();
+    expect(await consume(stores.links, link.id, now)).toBeNull();
     expect((await stores.orders.get(P, "buyer"))?.status).toBe("active");
     crash = false;
     expect((await refundOrder(deps, "seller", `${P}_buyer`)).status).toBe("refunded");
@@ -185,7 +185,7 @@ describe("updateLink and rotateLink", () => {
       maxDownloads: 3,
       filename: "x.zip",
     });
-    expect(await countDownload(stores.links, rotated.link.id, now)).toMatchObject({ downloadCount: 1 });
+    expect(await consume(stores.links, rotated.link.id, now)).toMatchObject({ downloadCount: 1 });
     expect(rotated.link.id).not.toBe(link.id);
     await expect(updateLink(deps, link.id, "buyer", { label: "b" })).rejects.toMatchObject({
       code: "conflict",

@@ -1,6 +1,5 @@
-import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
+import { countsOn, epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
 import { editableLinkFields, type Link } from "#src/domain/link.ts";
-import { countsOn } from "#src/gateway/decide-hit.ts";
 import { byCreation, copyOf, pageOf } from "./memory-lists.ts";
 import type { LinkStore } from "./ports.ts";
 
@@ -13,8 +12,8 @@ export function memoryLinkStore(): LinkStore {
   const links = new Map<string, Link>();
   /** productId → (`<ownerId>#<linkId>` → linkId): the pointers the DynamoDB store writes first. */
   const pointers = new Map<string, Map<string, string>>();
-  /** linkId → the grace slots the DynamoDB store keeps as gc/gu/gr attributes beside the link. */
-  const slots = new Map<string, Map<number, GraceSlot>>();
+  /** `<linkId>#<slot>` → the grace slot the DynamoDB store keeps as gc/gu/gr attributes. */
+  const slots = new Map<string, GraceSlot>();
 
   const listed = (match: (link: Link) => boolean) =>
     [...links.values()].filter(match).map((link): [string, Link] => [byCreation(link), link]);
@@ -34,20 +33,15 @@ export function memoryLinkStore(): LinkStore {
 
     async hit(id, hit) {
       const link = links.get(id) ?? null;
-      const slotsOfLink = slots.get(id) ?? new Map<number, GraceSlot>();
-      const slot = slotsOfLink.get(graceSlotOf(hit.client));
-      if (!countsOn(link, slot, hit) || !link) {
+      const key = `${id}#${graceSlotOf(hit.client)}`;
+      const slot = slots.get(key);
+      if (!link || !countsOn(link, slot, hit)) {
         return { counted: false, link: link && copyOf(link), slot: slot && { ...slot } };
       }
       link.downloadCount += 1;
       link.lastDownloadAt = hit.now.toISOString();
-      const grace = link.graceSeconds ?? hit.defaultGraceSeconds;
-      slotsOfLink.set(graceSlotOf(hit.client), {
-        client: hit.client,
-        until: epochSeconds(hit.now) + grace,
-        request: hit.requestId,
-      });
-      slots.set(id, slotsOfLink);
+      const until = epochSeconds(hit.now) + (link.graceSeconds ?? hit.defaultGraceSeconds);
+      slots.set(key, { client: hit.client, until, request: hit.requestId });
       return { counted: true, link: copyOf(link) };
     },
 

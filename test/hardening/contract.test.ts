@@ -78,6 +78,23 @@ describe("every operation's answers match openapi.yaml", () => {
     });
     expect(rotated.status).toBe(201);
     expect((await sendChecked(evergate, "GET", `/l/${link.token}`)).status).toBe(410);
+    // A limited link: a GET is a 409 saying to POST; used up, a 410 with its reason.
+    const limited = JSON.parse(
+      (
+        await sendChecked(evergate, "POST", "/api/links", {
+          token: owner.token,
+          ...jsonBody({ productId: product.id, maxDownloads: 1, graceSeconds: 0 }),
+        })
+      ).body,
+    ) as { token: string };
+    expect((await sendChecked(evergate, "GET", `/l/${limited.token}`)).status).toBe(409);
+    expect(
+      (await sendChecked(evergate, "POST", `/l/${limited.token}`, { headers: { accept: "text/html" } }))
+        .status,
+    ).toBe(200);
+    const gone = await sendChecked(evergate, "POST", `/l/${limited.token}`);
+    expect(gone.status).toBe(410);
+    expect(JSON.parse(gone.body)).toMatchObject({ reason: "exhausted" });
     expect(
       (await sendChecked(evergate, "POST", `/api/links/${link.id}/rotate`, { token: owner.token })).status,
     ).toBe(409);

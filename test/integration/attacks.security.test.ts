@@ -175,7 +175,8 @@ describe("file names that disguise their extension", () => {
         json: { productId: product.id, filename: `invoice.pdf${padding}.scr`, maxDownloads: 5 },
       }),
     );
-    const redirect = await evergate.request("GET", `/l/${created.token}`);
+    // A limited link: asked for with a POST (a GET never spends it).
+    const redirect = await evergate.request("POST", `/l/${created.token}`);
     const disposition = new URL(redirect.headers.get("location") ?? "").searchParams.get(
       "response-content-disposition",
     );

@@ -116,16 +116,13 @@ export async function concurrently<T>(count: number, call: (i: number) => Promis
 }
 
 let hits = 0;
-/**
- * A POST hit by a fresh client with no grace: counts whenever the link is active, like a download
- * nobody has made yet. Answers the counted link, or null when the write was refused.
- */
-export async function countDownload(links: LinkStore, id: string, now: Date): Promise<Link | null> {
+/** One counted download as a fresh client asks for it (a POST, no grace): the link after it, or null. */
+export async function consume(store: LinkStore, id: string, now: Date): Promise<Link | null> {
   hits += 1;
-  const result = await links.hit(id, {
+  const result = await store.hit(id, {
     method: "POST",
     client: `contract-client-${hits}`,
-    requestId: `contract-request-${hits}`,
+    requestId: `contract-hit-${hits}`,
     now,
     defaultGraceSeconds: 0,
   });

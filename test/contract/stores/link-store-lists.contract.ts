@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import type { Link } from "#src/domain/link.ts";
 import { newId } from "#src/domain/token.ts";
 import type { Stores } from "#src/storage/ports.ts";
-import { aLink, at, concurrently, countDownload, t0, walk } from "./fixtures.ts";
+import { aLink, at, concurrently, consume, t0, walk } from "./fixtures.ts";
 
 /** LinkStore's lists: the paged views (newest first) and the strongly consistent pointer read. */
 export function linkStoreListsContract(stores: () => Stores) {
@@ -60,7 +60,7 @@ export function linkStoreListsContract(stores: () => Stores) {
 
   it("a list shows each link as it is now (counts, revocation)", async () => {
     const [link] = (await putMany(1, { ownerId: "current" })) as [Link];
-    await countDownload(links(), link.id, t0);
+    await consume(links(), link.id, t0);
     await links().revoke(link.id, "current", t0);
     const { items } = await links().listByOwner("current", { limit: 10 });
     expect(items).toStrictEqual([await links().get(link.id)]);

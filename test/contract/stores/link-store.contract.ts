@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { type Link, type LinkStatus, linkStatus } from "#src/domain/link.ts";
 import type { Stores } from "#src/storage/ports.ts";
-import { aLink, at, concurrently, countDownload, t0 } from "./fixtures.ts";
+import { aLink, at, concurrently, consume, t0 } from "./fixtures.ts";
 
 /**
  * LinkStore's single-item behaviour (lists: link-store-lists.contract.ts). A new LinkStore method
@@ -35,10 +35,10 @@ export function linkStoreContract(stores: () => Stores) {
     expect(await links().get(link.id)).toStrictEqual(link);
   });
 
-  it("a counted hit counts one download and stamps it", async () => {
+  it("consume counts one download and stamps it", async () => {
     const link = aLink({ maxDownloads: 2 });
     await links().put(link);
-    const counted = await countDownload(links(), link.id, new Date(at(5)));
+    const counted = await consume(links(), link.id, new Date(at(5)));
     expect(counted).toStrictEqual({ ...link, downloadCount: 1, lastDownloadAt: at(5) });
     expect(await links().get(link.id)).toStrictEqual(counted);
   });
@@ -60,63 +60,36 @@ export function linkStoreContract(stores: () => Stores) {
       "revoked",
     ],
   ];
-  it.each(states)("a counted hit counts only an active link: %s", async (_name, fields, status) => {
+  it.each(states)("consume counts only an active link: %s", async (_name, fields, status) => {
     const link = aLink(fields);
     await links().put(link);
     expect(linkStatus(link, t0)).toBe(status);
-    const counted = await countDownload(links(), link.id, t0);
+    const counted = await consume(links(), link.id, t0);
     if (status === "active") expect(counted?.downloadCount).toBe(link.downloadCount + 1);
     else expect(counted).toBeNull();
     const expected = status === "active" ? link.downloadCount + 1 : link.downloadCount;
     expect((await links().get(link.id))?.downloadCount).toBe(expected);
   });
 
-  it("a hit on a link that does not exist answers null and creates nothing", async () => {
-    expect(await countDownload(links(), "no-such-link", t0)).toBeNull();
+  it("consume of a link that does not exist answers null and creates nothing", async () => {
+    expect(await consume(links(), "no-such-link", t0)).toBeNull();
     expect(await links().get("no-such-link")).toBeNull();
   });
 
-  it("50 concurrent counted hits of a 10-download link count exactly 10", async () => {
+  it("50 concurrent consumes of a 10-download link count exactly 10", async () => {
     const link = aLink({ maxDownloads: 10 });
     await links().put(link);
-    const results = await concurrently(50, () => countDownload(links(), link.id, t0));
+    const results = await concurrently(50, () => consume(links(), link.id, t0));
     const counted = results.flatMap((result) => (result ? [result.downloadCount] : []));
     expect(counted.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect((await links().get(link.id))?.downloadCount).toBe(10);
   });
 
-  it("50 concurrent counted hits of an unlimited link count 50, none lost", async () => {
+  it("50 concurrent consumes of an unlimited link count 50, none lost", async () => {
     const link = aLink();
     await links().put(link);
-    await concurrently(50, () => countDownload(links(), link.id, t0));
+    await concurrently(50, () => consume(links(), link.id, t0));
     expect((await links().get(link.id))?.downloadCount).toBe(50);
-  });
-
-  it("a hit by the same client inside its grace is refused, handing back the link and its slot", async () => {
-    const link = aLink({ maxDownloads: 1 });
-    await links().put(link);
-    const hit = { method: "POST" as const, client: "same-client", now: t0, defaultGraceSeconds: 900 };
-    const first = await links().hit(link.id, { ...hit, requestId: "r1" });
-    expect(first.counted).toBe(true);
-    const again = await links().hit(link.id, { ...hit, requestId: "r2", now: new Date(at(60)) });
-    expect(again).toMatchObject({ counted: false, link: { downloadCount: 1 } });
-    expect(again.counted === false && again.slot).toStrictEqual({
-      client: "same-client",
-      until: t0.getTime() / 1000 + 900,
-      request: "r1",
-    });
-  });
-
-  it("a GET never spends a limited link; a refused hit on a missing link hands back null", async () => {
-    const link = aLink({ maxDownloads: 5 });
-    await links().put(link);
-    const get = { method: "GET" as const, client: "c", requestId: "g1", now: t0, defaultGraceSeconds: 0 };
-    expect(await links().hit(link.id, get)).toMatchObject({ counted: false, link: { downloadCount: 0 } });
-    expect(await links().hit("no-such-link", get)).toStrictEqual({
-      counted: false,
-      link: null,
-      slot: undefined,
-    });
   });
 
   it("revoke keeps the first revocation; null for a missing link", async () => {
@@ -164,9 +137,9 @@ export function linkStoreContract(stores: () => Stores) {
   it("update may raise the limit of a used-up link, which then counts again", async () => {
     const link = aLink({ maxDownloads: 1, downloadCount: 1 });
     await links().put(link);
-    expect(await countDownload(links(), link.id, t0)).toBeNull();
+    expect(await consume(links(), link.id, t0)).toBeNull();
     expect((await links().update(link.id, { maxDownloads: 2 }))?.maxDownloads).toBe(2);
-    expect((await countDownload(links(), link.id, t0))?.downloadCount).toBe(2);
+    expect((await consume(links(), link.id, t0))?.downloadCount).toBe(2);
     expect((await links().update(link.id, { maxDownloads: null }))?.maxDownloads).toBeUndefined();
   });
 

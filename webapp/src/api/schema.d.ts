@@ -2738,7 +2738,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To a browser (Accept: text/html): a "Your download is starting…" page that goes to the presigned URL by a meta refresh, with a link to it. A 303 to another origin after a form POST would be blocked by the page's form-action CSP in Chromium. */
+            /** @description To a browser (Accept: text/html): a small page (Your download is starting) that goes to the presigned URL by a meta refresh, with a link to it. A 303 to another origin after a form POST would be blocked by the form-action CSP of the page in Chromium. */
             200: {
                 headers: {
                     [name: string]: unknown;
