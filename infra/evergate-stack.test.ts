@@ -397,25 +397,36 @@ describe("CloudFront", () => {
     });
   });
 
-  it("adds HSTS, nosniff, a referrer policy and frame DENY to every behavior", () => {
-    const policy = logicalIdOf(dev.template, "AWS::CloudFront::ResponseHeadersPolicy");
-    dev.template.hasResourceProperties("AWS::CloudFront::ResponseHeadersPolicy", {
+  it("gives the webapp its own headers policy (CSP, nosniff, no-referrer, DENY, HSTS) and the API and links HSTS only", () => {
+    const webapp = logicalIdOf(dev.template, "AWS::CloudFront::ResponseHeadersPolicy", {
       ResponseHeadersPolicyConfig: Match.objectLike({
-        SecurityHeadersConfig: {
+        SecurityHeadersConfig: Match.objectLike({
           StrictTransportSecurity: Match.objectLike({
             AccessControlMaxAgeSec: 31_536_000,
             IncludeSubdomains: true,
           }),
+          ContentSecurityPolicy: Match.objectLike({ Override: true }),
           ContentTypeOptions: { Override: true },
-          ReferrerPolicy: { ReferrerPolicy: "strict-origin-when-cross-origin", Override: true },
+          ReferrerPolicy: { ReferrerPolicy: "no-referrer", Override: true },
           FrameOptions: { FrameOption: "DENY", Override: true },
-        },
+        }),
+      }),
+    });
+    const api = logicalIdOf(dev.template, "AWS::CloudFront::ResponseHeadersPolicy", {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.exact({
+          StrictTransportSecurity: {
+            AccessControlMaxAgeSec: 31_536_000,
+            IncludeSubdomains: true,
+            Override: true,
+          },
+        }),
       }),
     });
     const config = distributionConfig(dev.template);
-    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
-      expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policy });
-    }
+    expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: webapp });
+    for (const behavior of config.CacheBehaviors)
+      expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: api });
   });
 
   it("uploads and invalidates the webapp when a build exists, and not otherwise", () => {
@@ -571,6 +582,16 @@ describe("Cognito", () => {
       ClientId: { Ref: client },
       UseCognitoProvidedValues: true,
     });
+  });
+
+  it("access tokens live 15 minutes: the window in which one outlives a sign-out", () => {
+    dev.template.hasResourceProperties("AWS::Cognito::UserPoolClient", {
+      AccessTokenValidity: 15,
+      IdTokenValidity: 15,
+      TokenValidityUnits: Match.objectLike({ AccessToken: "minutes", IdToken: "minutes" }),
+    });
+    const { parameters } = clientUpdateCall(dev.template);
+    expect(parameters).toMatchObject({ AccessTokenValidity: 15, IdTokenValidity: 15 });
   });
 
   it("the webapp client is public (no secret) and rotates refresh tokens", () => {

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { ApiFunction } from "./constructs/api-function.ts";
@@ -75,6 +75,11 @@ export class EvergateStack extends Stack {
       stage: props.stage,
       functionUrl: this.api.url,
       webappDir: props.webappDir,
+      webappOrigins: {
+        // Where the Lambda's presigned URLs point: the bucket's virtual-hosted regional endpoint.
+        s3: `https://${this.data.filesBucketName}.s3.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+        identity: this.auth.domainUrl,
+      },
       domain: this.domain,
     });
     this.domain?.pointAt(this.site.distribution);

@@ -90,7 +90,10 @@ const settings = {
    * cloudfront-viewer-address). Unset: the TCP peer. Never set it where clients reach the app directly.
    */
   CLIENT_ADDRESS_HEADER: text(1, undefined, /^[a-z0-9-]+$/),
-  /** Build absolute URLs as https://{X-Forwarded-Host} (set by our CloudFront function). */
+  /**
+   * Trust X-Forwarded-Host: build absolute URLs as https://{X-Forwarded-Host}. Only behind an edge
+   * that always overwrites it (our CloudFront function); otherwise a caller picks the links' host.
+   */
   APP_ORIGIN_FROM_REQUEST: flag(false),
   LINK_URL_TTL_SECONDS: seconds(300, 10),
   LINK_CACHE_WINDOW_SECONDS: seconds(0),

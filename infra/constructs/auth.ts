@@ -31,8 +31,11 @@ export const webClientBaseSettings = {
   PreventUserExistenceErrors: "ENABLED",
   EnableTokenRevocation: true,
   AuthSessionValidity: 3,
-  AccessTokenValidity: 60,
-  IdTokenValidity: 60,
+  // An access token is verified offline (JWKS), so signing out or revoking the refresh token does
+  // not end it: it stays good until it expires. 15 minutes bounds that window; the webapp refreshes
+  // a minute before expiry and on a 401 (webapp/src/lib/auth.ts). ADR 016.
+  AccessTokenValidity: 15,
+  IdTokenValidity: 15,
   RefreshTokenValidity: 30,
   TokenValidityUnits: { AccessToken: "minutes", IdToken: "minutes", RefreshToken: "days" },
   RefreshTokenRotation: { Feature: "ENABLED", RetryGracePeriodSeconds: 10 },

@@ -7,7 +7,19 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3deploy from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
+import { type WebappOrigins, webappCsp, webappSecurityHeaders } from "../../src/http/webapp-headers.ts";
 import { type Stage, stageSettings } from "../stage.ts";
+
+const referrerPolicyOf = (value: string) => {
+  const policy = Object.values(cloudfront.HeadersReferrerPolicy).find((known) => known === value);
+  if (!policy) throw new Error(`CloudFront has no referrer policy ${value}`);
+  return policy;
+};
+const frameOptionOf = (value: string) => {
+  const option = Object.values(cloudfront.HeadersFrameOption).find((known) => known === value);
+  if (!option) throw new Error(`CloudFront has no frame option ${value}`);
+  return option;
+};
 
 const edgeFunctionCode = (file: string) =>
   cloudfront.FunctionCode.fromInline(readFileSync(new URL(`../edge/${file}`, import.meta.url), "utf8"));
@@ -19,6 +31,8 @@ export interface SiteProps {
   webappDir?: string;
   /** A custom domain (infra/constructs/custom-domain.ts): served with TLS 1.2 or newer only. */
   domain?: { domainName: string; certificate: acm.ICertificate };
+  /** S3 and the managed login, which the webapp's CSP allows (the same CSP as `npm start`'s). */
+  webappOrigins: WebappOrigins;
 }
 
 /** CloudFront in front of everything: the SPA from a private bucket, /api/* and /l/* from Lambda. */
@@ -27,10 +41,12 @@ export class Site extends Construct {
   readonly webappBucket: s3.Bucket;
   /** https://{custom domain}, or https://{distributionDomainName} without one */
   readonly url: string;
+  readonly webappOrigins: WebappOrigins;
 
   constructor(scope: Construct, id: string, props: SiteProps) {
     super(scope, id);
     const settings = stageSettings(props.stage);
+    this.webappOrigins = props.webappOrigins;
 
     this.webappBucket = new s3.Bucket(this, "WebappBucket", {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -41,21 +57,29 @@ export class Site extends Construct {
       autoDeleteObjects: !settings.isProd,
     });
 
-    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, "SecurityHeaders", {
-      comment: "Evergate: HSTS, nosniff, referrer policy, no framing",
+    const hsts = {
+      accessControlMaxAge: Duration.days(365),
+      includeSubdomains: true,
+      override: true,
+    };
+    // The webapp gets exactly what the local static server sends (src/http/webapp-headers.ts),
+    // plus HSTS, which means nothing over the local server's plain HTTP.
+    const webapp = webappSecurityHeaders(webappCsp(props.webappOrigins));
+    const webappHeaders = new cloudfront.ResponseHeadersPolicy(this, "WebappHeaders", {
+      comment: "Evergate webapp: the local static server's headers (CSP, nosniff, no-referrer, DENY) + HSTS",
       securityHeadersBehavior: {
-        strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(365),
-          includeSubdomains: true,
-          override: true,
-        },
+        strictTransportSecurity: hsts,
+        contentSecurityPolicy: { contentSecurityPolicy: webapp["Content-Security-Policy"], override: true },
         contentTypeOptions: { override: true },
-        referrerPolicy: {
-          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
-          override: true,
-        },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: referrerPolicyOf(webapp["Referrer-Policy"]), override: true },
+        frameOptions: { frameOption: frameOptionOf(webapp["X-Frame-Options"]), override: true },
       },
+    });
+    // /api/* and /l/*: the app sets its own headers (no-referrer, nosniff, a CSP on link pages) and
+    // CloudFront must not replace them; it only adds HSTS, which the app never sends.
+    const apiHeaders = new cloudfront.ResponseHeadersPolicy(this, "ApiHeaders", {
+      comment: "Evergate API and links: HSTS only; every other header is the app's own",
+      securityHeadersBehavior: { strictTransportSecurity: hsts },
     });
 
     // Caches only what the app marks cacheable (Cache-Control: max-age ≤ 300); default is no cache.
@@ -87,7 +111,7 @@ export class Site extends Construct {
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy,
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-      responseHeadersPolicy: securityHeaders,
+      responseHeadersPolicy: apiHeaders,
       functionAssociations: [
         { function: apiViewerRequest, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
       ],
@@ -107,7 +131,7 @@ export class Site extends Construct {
         origin: origins.S3BucketOrigin.withOriginAccessControl(this.webappBucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: securityHeaders,
+        responseHeadersPolicy: webappHeaders,
         functionAssociations: [
           { function: spaFallback, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
         ],

@@ -4,16 +4,18 @@ import type { AppEnv } from "./context.ts";
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
 /**
- * Where links are served: PUBLIC_BASE_URL when configured (always in AWS), otherwise the origin
- * the request came to. A forged Host can only change the URL printed back to that same caller.
+ * Where links are served. Request headers are trusted only where the deployment says so (ADR 016):
+ * - PUBLIC_BASE_URL when configured;
+ * - else, with APP_ORIGIN_FROM_REQUEST (behind CloudFront, whose viewer-request function always
+ *   overwrites X-Forwarded-Host with the viewer's Host: infra/edge/api-viewer-request.js),
+ *   https://{X-Forwarded-Host};
+ * - else http://localhost:{PORT}, the local server's own address. Never Host or X-Forwarded-Host:
+ *   a forged one would otherwise print an attacker's host into the link a seller then shares.
  */
 export function publicBaseUrl(c: Context<AppEnv>): string {
-  const { PUBLIC_BASE_URL: configured, APP_ORIGIN_FROM_REQUEST: fromRequest } = c.get("deps").config;
+  const { PUBLIC_BASE_URL: configured, APP_ORIGIN_FROM_REQUEST: fromEdge, PORT } = c.get("deps").config;
   if (configured) return configured.replace(/\/$/, "");
-  const url = new URL(c.req.url);
+  if (!fromEdge) return `http://localhost:${PORT}`;
   const forwardedHost = c.req.header("x-forwarded-host");
-  const host = forwardedHost && HOST.test(forwardedHost) ? forwardedHost : url.host;
-  if (fromRequest) return `https://${host}`;
-  const proto = c.req.header("x-forwarded-proto") === "https" ? "https" : url.protocol.replace(":", "");
-  return `${proto}://${host}`;
+  return `https://${forwardedHost && HOST.test(forwardedHost) ? forwardedHost : new URL(c.req.url).host}`;
 }

@@ -5,13 +5,14 @@ import { createApp } from "#src/app.ts";
 import type { AppDeps } from "#src/app-deps.ts";
 import { awsDeps, type Credentials } from "#src/aws-deps.ts";
 import { type Config, loadConfig } from "#src/config.ts";
+import { webappCsp } from "#src/http/webapp-headers.ts";
 import { errorFields, jsonLogger } from "#src/logger.ts";
 import { sweepGarbage } from "#src/services/products.ts";
 import { type AccessLogMetrics, accessLogMetrics } from "./access-log-metrics.ts";
 import { closeServer } from "./close-server.ts";
 import { seedDemoData } from "./seed.ts";
 import { type LocalStack, startLocalStack } from "./stack.ts";
-import { staticWebapp, webappCsp } from "./static-webapp.ts";
+import { staticWebapp } from "./static-webapp.ts";
 
 export const demoUsers = [
   { username: "user1", password: "Password.1" },

@@ -120,8 +120,9 @@ export async function ensureUserPool(
     CallbackURLs: settings.callbackUrls,
     LogoutURLs: settings.logoutUrls,
     ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH" as const, "ALLOW_REFRESH_TOKEN_AUTH" as const],
-    AccessTokenValidity: 60,
-    IdTokenValidity: 60,
+    // As in AWS (infra/constructs/auth.ts): the window an access token outlives a sign-out.
+    AccessTokenValidity: 15,
+    IdTokenValidity: 15,
     RefreshTokenValidity: 30,
     TokenValidityUnits: {
       AccessToken: "minutes" as const,

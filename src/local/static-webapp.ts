@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
+import { webappSecurityHeaders } from "#src/http/webapp-headers.ts";
 
 const contentTypes: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -13,16 +14,12 @@ const contentTypes: Record<string, string> = {
 
 /**
  * Serves the built SPA the way CloudFront does in AWS: files by path, index.html for every other
- * path (client-side routes), with a strict CSP that allows no inline script.
+ * path (client-side routes), with the headers CloudFront sends in AWS (src/http/webapp-headers.ts):
+ * a strict CSP that allows no inline script.
  */
 export function staticWebapp(directory: string, csp: string) {
   return async (request: Request): Promise<Response> => {
-    const headers = {
-      "Content-Security-Policy": csp,
-      "X-Content-Type-Options": "nosniff",
-      "Referrer-Policy": "no-referrer",
-      "X-Frame-Options": "DENY",
-    };
+    const headers = webappSecurityHeaders(csp);
     let path: string;
     try {
       path = decodeURIComponent(new URL(request.url).pathname);
@@ -59,18 +56,4 @@ export function staticWebapp(directory: string, csp: string) {
       headers: { ...headers, "Content-Type": contentTypes[".html"] as string, "Cache-Control": "no-cache" },
     });
   };
-}
-
-export function webappCsp(origins: { s3: string; identity: string }): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    `img-src 'self' data: ${origins.s3}`,
-    `connect-src 'self' ${origins.s3} ${origins.identity}`,
-    `form-action 'self' ${origins.identity}`,
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join("; ");
 }

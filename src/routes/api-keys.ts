@@ -39,7 +39,17 @@ const CreateApiKeySchema = z
       .array(z.enum(apiKeyScopes))
       .min(1)
       .max(apiKeyScopes.length)
-      .refine((scopes) => new Set(scopes).size === scopes.length, "must not repeat a scope"),
+      .refine((scopes) => new Set(scopes).size === scopes.length, "must not repeat a scope")
+      .openapi({
+        description:
+          "What the key may do, as its owner. `links:read`: list and read the owner's links. " +
+          "`links:write`: create, change, rotate and revoke links — to **every** deliverable its owner " +
+          "may download (each product the owner sells or bought), not to one product: whoever holds " +
+          "the key can hand out permanent links to all of them. Keys are not bound to a product list; " +
+          "give this scope only to a service you trust with all of its owner's files. " +
+          "`products:read` / `products:write`: the owner's products and their downloads; " +
+          "`orders:read` / `orders:write`: buy, refund, list orders and sales.",
+      }),
   })
   .openapi("CreateApiKey");
 

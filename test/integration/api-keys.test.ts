@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   json,
@@ -43,6 +44,35 @@ describe("API keys", () => {
     expect(JSON.stringify(listed)).not.toContain(created.key);
     const me = await json(await evergate.request("GET", "/api/me", { token: created.key }));
     expect(me).toEqual({ id: seller.userId, username: seller.username, via: "apiKey" });
+  });
+
+  it("links:write reaches every deliverable its owner may download, as documented: each product sold or bought, not one", async () => {
+    // Prepare: the owner sells three products and bought one; a stranger's product is out of reach
+    const other = await evergate.newUser("other-seller");
+    const bought = await evergate.createProduct(other, { title: "Bought by the key's owner", amount: 0 });
+    const notMine = await evergate.createProduct(other, { title: "Never bought" });
+    expect(
+      (await evergate.request("POST", `/api/products/${bought.id}/orders`, { token: seller.token })).status,
+    ).toBeLessThan(300);
+    const sold = [product, ...(await Promise.all([1, 2].map(() => evergate.createProduct(seller))))];
+    const { key } = await createKey(["links:write"], "one product only?");
+
+    // Act + Assess: one key, links to all four; the stranger's product stays a 404
+    for (const target of [...sold, bought]) {
+      const response = await evergate.request("POST", "/api/links", {
+        token: key,
+        json: { productId: target.id },
+      });
+      expect(response.status).toBe(201);
+    }
+    const refused = await evergate.request("POST", "/api/links", {
+      token: key,
+      json: { productId: notMine.id },
+    });
+    expect(refused.status).toBe(404);
+    // The reach is stated where a key is made: the contract's description of the scopes.
+    const openapi = readFileSync(new URL("../../openapi.yaml", import.meta.url), "utf8");
+    expect(openapi).toContain("to **every** deliverable its owner may download");
   });
 
   it("let a seller's backend mint download links for a customer", async () => {

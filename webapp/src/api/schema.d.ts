@@ -505,6 +505,7 @@ export interface components {
         };
         CreateApiKey: {
             name: string;
+            /** @description What the key may do, as its owner. `links:read`: list and read the owner's links. `links:write`: create, change, rotate and revoke links — to **every** deliverable its owner may download (each product the owner sells or bought), not to one product: whoever holds the key can hand out permanent links to all of them. Keys are not bound to a product list; give this scope only to a service you trust with all of its owner's files. `products:read` / `products:write`: the owner's products and their downloads; `orders:read` / `orders:write`: buy, refund, list orders and sales. */
             scopes: ("links:read" | "links:write" | "products:read" | "products:write" | "orders:read" | "orders:write")[];
         };
         Product: {
