@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import { ApiFunction } from "./constructs/api-function.ts";
 import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
 import { Data } from "./constructs/data.ts";
+import { LinkJobWorker } from "./constructs/link-jobs.ts";
 import { Site } from "./constructs/site.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
 import type { Stage } from "./stage.ts";
@@ -31,6 +32,7 @@ export class EvergateStack extends Stack {
   readonly data: Data;
   readonly auth: Auth;
   readonly api: ApiFunction;
+  readonly linkJobs: LinkJobWorker;
   readonly site: Site;
 
   constructor(scope: Construct, id: string, props: EvergateStackProps) {
@@ -54,6 +56,18 @@ export class EvergateStack extends Stack {
       userPoolArn: this.auth.userPool.userPoolArn,
       cognitoClientId: this.auth.webClientId,
       cognitoDomainUrl: this.auth.domainUrl,
+    });
+    this.linkJobs = new LinkJobWorker(this, "LinkJobs", {
+      stage: props.stage,
+      code: props.apiCode,
+      table: this.data.table,
+      filesBucketName: this.data.filesBucketName,
+      environment: {
+        TABLE_NAME: this.data.table.tableName,
+        FILES_BUCKET: this.data.filesBucketName,
+        COGNITO_ISSUER: this.auth.issuerUrl,
+        COGNITO_CLIENT_ID: this.auth.webClientId,
+      },
     });
     this.site = new Site(this, "Site", {
       stage: props.stage,

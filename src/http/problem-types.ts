@@ -41,6 +41,14 @@ export const problemTypes: Record<ErrorCode, { title: string; meaning: string; w
       "The link has a download limit, and a GET never spends one: a mail scanner or a preview must not use it up.",
     whatToDo: "Ask for the download explicitly with a POST to the same URL, e.g. `curl -L -d '' URL`.",
   },
+  link_limit_reached: {
+    title: "Link limit reached",
+    meaning:
+      "You already hold the most links to this product that are not revoked (`MAX_ACTIVE_LINKS_PER_PRODUCT`, " +
+      "1,000 by default); expired and used-up links count until revoked.",
+    whatToDo:
+      "Revoke a link you no longer share (DELETE /api/links/{id}), or reuse one, then create it again.",
+  },
   link_gone: {
     title: "Link no longer available",
     meaning: "The link was revoked, has expired or has no downloads left (`detail` says which).",

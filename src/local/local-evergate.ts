@@ -6,6 +6,7 @@ import type { AppDeps } from "#src/app-deps.ts";
 import { awsDeps, type Credentials } from "#src/aws-deps.ts";
 import { type Config, loadConfig } from "#src/config.ts";
 import { errorFields } from "#src/logger.ts";
+import { inProcessLinkJobs, runDueLinkJobs } from "#src/services/link-jobs.ts";
 import { sweepGarbage } from "#src/services/products.ts";
 import { closeServer } from "./close-server.ts";
 import { seedDemoData } from "./seed.ts";
@@ -47,6 +48,8 @@ export interface LocalEvergate {
   stack: LocalStack;
   deps: AppDeps;
   config: Config;
+  /** Resolves when every link job started so far has finished (refunds, deletes, edits). */
+  linkJobsSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -118,7 +121,12 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     COGNITO_TOKEN_URL: stack.cognito.tokenUrl,
     ...options.configOverrides,
   });
-  const deps = awsDeps(config, { credentials: stack.credentials, s3Credentials: s3?.credentials });
+  // The link-job worker runs in this process, started as soon as a job is stored (ADR 013).
+  const linkJobs = inProcessLinkJobs(() => deps);
+  const deps: AppDeps = {
+    ...awsDeps(config, { credentials: stack.credentials, s3Credentials: s3?.credentials }),
+    linkJobs,
+  };
   const app = createApp(deps);
 
   if (options.seed) {
@@ -149,9 +157,11 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     return webapp(request);
   };
 
-  // The sweeper: pending uploads that were never used, and objects no product points at any more.
+  // The sweeper: pending uploads that were never used, objects no product points at any more, and
+  // link jobs whose worker died (the safety net; a job normally finishes within seconds).
   const sweeper = setInterval(() => {
     sweepGarbage(deps).catch((error) => deps.logger.warn("sweep failed", errorFields(error)));
+    runDueLinkJobs(deps).catch((error) => deps.logger.warn("link jobs failed", errorFields(error)));
   }, 60_000);
   sweeper.unref();
 
@@ -162,10 +172,13 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     stack,
     deps,
     config,
+    linkJobsSettled: () => linkJobs.settled(),
     stop: () => {
       stopping ??= (async () => {
         clearInterval(sweeper);
         await closeServer(server, 500);
+        // A job still walking would only meet stopped stand-ins; it resumes at the next start.
+        await Promise.race([linkJobs.settled(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
         await stack.stop();
       })();
       return stopping;
