@@ -61,8 +61,11 @@ const logicalIdOf = (template: Template, type: string, props: Record<string, unk
 /** The API's environment (the other functions in the template are CDK's custom-resource handlers). */
 const apiEnvironment = (template: Template) =>
   (
-    onlyOf(template.findResources("AWS::Lambda::Function", { Properties: { Runtime: "nodejs22.x" } }))
-      .Properties.Environment as { Variables: Record<string, unknown> }
+    onlyOf(
+      template.findResources("AWS::Lambda::Function", {
+        Properties: { Runtime: "nodejs22.x", Description: "Evergate API and link redirects (Hono)" },
+      }),
+    ).Properties.Environment as { Variables: Record<string, unknown> }
   ).Variables;
 
 /** The only bucket with a fixed name; the webapp bucket's name is generated. */
@@ -237,7 +240,11 @@ describe("least privilege", () => {
     });
     const table = logicalIdOf(template, "AWS::DynamoDB::GlobalTable");
     const tableArn = { "Fn::GetAtt": [table, "Arn"] };
-    const logGroupArn = { "Fn::GetAtt": [logicalIdOf(template, "AWS::Logs::LogGroup"), "Arn"] };
+    const apiLogGroup = Object.keys(template.findResources("AWS::Logs::LogGroup")).filter((id) =>
+      id.startsWith("ApiLogs"),
+    );
+    expect(apiLogGroup).toHaveLength(1);
+    const logGroupArn = { "Fn::GetAtt": [apiLogGroup[0], "Arn"] };
     const userPoolArn = { "Fn::GetAtt": [logicalIdOf(template, "AWS::Cognito::UserPool"), "Arn"] };
     const normalized = statements.map(({ Action, Resource }) => ({
       actions: asList(Action),

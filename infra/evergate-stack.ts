@@ -5,6 +5,7 @@ import { ApiFunction } from "./constructs/api-function.ts";
 import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
 import { CustomDomain, type DomainSettings } from "./constructs/custom-domain.ts";
 import { Data } from "./constructs/data.ts";
+import { LinkJobWorker } from "./constructs/link-jobs.ts";
 import { Monitoring, type WebAclWatch } from "./constructs/monitoring.ts";
 import { Site } from "./constructs/site.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
@@ -41,6 +42,7 @@ export class EvergateStack extends Stack {
   readonly data: Data;
   readonly auth: Auth;
   readonly api: ApiFunction;
+  readonly linkJobs: LinkJobWorker;
   readonly site: Site;
   readonly domain?: CustomDomain;
   /** Alarms, their topic and the dashboard; watchDeadLetterQueue() / watchWebAcl() add more. */
@@ -70,6 +72,18 @@ export class EvergateStack extends Stack {
       cognitoDomainUrl: this.auth.domainUrl,
       publicBaseUrl: this.domain?.url,
       filesKeyArn: this.data.filesKey?.keyArn,
+    });
+    this.linkJobs = new LinkJobWorker(this, "LinkJobs", {
+      stage: props.stage,
+      code: props.apiCode,
+      table: this.data.table,
+      filesBucketName: this.data.filesBucketName,
+      environment: {
+        TABLE_NAME: this.data.table.tableName,
+        FILES_BUCKET: this.data.filesBucketName,
+        COGNITO_ISSUER: this.auth.issuerUrl,
+        COGNITO_CLIENT_ID: this.auth.webClientId,
+      },
     });
     this.site = new Site(this, "Site", {
       stage: props.stage,

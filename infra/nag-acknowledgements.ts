@@ -3,6 +3,7 @@ import type { IConstruct } from "constructs";
 import type { ApiFunction } from "./constructs/api-function.ts";
 import type { Auth } from "./constructs/auth.ts";
 import type { Data } from "./constructs/data.ts";
+import type { LinkJobWorker } from "./constructs/link-jobs.ts";
 import { Site } from "./constructs/site.ts";
 import type { Stage } from "./stage.ts";
 
@@ -12,6 +13,7 @@ export interface NaggedStack extends Stack {
   readonly data: Data;
   readonly auth: Auth;
   readonly api: ApiFunction;
+  readonly linkJobs: LinkJobWorker;
   readonly site: Site;
   readonly domain?: unknown;
 }
@@ -24,7 +26,7 @@ const acknowledge = (scope: IConstruct, id: string, reason: string) =>
  * Nothing is acknowledged stack-wide, so a new resource is checked in full.
  */
 export function acknowledgeNagFindings(stack: NaggedStack): void {
-  const { data, auth, api, site } = stack;
+  const { data, auth, api, site, linkJobs } = stack;
 
   for (const bucket of [data.filesBucket, site.webappBucket]) {
     acknowledge(
@@ -80,6 +82,28 @@ export function acknowledgeNagFindings(stack: NaggedStack): void {
     api.function,
     "AwsSolutions-L1",
     "Pinned to nodejs22.x on purpose: the bundle is built and tested for Node 22 (ADR 006).",
+  );
+
+  acknowledge(
+    linkJobs.function,
+    "AwsSolutions-L1",
+    "Pinned to nodejs22.x on purpose: the same bundle as the API, built and tested for Node 22 (ADR 006).",
+  );
+  acknowledge(
+    linkJobs.deadLetters,
+    "AwsSolutions-SQS3",
+    "This queue is the dead-letter destination itself (of the link-job stream source); nothing consumes from it.",
+  );
+  const workerPolicy = linkJobs.role.node.findChild("DefaultPolicy");
+  acknowledge(
+    workerPolicy,
+    `AwsSolutions-IAM5[Resource::${filesArn}/files/*]`,
+    "DeleteObject under files/ only: a job deletes a deleted product's or replaced deliverable's keys.",
+  );
+  acknowledge(
+    workerPolicy,
+    "AwsSolutions-IAM5[Resource::*]",
+    "dynamodb:ListStreams, which IAM cannot scope to a table; granted by CDK's grantStreamRead for the stream source.",
   );
 
   acknowledge(

@@ -13,6 +13,14 @@ export type AccessTokenVerifier = (token: string) => Promise<VerifiedUser>;
 /** True while the user (a Cognito `sub`) exists and is enabled. */
 export type UserStatusCheck = (userId: string) => Promise<boolean>;
 
+/**
+ * Starts the worker for a link job that was just stored (src/services/link-jobs.ts). In AWS the
+ * table's stream starts it, so this does nothing there; locally the worker runs in-process.
+ */
+export interface LinkJobStarter {
+  started(jobId: string): void;
+}
+
 /** Everything the app needs from the outside world; tests and the local stack build it the same way. */
 export interface AppDeps {
   config: Config;
@@ -23,6 +31,7 @@ export interface AppDeps {
   isUserActive: UserStatusCheck;
   /** Resolves when the identity provider's JWKS answers. */
   pingIdentity: () => Promise<void>;
+  linkJobs: LinkJobStarter;
   clock: () => Date;
   logger: Logger;
 }

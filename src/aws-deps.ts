@@ -89,6 +89,8 @@ export function awsDeps(
       await response.body?.cancel();
       if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
     },
+    // The table's stream starts the worker when a job item is written (infra/constructs/link-jobs.ts).
+    linkJobs: { started: () => {} },
     clock: () => new Date(),
     logger: options.logger ?? jsonLogger(config.LOG_LEVEL),
   };

@@ -113,6 +113,10 @@ const settings = {
   MAX_IMAGE_BYTES: bytes(5 * 1024 * 1024),
   MAX_DELIVERABLE_BYTES: bytes(100 * 1024 * 1024),
   MAX_BODY_BYTES: bytes(64 * 1024),
+  /** Links one owner may hold to one product that are not revoked (revoking one frees its slot). */
+  MAX_ACTIVE_LINKS_PER_PRODUCT: required(integer(1, 100_000, 1_000)),
+  /** Link writes a worker has in flight at once while it walks a refund, delete or edit. */
+  LINK_JOB_CONCURRENCY: required(integer(1, 256, 16)),
   AWS_TIMEOUT_MS: required(integer(100, 30_000, 2_000)),
   AWS_MAX_ATTEMPTS: required(integer(1, 5, 2)),
   /** Where `npm start` keeps the stand-ins' data. */

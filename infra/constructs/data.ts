@@ -45,6 +45,8 @@ export class Data extends Construct {
         projectionType: dynamodb.ProjectionType.KEYS_ONLY,
       })),
       billing: dynamodb.Billing.onDemand(),
+      // New link jobs reach their worker through the stream (infra/constructs/link-jobs.ts).
+      dynamoStream: dynamodb.StreamViewType.KEYS_ONLY,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: "expiresAtEpoch",
       deletionProtection: settings.deletionProtection,

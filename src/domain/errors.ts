@@ -10,6 +10,7 @@ export const errorCodes = [
   "not_found",
   "conflict",
   "confirmation_required",
+  "link_limit_reached",
   "link_gone",
   "payload_too_large",
   "unsupported_media_type",

@@ -41,6 +41,14 @@ export const problemTypes: Record<ErrorCode, { title: string; meaning: string; w
       "The link has a download limit, and a GET never uses one up (so scanners and link checkers cannot).",
     whatToDo: "Ask for the download with a POST: `curl -L -d '' URL` or `wget --post-data='' URL`.",
   },
+  link_limit_reached: {
+    title: "Link limit reached",
+    meaning:
+      "You already hold the most links to this product that are not revoked (`MAX_ACTIVE_LINKS_PER_PRODUCT`, " +
+      "1,000 by default); expired and used-up links count until revoked.",
+    whatToDo:
+      "Revoke a link you no longer share (DELETE /api/links/{id}), or reuse one, then create it again.",
+  },
   link_gone: {
     title: "Link no longer available",
     meaning:

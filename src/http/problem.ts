@@ -11,6 +11,7 @@ export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   not_found: 404,
   conflict: 409,
   confirmation_required: 409,
+  link_limit_reached: 409,
   link_gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,

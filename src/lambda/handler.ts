@@ -5,8 +5,17 @@ import { clientAddress } from "../http/client-address.ts";
 import { errorAnswer } from "../http/errors.ts";
 import { commonHeaders, DEFAULT_REFERRER_POLICY, logAccess, requestIdOf } from "../http/middleware.ts";
 import { loadOnce } from "../load-once.ts";
+import { errorFields } from "../logger.ts";
 
 type ScheduledSweep = { evergate: "sweep" };
+type ScheduledLinkJobs = { evergate: "link-jobs" };
+/** What the table's stream delivers for a new link job (the event source filters on the key). */
+type StreamRecords = {
+  Records: Array<{
+    eventSource?: string;
+    dynamodb?: { Keys?: { pk?: { S?: string } }; SequenceNumber?: string };
+  }>;
+};
 /** A function URL event (payload 2.0). */
 type FunctionUrlEvent = Extract<LambdaEvent, { rawPath: string }>;
 
@@ -20,6 +29,18 @@ export interface FunctionUrlResult {
 
 const isScheduledSweep = (event: unknown): event is ScheduledSweep =>
   typeof event === "object" && event !== null && (event as ScheduledSweep).evergate === "sweep";
+
+const isScheduledLinkJobs = (event: unknown): event is ScheduledLinkJobs =>
+  typeof event === "object" && event !== null && (event as ScheduledLinkJobs).evergate === "link-jobs";
+
+const isStreamRecords = (event: unknown): event is StreamRecords =>
+  typeof event === "object" &&
+  event !== null &&
+  Array.isArray((event as StreamRecords).Records) &&
+  (event as StreamRecords).Records.every((record) => record.eventSource === "aws:dynamodb");
+
+/** Leaves the worker this long to save its cursor before Lambda's timeout. */
+const WORKER_MARGIN_MS = 15_000;
 
 const LINK_PATH = /^\/l\/([^/]+)$/;
 const linkMethods: ReadonlySet<string> = new Set(LINK_METHODS);
@@ -72,10 +93,39 @@ export function createLambdaHandler(deps: AppDeps) {
     };
   }
 
-  return async (event: LambdaEvent | ScheduledSweep, context: LambdaContext) => {
+  /**
+   * The link-job worker (infra/constructs/link-jobs.ts): the table's stream hands it each new job,
+   * a schedule the ones whose worker died. A record that fails is reported back for a retry.
+   */
+  async function runLinkJobsFor(event: StreamRecords | ScheduledLinkJobs, deadline: number) {
+    const { runDueLinkJobs, runLinkJob } = await import("../services/link-jobs.ts");
+    const { LINK_JOB_KEY_PREFIX } = await import("../storage/dynamo-link-jobs.ts");
+    if (!("Records" in event)) return { done: await runDueLinkJobs(deps, { deadline }) };
+    const batchItemFailures: Array<{ itemIdentifier: string }> = [];
+    for (const record of event.Records) {
+      const key = record.dynamodb?.Keys?.pk?.S ?? "";
+      if (!key.startsWith(LINK_JOB_KEY_PREFIX)) continue;
+      try {
+        await runLinkJob(deps, key.slice(LINK_JOB_KEY_PREFIX.length), { deadline });
+      } catch (error) {
+        deps.logger.warn("link job failed", { key, ...errorFields(error) });
+        const sequence = record.dynamodb?.SequenceNumber;
+        if (sequence) batchItemFailures.push({ itemIdentifier: sequence });
+      }
+    }
+    return { batchItemFailures };
+  }
+
+  return async (
+    event: LambdaEvent | ScheduledSweep | ScheduledLinkJobs | StreamRecords,
+    context: LambdaContext,
+  ) => {
     if (isScheduledSweep(event)) {
       const { sweepGarbage } = await import("../services/products.ts");
       return { deleted: await sweepGarbage(deps, 500) };
+    }
+    if (isStreamRecords(event) || isScheduledLinkJobs(event)) {
+      return runLinkJobsFor(event, Date.now() + context.getRemainingTimeInMillis() - WORKER_MARGIN_MS);
     }
     const link = linkRequestOf(event);
     if (link) return answerLinkEvent(link.event, link.token);

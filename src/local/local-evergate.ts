@@ -7,6 +7,7 @@ import { awsDeps, type Credentials } from "#src/aws-deps.ts";
 import { type Config, loadConfig } from "#src/config.ts";
 import { webappCsp } from "#src/http/webapp-headers.ts";
 import { errorFields, jsonLogger } from "#src/logger.ts";
+import { inProcessLinkJobs, runDueLinkJobs } from "#src/services/link-jobs.ts";
 import { sweepGarbage } from "#src/services/products.ts";
 import { type AccessLogMetrics, accessLogMetrics } from "./access-log-metrics.ts";
 import { closeServer } from "./close-server.ts";
@@ -51,6 +52,8 @@ export interface LocalEvergate {
   config: Config;
   /** The numbers the AWS alarms watch, from the access log; summarised in the log once a minute. */
   accessMetrics: AccessLogMetrics;
+  /** Resolves when every link job started so far has finished (refunds, deletes, edits). */
+  linkJobsSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,11 +126,16 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     ...options.configOverrides,
   });
   const accessMetrics = accessLogMetrics(jsonLogger(config.LOG_LEVEL));
-  const deps = awsDeps(config, {
-    credentials: stack.credentials,
-    s3Credentials: s3?.credentials,
-    logger: accessMetrics.logger,
-  });
+  // The link-job worker runs in this process, started as soon as a job is stored (ADR 013).
+  const linkJobs = inProcessLinkJobs(() => deps);
+  const deps: AppDeps = {
+    ...awsDeps(config, {
+      credentials: stack.credentials,
+      s3Credentials: s3?.credentials,
+      logger: accessMetrics.logger,
+    }),
+    linkJobs,
+  };
   const app = createApp(deps);
 
   if (options.seed) {
@@ -158,9 +166,11 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     return webapp(request);
   };
 
-  // The sweeper: pending uploads that were never used, and objects no product points at any more.
+  // The sweeper: pending uploads that were never used, objects no product points at any more, and
+  // link jobs whose worker died (the safety net; a job normally finishes within seconds).
   const sweeper = setInterval(() => {
     sweepGarbage(deps).catch((error) => deps.logger.warn("sweep failed", errorFields(error)));
+    runDueLinkJobs(deps).catch((error) => deps.logger.warn("link jobs failed", errorFields(error)));
   }, 60_000);
   sweeper.unref();
   const stopSummaries = accessMetrics.start(60_000);
@@ -173,11 +183,14 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     deps,
     config,
     accessMetrics,
+    linkJobsSettled: () => linkJobs.settled(),
     stop: () => {
       stopping ??= (async () => {
         clearInterval(sweeper);
         stopSummaries();
         await closeServer(server, 500);
+        // A job still walking would only meet stopped stand-ins; it resumes at the next start.
+        await Promise.race([linkJobs.settled(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
         await stack.stop();
       })();
       return stopping;

@@ -122,11 +122,15 @@ export const linkRoutes = createRouter()
       operationId: "createLink",
       tags: ["links"],
       summary: "Create a permanent link to a product's deliverable (author or buyer)",
+      description:
+        "Each caller may hold at most MAX_ACTIVE_LINKS_PER_PRODUCT (default 1,000) links to one product " +
+        "that are not revoked; one more is a 409 problem with code `link_limit_reached`. Revoking a " +
+        "link frees its slot; an expired or used-up link keeps it (it can be changed back to active).",
       security: anyCallerSecurity,
       request: { body: jsonBody(CreateLinkSchema) },
       responses: {
         201: jsonContent(CreatedLinkSchema, "Created. The token is shown only here."),
-        ...problemResponses(400, 401, 403, 404, 413, 415),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415),
       },
     }),
     async (c) => {

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { AppDeps } from "#src/app-deps.ts";
+import { loadConfig } from "#src/config.ts";
 import type { Product } from "#src/domain/product.ts";
 import { hashToken } from "#src/domain/token.ts";
 import { memoryStores } from "#src/storage/memory-stores.ts";
 import type { Stores } from "#src/storage/ports.ts";
 import { consume } from "../../test/contract/stores/fixtures.ts";
-import { createLink, type LinkDeps, revokeProductLinks, rotateLink, updateLink } from "./links.ts";
+import { runLinkJob, storeLinkJob } from "./link-jobs.ts";
+import { createLink, rotateLink, updateLink } from "./links.ts";
 import { buyProduct, refundOrder } from "./orders.ts";
 
 const now = new Date("2026-11-25T10:00:00.000Z");
@@ -14,7 +17,7 @@ const P = "Pr0duct000000001";
 /** A shop in memory: a seller's product and a buyer who bought it (Prepare). */
 async function shop(wrap: (stores: Stores) => Stores = (stores) => stores) {
   const stores = memoryStores();
-  const deps: LinkDeps = { stores: wrap(stores), clock: () => now };
+  const deps = depsOf(wrap(stores));
   const file = { key: "files/p1/v1", contentType: "application/zip", size: 3, filename: "v1.zip" };
   const product: Product = {
     id: P,
@@ -35,14 +38,46 @@ async function shop(wrap: (stores: Stores) => Stores = (stores) => stores) {
   return { stores, deps, product };
 }
 
+const config = loadConfig({ COGNITO_ISSUER: "http://127.0.0.1:9/unit", COGNITO_CLIENT_ID: "unit" });
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+/** What the services use; link jobs are recorded and run by the test, not started by themselves. */
+const started: string[] = [];
+const depsOf = (stores: Stores) =>
+  ({
+    stores,
+    clock: () => now,
+    config,
+    logger: silent,
+    linkJobs: { started: (id: string) => started.push(id) },
+  }) as unknown as AppDeps;
+async function runStartedJobs(deps: AppDeps) {
+  for (const id of started.splice(0)) await runLinkJob(deps, id);
+}
+
+/** Every id pageActiveIds gives for the product (or one owner), through its pages. */
+async function activeIdsOf(
+  store: { pageActiveIds: Stores["links"]["pageActiveIds"] },
+  productId: string,
+  ownerId?: string,
+) {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.pageActiveIds(productId, ownerId, { limit: 40, cursor });
+    ids.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
 /** The stores, with `before` run just before each link is written: a write racing createLink. */
 const beforeLinkPut = (before: (stores: Stores) => Promise<void>) => (stores: Stores) => ({
   ...stores,
   links: {
     ...stores.links,
-    put: async (link: Parameters<Stores["links"]["put"]>[0]) => {
+    put: async (link: Parameters<Stores["links"]["put"]>[0], maxActive: number) => {
       await before(stores);
-      await stores.links.put(link);
+      return stores.links.put(link, maxActive);
     },
   },
 });
@@ -57,7 +92,7 @@ describe("createLink", () => {
       maxDownloads: 2,
       downloadCount: 0,
     });
-    expect(await stores.links.listIdsForProduct(P, "buyer")).toEqual([link.id]);
+    expect(await activeIdsOf(stores.links, P, "buyer")).toEqual([link.id]);
   });
 
   it("revokes its own link when a refund finished between its entitlement check and its write", async () => {
@@ -66,11 +101,12 @@ describe("createLink", () => {
       beforeLinkPut(async (stores) => {
         if (refunded) return;
         refunded = true;
-        await refundOrder({ stores, clock: () => now }, "seller", `${P}_buyer`);
+        await refundOrder(depsOf(stores), "seller", `${P}_buyer`);
+        await runStartedJobs(depsOf(stores));
       }),
     );
     await expect(createLink(deps, "buyer", P, {})).rejects.toMatchObject({ code: "not_found" });
-    const [id] = await stores.links.listIdsForProduct(P, "buyer");
+    const id = (await stores.links.listByOwner("buyer", { limit: 10 })).items[0]?.id;
     expect(await stores.links.get(id ?? "")).toMatchObject({
       revokedBy: "system",
       revokedAt: now.toISOString(),
@@ -99,7 +135,7 @@ describe("createLink", () => {
   it("refuses a caller who neither wrote nor bought the product, and writes nothing", async () => {
     const { stores, deps } = await shop();
     await expect(createLink(deps, "stranger", P, {})).rejects.toMatchObject({ code: "not_found" });
-    expect(await stores.links.listIdsForProduct(P)).toEqual([]);
+    expect(await activeIdsOf(stores.links, P)).toEqual([]);
   });
 });
 
@@ -112,19 +148,20 @@ describe("refundOrder", () => {
         ...stores.orders,
         markRefunded: async (productId, buyerId, at) => {
           // The buyer's createLink passed its re-check just before the order changed.
-          sneaked ??= (await createLink({ stores, clock: () => now }, "buyer", P, {})).link.id;
+          sneaked ??= (await createLink(depsOf(stores), "buyer", P, {})).link.id;
           return stores.orders.markRefunded(productId, buyerId, at);
         },
       },
     }));
     const before = await createLink(deps, "buyer", P, {});
     await refundOrder(deps, "seller", `${P}_buyer`);
+    await runStartedJobs(deps);
     for (const id of [before.link.id, sneaked ?? ""]) {
       expect(await stores.links.get(id)).toMatchObject({ revokedBy: "seller" });
     }
   });
 
-  it("after a crash between revoking and marking, the links are already dead and a retry finishes", async () => {
+  it("after a crash between storing the job and marking, nothing changed; a retry refunds and the links stop", async () => {
     let crash = true;
     const { stores, deps } = await shop((stores) => ({
       ...stores,
@@ -138,31 +175,42 @@ describe("refundOrder", () => {
     }));
     const { link } = await createLink(deps, "buyer", P, {});
     await expect(refundOrder(deps, "seller", `${P}_buyer`)).rejects.toThrow("died");
-    expect(await consume(stores.links, link.id, now)).toBeNull();
     expect((await stores.orders.get(P, "buyer"))?.status).toBe("active");
+    expect(await stores.links.get(link.id)).not.toMatchObject({ revokedAt: expect.any(String) });
     crash = false;
     expect((await refundOrder(deps, "seller", `${P}_buyer`)).status).toBe("refunded");
+    await runStartedJobs(deps);
+    expect(await consume(stores.links, link.id, now)).toBeNull();
   });
 });
 
-describe("revokeProductLinks", () => {
+describe("a refund's link job", () => {
   it("of 2,000 links to a product by 40 owners revokes exactly one owner's 50", async () => {
     const { stores, deps } = await shop();
     const ids = Array.from({ length: 2000 }, (_, i) => ({ id: `link-${i}`, ownerId: `owner-${i % 40}` }));
     for (const { id, ownerId } of ids) {
-      await stores.links.put({
-        id,
-        ownerId,
-        productId: P,
-        productTitle: "Guide",
-        objectKey: "files/p1/v1",
-        defaultFilename: "v1.zip",
-        tokenHint: "x",
-        createdAt: now.toISOString(),
-        downloadCount: 0,
-      });
+      await stores.links.put(
+        {
+          id,
+          ownerId,
+          productId: P,
+          productTitle: "Guide",
+          objectKey: "files/p1/v1",
+          defaultFilename: "v1.zip",
+          tokenHint: "x",
+          createdAt: now.toISOString(),
+          downloadCount: 0,
+        },
+        1000,
+      );
     }
-    expect(await revokeProductLinks(deps, P, "seller", "owner-7")).toBe(50);
+    const job = await storeLinkJob(deps, {
+      kind: "revoke-owner",
+      productId: P,
+      ownerId: "owner-7",
+      revokedBy: "seller",
+    });
+    expect(await runLinkJob(deps, job.id)).toBe("done");
     const revoked = (await Promise.all(ids.map(({ id }) => stores.links.get(id)))).filter(
       (l) => l?.revokedAt,
     );

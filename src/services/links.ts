@@ -6,7 +6,7 @@ import type { Page, PageRequest } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
 
 /** What the link use cases touch: the stores and the clock (unit tests pass memoryStores()). */
-export type LinkDeps = Pick<AppDeps, "stores" | "clock">;
+export type LinkDeps = Pick<AppDeps, "stores" | "clock" | "config">;
 
 /** What the maker of a link chooses; everything else the link carries is the server's. */
 export type LinkSettings = Partial<
@@ -47,7 +47,13 @@ export async function createLink(
     ...settings,
     expiresAt: settings.expiresAt ? new Date(settings.expiresAt).toISOString() : undefined,
   };
-  await deps.stores.links.put(link);
+  const limit = deps.config.MAX_ACTIVE_LINKS_PER_PRODUCT;
+  if (!(await deps.stores.links.put(link, limit))) {
+    throw new AppError(
+      "link_limit_reached",
+      `You already have ${limit} links to this product that are not revoked. Revoke one to make another.`,
+    );
+  }
   // A refund, delete or file change may have run between the read and the write. Whatever ran
   // before this re-read, it is seen here; whatever runs after it, sees this link (see 004).
   const current = await entitledProductOrNull(deps, productId, callerId);
@@ -101,11 +107,15 @@ export async function revokeLink(deps: LinkDeps, linkId: string, callerId: strin
   return revoked;
 }
 
-/** Revokes the link and issues a new token with the same settings; only its owner may. */
+/**
+ * Revokes the link and issues a new token with the same settings; only its owner may. The old
+ * link goes first, so rotating works at the link limit: its slot is the new link's.
+ */
 export async function rotateLink(deps: LinkDeps, linkId: string, callerId: string) {
   const link = await deps.stores.links.get(linkId);
   if (!link || link.ownerId !== callerId) throw notFound("Link");
   if (link.revokedAt) throw new AppError("conflict", "The link is already revoked; create a new one.");
+  const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock());
   const created = await createLink(
     deps,
     callerId,
@@ -121,7 +131,6 @@ export async function rotateLink(deps: LinkDeps, linkId: string, callerId: strin
     },
     link.ownerName,
   );
-  const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock());
   return { ...created, revoked };
 }
 
@@ -138,19 +147,4 @@ export async function listProductLinks(
   const product = await deps.stores.products.get(productId);
   if (!product || product.authorId !== callerId) throw notFound("Product");
   return deps.stores.links.listByProduct(productId, page);
-}
-
-/**
- * Revokes every link to a product (or only one buyer's): the write that ends an entitlement calls
- * it. The ids come from a strongly consistent read, so a link created a moment ago is included.
- */
-export async function revokeProductLinks(
-  deps: LinkDeps,
-  productId: string,
-  revokedBy: string,
-  ownerId?: string,
-) {
-  const ids = await deps.stores.links.listIdsForProduct(productId, ownerId);
-  for (const id of ids) await deps.stores.links.revoke(id, revokedBy, deps.clock());
-  return ids.length;
 }

@@ -1,9 +1,9 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
 import { type Order, orderIdFor, parseOrderId } from "#src/domain/product.ts";
-import { revokeProductLinks } from "./links.ts";
+import { storeLinkJob } from "./link-jobs.ts";
 
-type OrderDeps = Pick<AppDeps, "stores" | "clock">;
+type OrderDeps = Pick<AppDeps, "stores" | "clock" | "linkJobs">;
 
 /** Buys a product; buying again answers the existing order (idempotent). Authors cannot buy their own. */
 export async function buyProduct(
@@ -34,18 +34,27 @@ export async function buyProduct(
 }
 
 /**
- * The seller refunds an order: the buyer loses the download and every link they made to it. Links
- * are revoked before and after the order is marked, so no crash point leaves a working link and a
- * link created in between is caught; refunding again is harmless and finishes an interrupted one.
+ * The seller refunds an order: the buyer loses the download at once (it checks the order) and
+ * every link they made to it within seconds, however many (docs/decisions/013). The job that
+ * revokes the links is stored before the order is marked, so no crash leaves a refunded order
+ * with working links; its worker walks only once the mark is there, so a link created meanwhile
+ * is either walked or revokes itself in its creator's re-check. Refunding again is harmless and
+ * finishes an interrupted refund.
  */
 export async function refundOrder(deps: OrderDeps, sellerId: string, orderId: string): Promise<Order> {
   const ids = parseOrderId(orderId);
   if (!ids) throw notFound("Order");
   const order = await deps.stores.orders.get(ids.productId, ids.buyerId);
   if (!order || order.sellerId !== sellerId) throw notFound("Order");
-  await revokeProductLinks(deps, ids.productId, sellerId, ids.buyerId);
+  const job = await storeLinkJob(deps, {
+    kind: "revoke-owner",
+    productId: ids.productId,
+    ownerId: ids.buyerId,
+    orderCreatedAt: order.createdAt,
+    revokedBy: sellerId,
+  });
   const refunded = await deps.stores.orders.markRefunded(ids.productId, ids.buyerId, deps.clock());
-  await revokeProductLinks(deps, ids.productId, sellerId, ids.buyerId);
+  deps.linkJobs.started(job.id);
   if (!refunded) throw notFound("Order");
   return refunded;
 }

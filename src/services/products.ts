@@ -2,7 +2,7 @@ import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
 import type { Product } from "#src/domain/product.ts";
 import { newId } from "#src/domain/token.ts";
-import { revokeProductLinks } from "./links.ts";
+import { storeLinkJob } from "./link-jobs.ts";
 import { type ClaimedFile, claimUploads, finishUploads, verifyUpload } from "./uploads.ts";
 
 /** How long a replaced or deleted object waits before the sweeper may remove it, if nothing else did. */
@@ -66,9 +66,11 @@ const conflict = () =>
  *      cached URL keeps getting the old bytes whole);
  *   2. schedule the old keys for cleanup, so a crash after step 3 orphans nothing;
  *   3. write the product, conditional on the version read (409 on a concurrent edit);
- *   4. point the product's links at the new deliverable;
- *   5. only then delete the old objects and the pending uploads.
- * The sweeper re-runs step 4 before it deletes anything the product no longer points at.
+ *   4. store a job that points the product's links at the new deliverable and title and deletes
+ *      the old deliverable only then: a worker walks them off the request path (ADR 013), so an
+ *      edit takes the same time with ten links or ten thousand;
+ *   5. delete the old image and the pending uploads.
+ * A crash before step 4 leaves the cleanup records of step 2: the sweeper then stores the job.
  */
 export async function updateProduct(
   deps: AppDeps,
@@ -120,45 +122,44 @@ export async function updateProduct(
     await finishUploads(deps, claimed);
     throw conflict();
   }
-  if (claimedDeliverable || updated.title !== current.title) await retargetLinks(deps, updated);
-  for (const key of replacedKeys) {
-    await deps.files.delete(key);
-    await deps.stores.uploads.cancelCleanup(key);
+  if (claimedDeliverable || updated.title !== current.title) {
+    const job = await storeLinkJob(deps, {
+      kind: "retarget",
+      productId,
+      deleteKeys: claimedDeliverable ? [current.deliverable.key] : [],
+    });
+    deps.linkJobs.started(job.id);
+  }
+  if (claimedImage) {
+    // No link serves the image: it can go now.
+    await deps.files.delete(current.image.key);
+    await deps.stores.uploads.cancelCleanup(current.image.key);
   }
   await finishUploads(deps, claimed);
   return updated;
 }
 
-/** Points every link of the product at its current deliverable and title. Idempotent. */
-export async function retargetLinks(deps: AppDeps, product: Product) {
-  const target = {
-    objectKey: product.deliverable.key,
-    defaultFilename: product.deliverable.filename,
-    productTitle: product.title,
-  };
-  for (const id of await deps.stores.links.listIdsForProduct(product.id)) {
-    await deps.stores.links.retarget(id, target);
-  }
-}
-
 /**
- * Deletes a product: it leaves the shop, every link to it stops, and buyers lose the download (the
- * file is gone); their orders stay as history. Links are revoked before the product disappears,
- * and the files are scheduled for cleanup first, so a crash at any step leaves nothing serving.
+ * Deletes a product: it leaves the shop at once, every link to it stops within seconds (a worker
+ * revokes them off the request path, ADR 013), and buyers lose the download (the file is gone);
+ * their orders stay as history. The files are scheduled for cleanup first and the job is stored
+ * before the product is deleted, so a crash at any step leaves nothing serving for long. The
+ * worker walks the links only once the product is gone, so a link created meanwhile is either
+ * walked or revokes itself in its creator's re-check; it deletes the files after the walk.
  */
 export async function deleteProduct(deps: AppDeps, callerId: string, productId: string): Promise<void> {
   const product = await getOwnProductOrThrow(deps, productId, callerId);
   const keys = [product.image.key, product.deliverable.key];
   const dueAt = new Date(deps.clock().getTime() + CLEANUP_DELAY_MS).toISOString();
   for (const key of keys) await deps.stores.uploads.scheduleCleanup({ key, productId, dueAt });
-  await revokeProductLinks(deps, productId, callerId);
+  const job = await storeLinkJob(deps, {
+    kind: "revoke-product",
+    productId,
+    revokedBy: callerId,
+    deleteKeys: keys,
+  });
   await deps.stores.products.delete(productId);
-  // A link created while we revoked: its creator re-checks after writing, and so does this sweep.
-  await revokeProductLinks(deps, productId, callerId);
-  for (const key of keys) {
-    await deps.files.delete(key);
-    await deps.stores.uploads.cancelCleanup(key);
-  }
+  deps.linkJobs.started(job.id);
 }
 
 /**
@@ -187,8 +188,20 @@ export async function sweepGarbage(deps: AppDeps, limit = 100): Promise<number> 
   for (const cleanup of cleanups) {
     const product = cleanup.productId ? await deps.stores.products.get(cleanup.productId) : null;
     const inUse = product && (product.image.key === cleanup.key || product.deliverable.key === cleanup.key);
+    if (!inUse && product) {
+      // Links may still point at it (an edit stopped before storing its job): a job moves them
+      // to the product's file and deletes this one after; the record stays as its safety net.
+      const job = await storeLinkJob(deps, {
+        kind: "retarget",
+        productId: product.id,
+        deleteKeys: [cleanup.key],
+      });
+      const later = new Date(deps.clock().getTime() + CLEANUP_DELAY_MS).toISOString();
+      await deps.stores.uploads.scheduleCleanup({ ...cleanup, dueAt: later });
+      deps.linkJobs.started(job.id);
+      continue;
+    }
     if (!inUse) {
-      if (product) await retargetLinks(deps, product);
       await deps.files.delete(cleanup.key);
       deleted++;
     }

@@ -14,7 +14,11 @@ import type { LinkStore, Page, PageRequest } from "./ports.ts";
 const SK = "LINK";
 const pkOf = (id: string) => `LINK#${id}`;
 
+const productPk = (productId: string) => `PRODUCT#${productId}`;
+/** A pointer to a link that is not revoked, in its product's partition; deleted when it is revoked. */
 const pointerSk = (ownerId: string, id: string) => `LINK#${ownerId}#${id}`;
+/** How many links an owner holds to a product that are not revoked (must not start with "LINK#"). */
+const slotsSk = (ownerId: string) => `ACTIVE_LINKS#${ownerId}`;
 
 /**
  * The gateway's one round trip per hit (src/gateway/decide-hit.ts states the same rule as
@@ -61,14 +65,65 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
     return { items: result.items.map(toLink), nextCursor: result.nextCursor };
   };
 
+  /**
+   * Revokes the link if it is not yet: the conditional write succeeds once, so only the revoker
+   * that made it gives the slot back. Null when the link does not exist.
+   */
+  const revokeOne = async (id: string, revokedBy: string, now: Date) => {
+    const item = await table.update(pkOf(id), SK, {
+      expression: "SET revokedAt = :now, revokedBy = :by",
+      condition: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
+      values: { ":now": now.toISOString(), ":by": revokedBy },
+    });
+    if (item) return { link: toLink(item), freesSlot: item.holdsSlot === true };
+    const existing = await table.get(pkOf(id), SK);
+    return existing ? { link: toLink(existing), freesSlot: false } : null;
+  };
+
+  /**
+   * Deletes the pointers of revoked links (so no walk meets them again) and gives back the slots
+   * their revocation freed, one update per owner and product. A crash before the slot update
+   * keeps it taken (fails closed: the owner may hold one link fewer).
+   */
+  const release = async (revoked: Array<{ link: Link; freesSlot: boolean }>) => {
+    await table.deleteMany(
+      revoked.map(({ link }) => ({ pk: productPk(link.productId), sk: pointerSk(link.ownerId, link.id) })),
+    );
+    const freed = new Map<string, { productId: string; ownerId: string; count: number }>();
+    for (const { link, freesSlot } of revoked) {
+      if (!freesSlot) continue;
+      const key = `${link.productId}\u0000${link.ownerId}`;
+      const entry = freed.get(key) ?? { productId: link.productId, ownerId: link.ownerId, count: 0 };
+      entry.count++;
+      freed.set(key, entry);
+    }
+    await Promise.all(
+      [...freed.values()].map(({ productId, ownerId, count }) =>
+        table.update(productPk(productId), slotsSk(ownerId), {
+          expression: "ADD activeLinks :minus",
+          condition: "activeLinks >= :count",
+          values: { ":minus": -count, ":count": count },
+        }),
+      ),
+    );
+  };
+
   return {
-    async put(link) {
+    async put(link, maxActive) {
+      // Take a slot first: one conditional update on one item holds the limit under any
+      // concurrency. A crash before the link is written keeps the slot taken (fails closed).
+      const slot = await table.update(productPk(link.productId), slotsSk(link.ownerId), {
+        expression: "ADD activeLinks :one",
+        condition: "attribute_not_exists(activeLinks) OR activeLinks < :max",
+        values: { ":one": 1, ":max": maxActive },
+      });
+      if (!slot) return false;
       const sortKey = `${link.createdAt}#${link.id}`;
-      // The product's partition keeps a pointer to each of its links, so refunds and deletes find
-      // them with a strongly consistent query (an index lags). Written first: a pointer without
-      // its link is harmless, a link without its pointer is not.
+      // The product's partition keeps a pointer to each of its links that is not revoked, so
+      // refunds and deletes find them with a strongly consistent query (an index lags). Written
+      // before the link: a pointer without its link is harmless, a link without its pointer is not.
       await table.put({
-        pk: `PRODUCT#${link.productId}`,
+        pk: productPk(link.productId),
         sk: pointerSk(link.ownerId, link.id),
         linkId: link.id,
       });
@@ -80,10 +135,13 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
           gsi1sk: sortKey,
           gsi2pk: `PRODUCT_LINKS#${link.productId}`,
           gsi2sk: sortKey,
+          // Links made before slots existed hold none, and give none back when revoked.
+          holdsSlot: true,
           ...link,
         },
         { expression: "attribute_not_exists(pk)" },
       );
+      return true;
     },
 
     async get(id) {
@@ -134,23 +192,12 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
 
     listByOwner: (ownerId, request) => page("gsi1", `OWNER_LINKS#${ownerId}`, request),
 
-    async listIdsForProduct(productId, ownerId) {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const result = await table.query(
-          undefined,
-          `PRODUCT#${productId}`,
-          { limit: 100, cursor },
-          {
-            ascending: true,
-            sortKeyPrefix: ownerId === undefined ? "LINK#" : `LINK#${ownerId}#`,
-          },
-        );
-        ids.push(...result.items.map((item) => String(item.linkId)));
-        cursor = result.nextCursor;
-      } while (cursor);
-      return ids;
+    async pageActiveIds(productId, ownerId, request) {
+      const result = await table.query(undefined, productPk(productId), request, {
+        ascending: true,
+        sortKeyPrefix: ownerId === undefined ? "LINK#" : `LINK#${ownerId}#`,
+      });
+      return { items: result.items.map((item) => String(item.linkId)), nextCursor: result.nextCursor };
     },
     listByProduct: (productId, request) => page("gsi2", `PRODUCT_LINKS#${productId}`, request),
 
@@ -189,20 +236,22 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
     },
 
     async revoke(id, revokedBy, now) {
-      const item = await table.update(pkOf(id), SK, {
-        expression: "SET revokedAt = :now, revokedBy = :by",
-        condition: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
-        values: { ":now": now.toISOString(), ":by": revokedBy },
-      });
-      if (item) return toLink(item);
-      return this.get(id);
+      const revoked = await revokeOne(id, revokedBy, now);
+      if (revoked) await release([revoked]);
+      return revoked?.link ?? null;
+    },
+
+    async revokeMany(ids, revokedBy, now) {
+      const revoked = await Promise.all(ids.map((id) => revokeOne(id, revokedBy, now)));
+      await release(revoked.filter((entry) => entry !== null));
     },
 
     async retarget(id, target) {
       await table.update(pkOf(id), SK, {
         expression: "SET objectKey = :key, defaultFilename = :name, productTitle = :title",
         condition:
-          "attribute_exists(pk) AND (objectKey <> :key OR defaultFilename <> :name OR productTitle <> :title)",
+          "attribute_exists(pk) AND attribute_not_exists(revokedAt) " +
+          "AND (objectKey <> :key OR defaultFilename <> :name OR productTitle <> :title)",
         values: { ":key": target.objectKey, ":name": target.defaultFilename, ":title": target.productTitle },
       });
     },

@@ -1,6 +1,7 @@
 import {
   type AttributeValue,
   BatchGetItemCommand,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DescribeTableCommand,
@@ -10,6 +11,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
+  type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { AppError } from "#src/domain/errors.ts";
@@ -19,7 +21,16 @@ import type { Page, PageRequest } from "./ports.ts";
 export type Item = Record<string, unknown>;
 
 /** Attributes that exist only to place an item in the table and its indexes. */
-const storageAttributes = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expiresAtEpoch"]);
+const storageAttributes = new Set([
+  "pk",
+  "sk",
+  "gsi1pk",
+  "gsi1sk",
+  "gsi2pk",
+  "gsi2sk",
+  "expiresAtEpoch",
+  "holdsSlot",
+]);
 
 /** The record an item stores, without its key and index attributes. */
 export function recordOf<T>(item: Item): T {
@@ -110,6 +121,23 @@ export class DynamoTable {
         new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: pk }, sk: { S: sk } } }),
       ),
     );
+  }
+
+  /** Deletes the items (gone ones are no error), 25 to a BatchWriteItem, retrying what is left over. */
+  async deleteMany(keys: Array<{ pk: string; sk: string }>): Promise<void> {
+    for (let start = 0; start < keys.length; start += 25) {
+      let pending: WriteRequest[] = keys.slice(start, start + 25).map(({ pk, sk }) => ({
+        DeleteRequest: { Key: { pk: { S: pk }, sk: { S: sk } } },
+      }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 5) throw new Error("BatchWriteItem left items unprocessed after retries");
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const result = await callDependency("dynamodb", () =>
+          this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } })),
+        );
+        pending = result.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    }
   }
 
   /** Queries one partition of a GSI (or the table), newest first by default. */

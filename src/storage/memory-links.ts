@@ -10,20 +10,42 @@ import type { LinkStore } from "./ports.ts";
  */
 export function memoryLinkStore(): LinkStore {
   const links = new Map<string, Link>();
-  /** productId → (`<ownerId>#<linkId>` → linkId): the pointers the DynamoDB store writes first. */
+  /** productId → (`<ownerId>#<linkId>` → linkId): the pointers of links not revoked. */
   const pointers = new Map<string, Map<string, string>>();
-  /** `<linkId>#<slot>` → the grace slot the DynamoDB store keeps as gc/gu/gr attributes. */
-  const slots = new Map<string, GraceSlot>();
+  /** linkId → the grace slots the DynamoDB store keeps as gc/gu/gr attributes beside the link. */
+  const slots = new Map<string, Map<number, GraceSlot>>();
+  /** `<productId>#<ownerId>` → links held that are not revoked (the DynamoDB store's slot counter). */
+  const held = new Map<string, number>();
+  /** Links that took a slot when they were put. */
+  const holdingSlot = new Set<string>();
 
   const listed = (match: (link: Link) => boolean) =>
     [...links.values()].filter(match).map((link): [string, Link] => [byCreation(link), link]);
 
+  /** Revokes once; only the first revocation gives the slot back. The pointer goes either way. */
+  const revokeOne = (link: Link, revokedBy: string, now: Date) => {
+    pointers.get(link.productId)?.delete(`${link.ownerId}#${link.id}`);
+    if (link.revokedAt) return;
+    Object.assign(link, { revokedAt: now.toISOString(), revokedBy });
+    if (holdingSlot.delete(link.id)) {
+      const owner = `${link.productId}#${link.ownerId}`;
+      held.set(owner, Math.max(0, (held.get(owner) ?? 0) - 1));
+    }
+  };
+
   return {
-    async put(link) {
+    async put(link, maxActive) {
+      const owner = `${link.productId}#${link.ownerId}`;
+      if ((held.get(owner) ?? 0) >= maxActive) return false;
+      held.set(owner, (held.get(owner) ?? 0) + 1);
       const ofProduct = pointers.get(link.productId) ?? new Map<string, string>();
       pointers.set(link.productId, ofProduct);
       ofProduct.set(`${link.ownerId}#${link.id}`, link.id);
-      if (!links.has(link.id)) links.set(link.id, copyOf(link));
+      if (!links.has(link.id)) {
+        links.set(link.id, copyOf(link));
+        holdingSlot.add(link.id);
+      }
+      return true;
     },
 
     async get(id) {
@@ -33,15 +55,20 @@ export function memoryLinkStore(): LinkStore {
 
     async hit(id, hit) {
       const link = links.get(id) ?? null;
-      const key = `${id}#${graceSlotOf(hit.client)}`;
-      const slot = slots.get(key);
-      if (!link || !countsOn(link, slot, hit)) {
+      const slotsOfLink = slots.get(id) ?? new Map<number, GraceSlot>();
+      const slot = slotsOfLink.get(graceSlotOf(hit.client));
+      if (!countsOn(link, slot, hit) || !link) {
         return { counted: false, link: link && copyOf(link), slot: slot && { ...slot } };
       }
       link.downloadCount += 1;
       link.lastDownloadAt = hit.now.toISOString();
-      const until = epochSeconds(hit.now) + (link.graceSeconds ?? hit.defaultGraceSeconds);
-      slots.set(key, { client: hit.client, until, request: hit.requestId });
+      const grace = link.graceSeconds ?? hit.defaultGraceSeconds;
+      slotsOfLink.set(graceSlotOf(hit.client), {
+        client: hit.client,
+        until: epochSeconds(hit.now) + grace,
+        request: hit.requestId,
+      });
+      slots.set(id, slotsOfLink);
       return { counted: true, link: copyOf(link) };
     },
 
@@ -59,12 +86,14 @@ export function memoryLinkStore(): LinkStore {
         request,
       ),
 
-    async listIdsForProduct(productId, ownerId) {
+    async pageActiveIds(productId, ownerId, request) {
       const prefix = ownerId === undefined ? "" : `${ownerId}#`;
-      return [...(pointers.get(productId) ?? [])]
-        .filter(([key]) => key.startsWith(prefix))
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([, id]) => id);
+      return pageOf(
+        `pointers:${productId}`,
+        [...(pointers.get(productId) ?? [])].filter(([key]) => key.startsWith(prefix)),
+        request,
+        { ascending: true },
+      );
     },
 
     async update(id, changes) {
@@ -81,13 +110,20 @@ export function memoryLinkStore(): LinkStore {
     async revoke(id, revokedBy, now) {
       const link = links.get(id);
       if (!link) return null;
-      if (!link.revokedAt) Object.assign(link, { revokedAt: now.toISOString(), revokedBy });
+      revokeOne(link, revokedBy, now);
       return copyOf(link);
+    },
+
+    async revokeMany(ids, revokedBy, now) {
+      for (const id of ids) {
+        const link = links.get(id);
+        if (link) revokeOne(link, revokedBy, now);
+      }
     },
 
     async retarget(id, target) {
       const link = links.get(id);
-      if (!link) return;
+      if (!link || link.revokedAt) return;
       link.objectKey = target.objectKey;
       link.defaultFilename = target.defaultFilename;
       link.productTitle = target.productTitle;

@@ -1,4 +1,5 @@
 import { memoryApiKeyStore } from "./memory-api-keys.ts";
+import { memoryLinkJobStore } from "./memory-link-jobs.ts";
 import { memoryLinkStore } from "./memory-links.ts";
 import { memoryOrderStore } from "./memory-orders.ts";
 import { memoryProductStore } from "./memory-products.ts";
@@ -16,6 +17,7 @@ export function memoryStores(): Stores {
     orders: memoryOrderStore(),
     apiKeys: memoryApiKeyStore(),
     uploads: memoryUploadStore(),
+    linkJobs: memoryLinkJobStore(),
     ping: async () => {},
   };
 }

@@ -1,6 +1,7 @@
 import type { ApiKey } from "#src/domain/api-key.ts";
 import type { DownloadHit, GraceSlot } from "#src/domain/download-hit.ts";
 import type { Link, LinkChanges } from "#src/domain/link.ts";
+import type { LinkJob } from "#src/domain/link-job.ts";
 import type { Order, Product } from "#src/domain/product.ts";
 import type { Upload } from "#src/domain/upload.ts";
 
@@ -20,7 +21,11 @@ export type HitResult =
   | { counted: false; link: Link | null; slot: GraceSlot | undefined };
 
 export interface LinkStore {
-  put(link: Link): Promise<void>;
+  /**
+   * Stores a new link if its owner holds fewer than `maxActive` links to the product that are not
+   * revoked (atomically, under any concurrency); false when the owner is at that limit.
+   */
+  put(link: Link, maxActive: number): Promise<boolean>;
   get(id: string): Promise<Link | null>;
   /**
    * One conditional write per download hit (the rule: src/gateway/decide-hit.ts `countsOn`).
@@ -31,16 +36,36 @@ export interface LinkStore {
   listByOwner(ownerId: string, page: PageRequest): Promise<Page<Link>>;
   listByProduct(productId: string, page: PageRequest): Promise<Page<Link>>;
   /**
-   * Every link id of a product (or of one owner's links to it), read strongly consistently: the
-   * writes that end an entitlement must see a link created a moment before.
+   * One page of the ids of a product's links that are not revoked (or of one owner's), read
+   * strongly consistently: the writes that end an entitlement must see a link created a moment
+   * before. Revoked links are not in it, so a walk never meets them again.
    */
-  listIdsForProduct(productId: string, ownerId?: string): Promise<string[]>;
+  pageActiveIds(productId: string, ownerId: string | undefined, page: PageRequest): Promise<Page<string>>;
   /** Applies changes to a link that is not revoked; null when it is revoked or gone. */
   update(id: string, changes: LinkChanges): Promise<Link | null>;
-  /** Revokes once; revoking again keeps the first revocation. Null when the link does not exist. */
+  /**
+   * Revokes once and frees the owner's slot; revoking again keeps the first revocation (and frees
+   * a slot still held). Null when the link does not exist.
+   */
   revoke(id: string, revokedBy: string, now: Date): Promise<Link | null>;
-  /** Points a link at a product's new deliverable and title (a no-op when it already does). */
+  /** revoke() for many links at once (concurrently, with one slot update per owner). */
+  revokeMany(ids: string[], revokedBy: string, now: Date): Promise<void>;
+  /** Points a link that is not revoked at a product's new deliverable and title (else a no-op). */
   retarget(id: string, target: Pick<Link, "objectKey" | "defaultFilename" | "productTitle">): Promise<void>;
+}
+
+/** Durable link jobs (src/services/link-jobs.ts) and the lease that keeps two workers apart. */
+export interface LinkJobStore {
+  /** Stores a new job; the sweeper takes it up at `dueAt` if no worker has by then. */
+  create(job: LinkJob, dueAt: string): Promise<void>;
+  get(id: string): Promise<LinkJob | null>;
+  /** Takes the job until `leaseUntil` unless another worker holds it; null when held or gone. */
+  claim(id: string, now: Date, leaseUntil: string): Promise<LinkJob | null>;
+  /** Records where the walk is and holds the job until `leaseUntil` (now: free for anyone). */
+  progress(id: string, cursor: string | undefined, leaseUntil: string): Promise<void>;
+  finish(id: string): Promise<void>;
+  /** Jobs whose lease or start grace has run out, oldest first. */
+  listDue(now: Date, limit: number): Promise<string[]>;
 }
 
 export interface ProductStore {
@@ -129,5 +154,6 @@ export interface Stores {
   orders: OrderStore;
   apiKeys: ApiKeyStore;
   uploads: UploadStore;
+  linkJobs: LinkJobStore;
   ping(): Promise<void>;
 }

@@ -428,6 +428,7 @@ describe("what a caller may not see looks exactly like what does not exist", () 
       token: world.stranger.token,
     });
     expect(download.status).toBe(404);
+    await evergate.linkJobsSettled();
     expect((await send(evergate, "GET", `/l/${link.token}`)).status).toBe(410);
     const again = await send(evergate, "POST", "/api/links", {
       token: world.stranger.token,

@@ -52,6 +52,7 @@ describe("writes that must reach every link, even one the index has not caught u
       token: seller.token,
     });
     expect(refund.status).toBe(200);
+    await evergate.linkJobsSettled();
     expect((await evergate.request("GET", `/l/${link.token}`)).status).toBe(410);
   });
 
@@ -61,6 +62,7 @@ describe("writes that must reach every link, even one the index has not caught u
     expect(
       (await evergate.request("DELETE", `/api/products/${product.id}`, { token: seller.token })).status,
     ).toBe(204);
+    await evergate.linkJobsSettled();
     expect((await evergate.request("GET", `/l/${link.token}`)).status).toBe(410);
   });
 
@@ -79,6 +81,7 @@ describe("writes that must reach every link, even one the index has not caught u
       json: { deliverableUploadId: uploadId },
     });
     expect(edit.status).toBe(200);
+    await evergate.linkJobsSettled();
     const redirect = await evergate.request("GET", `/l/${link.token}`);
     expect(await (await fetch(redirect.headers.get("location") ?? "")).text()).toBe("v2");
   });

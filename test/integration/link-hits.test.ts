@@ -55,7 +55,7 @@ async function putLink(fields: Partial<Link> = {}): Promise<Link> {
     downloadCount: 0,
     ...fields,
   };
-  await store.put(link);
+  await store.put(link, 1000);
   return link;
 }
 

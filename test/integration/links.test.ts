@@ -448,6 +448,7 @@ describe("links stop when the entitlement ends", () => {
       token: seller.token,
     });
     expect(refund.status).toBe(200);
+    await evergate.linkJobsSettled();
     expect((await follow(buyersLink.token)).status).toBe(410);
     expect((await follow(othersLink.token)).status).toBe(302);
     expect((await follow(sellersLink.token)).status).toBe(302);
@@ -466,6 +467,7 @@ describe("links stop when the entitlement ends", () => {
     expect(
       (await evergate.request("DELETE", `/api/products/${thing.id}`, { token: seller.token })).status,
     ).toBe(204);
+    await evergate.linkJobsSettled();
     expect((await follow(link.token)).status).toBe(410);
   });
 });

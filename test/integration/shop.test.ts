@@ -408,6 +408,8 @@ describe("editing products", () => {
     expect(
       (await evergate.request("GET", `/api/products/${item.id}/download`, { token: buyer.token })).status,
     ).toBe(404);
+    // The files go once the links are revoked, by the worker the delete started.
+    await evergate.linkJobsSettled();
     expect(await evergate.deps.files.head(stored?.deliverable.key ?? "")).toBeNull();
     expect(await evergate.deps.files.head(stored?.image.key ?? "")).toBeNull();
   });

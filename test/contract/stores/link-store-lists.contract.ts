@@ -5,13 +5,29 @@ import type { Stores } from "#src/storage/ports.ts";
 import { aLink, at, concurrently, consume, t0, walk } from "./fixtures.ts";
 
 /** LinkStore's lists: the paged views (newest first) and the strongly consistent pointer read. */
+/** Every id pageActiveIds gives for the product (or one owner), through its pages. */
+async function activeIdsOf(
+  store: { pageActiveIds: Stores["links"]["pageActiveIds"] },
+  productId: string,
+  ownerId?: string,
+) {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.pageActiveIds(productId, ownerId, { limit: 40, cursor });
+    ids.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
 export function linkStoreListsContract(stores: () => Stores) {
   const links = () => stores().links;
 
   /** `count` links of one owner and product, one second apart, in random order of writing. */
   async function putMany(count: number, fields: Partial<Link> = {}) {
     const made = Array.from({ length: count }, (_, i) => aLink({ createdAt: at(i), ...fields }));
-    for (const link of [...made].sort(() => Math.random() - 0.5)) await links().put(link);
+    for (const link of [...made].sort(() => Math.random() - 0.5)) await links().put(link, 1000);
     return made;
   }
 
@@ -83,29 +99,29 @@ export function linkStoreListsContract(stores: () => Stores) {
     }
   });
 
-  it("listIdsForProduct sees a link put a moment ago (strongly consistent), by owner or all", async () => {
+  it("pageActiveIds sees a link put a moment ago (strongly consistent), by owner or all", async () => {
     const productId = newId();
     const a = aLink({ productId, ownerId: "buyer-a" });
-    await links().put(a);
-    expect(await links().listIdsForProduct(productId)).toEqual([a.id]);
+    await links().put(a, 1000);
+    expect(await activeIdsOf(links(), productId)).toEqual([a.id]);
     const b = aLink({ productId, ownerId: "buyer-b" });
-    await links().put(b);
-    expect((await links().listIdsForProduct(productId)).sort()).toEqual([a.id, b.id].sort());
-    expect(await links().listIdsForProduct(productId, "buyer-b")).toEqual([b.id]);
-    expect(await links().listIdsForProduct(productId, "buyer")).toEqual([]);
-    expect(await links().listIdsForProduct(newId())).toEqual([]);
+    await links().put(b, 1000);
+    expect((await activeIdsOf(links(), productId)).sort()).toEqual([a.id, b.id].sort());
+    expect(await activeIdsOf(links(), productId, "buyer-b")).toEqual([b.id]);
+    expect(await activeIdsOf(links(), productId, "buyer")).toEqual([]);
+    expect(await activeIdsOf(links(), newId())).toEqual([]);
   });
 
-  it("listIdsForProduct returns every one of 150 links written at once (past any page size)", async () => {
+  it("pageActiveIds returns every one of 150 links written at once (past any page size)", async () => {
     const productId = newId();
     const made = await concurrently(150, async (i) => {
       const link = aLink({ productId, ownerId: `buyer-${i % 7}` });
-      await links().put(link);
+      await links().put(link, 1000);
       return link;
     });
-    const ids = await links().listIdsForProduct(productId);
+    const ids = await activeIdsOf(links(), productId);
     expect(ids.sort()).toEqual(made.map((link) => link.id).sort());
     const ofOne = made.filter((link) => link.ownerId === "buyer-3").map((link) => link.id);
-    expect((await links().listIdsForProduct(productId, "buyer-3")).sort()).toEqual(ofOne.sort());
+    expect((await activeIdsOf(links(), productId, "buyer-3")).sort()).toEqual(ofOne.sort());
   });
 }

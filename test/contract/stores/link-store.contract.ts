@@ -12,7 +12,7 @@ export function linkStoreContract(stores: () => Stores) {
 
   it("put then get gives the link back as it was put, without undefined members", async () => {
     const link = aLink({ label: "for Ann", maxDownloads: 3, expiresAt: undefined });
-    await links().put(link);
+    await links().put(link, 1000);
     const stored = await links().get(link.id);
     expect(stored).toStrictEqual(stripUndefined(link));
     expect(stored && "expiresAt" in stored).toBe(false);
@@ -21,23 +21,23 @@ export function linkStoreContract(stores: () => Stores) {
 
   it("put refuses a duplicate id: the first link stays", async () => {
     const first = aLink({ label: "first" });
-    await links().put(first);
-    await links().put({ ...first, label: "second", ownerId: "someone-else" });
+    await links().put(first, 1000);
+    await links().put({ ...first, label: "second", ownerId: "someone-else" }, 1000);
     expect(await links().get(first.id)).toStrictEqual(first);
   });
 
   it("hands out copies: changing what get returned changes nothing stored", async () => {
     const link = aLink();
-    await links().put(link);
+    await links().put(link, 1000);
     const read = (await links().get(link.id)) as Link;
     read.downloadCount = 99;
     read.revokedAt = at(1);
     expect(await links().get(link.id)).toStrictEqual(link);
   });
 
-  it("consume counts one download and stamps it", async () => {
+  it("a counted hit counts one download and stamps it", async () => {
     const link = aLink({ maxDownloads: 2 });
-    await links().put(link);
+    await links().put(link, 1000);
     const counted = await consume(links(), link.id, new Date(at(5)));
     expect(counted).toStrictEqual({ ...link, downloadCount: 1, lastDownloadAt: at(5) });
     expect(await links().get(link.id)).toStrictEqual(counted);
@@ -60,9 +60,9 @@ export function linkStoreContract(stores: () => Stores) {
       "revoked",
     ],
   ];
-  it.each(states)("consume counts only an active link: %s", async (_name, fields, status) => {
+  it.each(states)("a counted hit counts only an active link: %s", async (_name, fields, status) => {
     const link = aLink(fields);
-    await links().put(link);
+    await links().put(link, 1000);
     expect(linkStatus(link, t0)).toBe(status);
     const counted = await consume(links(), link.id, t0);
     if (status === "active") expect(counted?.downloadCount).toBe(link.downloadCount + 1);
@@ -71,30 +71,57 @@ export function linkStoreContract(stores: () => Stores) {
     expect((await links().get(link.id))?.downloadCount).toBe(expected);
   });
 
-  it("consume of a link that does not exist answers null and creates nothing", async () => {
+  it("a hit on a link that does not exist answers null and creates nothing", async () => {
     expect(await consume(links(), "no-such-link", t0)).toBeNull();
     expect(await links().get("no-such-link")).toBeNull();
   });
 
-  it("50 concurrent consumes of a 10-download link count exactly 10", async () => {
+  it("50 concurrent counted hits of a 10-download link count exactly 10", async () => {
     const link = aLink({ maxDownloads: 10 });
-    await links().put(link);
+    await links().put(link, 1000);
     const results = await concurrently(50, () => consume(links(), link.id, t0));
     const counted = results.flatMap((result) => (result ? [result.downloadCount] : []));
     expect(counted.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect((await links().get(link.id))?.downloadCount).toBe(10);
   });
 
-  it("50 concurrent consumes of an unlimited link count 50, none lost", async () => {
+  it("50 concurrent counted hits of an unlimited link count 50, none lost", async () => {
     const link = aLink();
-    await links().put(link);
+    await links().put(link, 1000);
     await concurrently(50, () => consume(links(), link.id, t0));
     expect((await links().get(link.id))?.downloadCount).toBe(50);
   });
 
+  it("a hit by the same client inside its grace is refused, handing back the link and its slot", async () => {
+    const link = aLink({ maxDownloads: 1 });
+    await links().put(link, 1000);
+    const hit = { method: "POST" as const, client: "same-client", now: t0, defaultGraceSeconds: 900 };
+    const first = await links().hit(link.id, { ...hit, requestId: "r1" });
+    expect(first.counted).toBe(true);
+    const again = await links().hit(link.id, { ...hit, requestId: "r2", now: new Date(at(60)) });
+    expect(again).toMatchObject({ counted: false, link: { downloadCount: 1 } });
+    expect(again.counted === false && again.slot).toStrictEqual({
+      client: "same-client",
+      until: t0.getTime() / 1000 + 900,
+      request: "r1",
+    });
+  });
+
+  it("a GET never spends a limited link; a refused hit on a missing link hands back null", async () => {
+    const link = aLink({ maxDownloads: 5 });
+    await links().put(link, 1000);
+    const get = { method: "GET" as const, client: "c", requestId: "g1", now: t0, defaultGraceSeconds: 0 };
+    expect(await links().hit(link.id, get)).toMatchObject({ counted: false, link: { downloadCount: 0 } });
+    expect(await links().hit("no-such-link", get)).toStrictEqual({
+      counted: false,
+      link: null,
+      slot: undefined,
+    });
+  });
+
   it("revoke keeps the first revocation; null for a missing link", async () => {
     const link = aLink();
-    await links().put(link);
+    await links().put(link, 1000);
     const first = await links().revoke(link.id, "owner-1", new Date(at(10)));
     expect(first).toStrictEqual({ ...link, revokedAt: at(10), revokedBy: "owner-1" });
     expect(await links().revoke(link.id, "system", new Date(at(20)))).toStrictEqual(first);
@@ -105,7 +132,7 @@ export function linkStoreContract(stores: () => Stores) {
 
   it("50 concurrent revokes by different callers all answer the one revocation that won", async () => {
     const link = aLink();
-    await links().put(link);
+    await links().put(link, 1000);
     const results = await concurrently(50, (i) => links().revoke(link.id, `revoker-${i}`, new Date(at(i))));
     const winners = new Set(results.map((result) => `${result?.revokedBy}@${result?.revokedAt}`));
     expect(winners.size).toBe(1);
@@ -115,7 +142,7 @@ export function linkStoreContract(stores: () => Stores) {
 
   it("update sets the given fields, removes the null ones, leaves the rest", async () => {
     const link = aLink({ label: "old", expiresAt: at(60), maxDownloads: 5, recipient: "ann@example.com" });
-    await links().put(link);
+    await links().put(link, 1000);
     const updated = await links().update(link.id, { label: "new", expiresAt: null, maxDownloads: undefined });
     const expected = stripUndefined({ ...link, label: "new", expiresAt: undefined });
     expect(updated).toStrictEqual(expected);
@@ -125,7 +152,7 @@ export function linkStoreContract(stores: () => Stores) {
 
   it("update refuses a revoked or missing link and changes nothing", async () => {
     const link = aLink({ label: "kept" });
-    await links().put(link);
+    await links().put(link, 1000);
     const revoked = await links().revoke(link.id, "owner-1", t0);
     expect(await links().update(link.id, { label: "changed", maxDownloads: 100 })).toBeNull();
     expect(await links().update(link.id, {})).toBeNull();
@@ -136,7 +163,7 @@ export function linkStoreContract(stores: () => Stores) {
 
   it("update may raise the limit of a used-up link, which then counts again", async () => {
     const link = aLink({ maxDownloads: 1, downloadCount: 1 });
-    await links().put(link);
+    await links().put(link, 1000);
     expect(await consume(links(), link.id, t0)).toBeNull();
     expect((await links().update(link.id, { maxDownloads: 2 }))?.maxDownloads).toBe(2);
     expect((await consume(links(), link.id, t0))?.downloadCount).toBe(2);
@@ -145,7 +172,7 @@ export function linkStoreContract(stores: () => Stores) {
 
   it("retarget points a link at a new object, title and file name; a missing link stays missing", async () => {
     const link = aLink();
-    await links().put(link);
+    await links().put(link, 1000);
     const target = { objectKey: "files/p/v2", defaultFilename: "v2.zip", productTitle: "Renamed" };
     await links().retarget(link.id, target);
     expect(await links().get(link.id)).toStrictEqual({ ...link, ...target });

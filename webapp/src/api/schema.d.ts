@@ -82,7 +82,10 @@ export interface paths {
         /** The caller's links, newest first */
         get: operations["listLinks"];
         put?: never;
-        /** Create a permanent link to a product's deliverable (author or buyer) */
+        /**
+         * Create a permanent link to a product's deliverable (author or buyer)
+         * @description Each caller may hold at most MAX_ACTIVE_LINKS_PER_PRODUCT (default 1,000) links to one product that are not revoked; one more is a 409 problem with code `link_limit_reached`. Revoking a link frees its slot; an expired or used-up link keeps it (it can be changed back to active).
+         */
         post: operations["createLink"];
         delete?: never;
         options?: never;
@@ -419,7 +422,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "service_unavailable" | "internal_error";
             requestId: string;
             errors?: unknown[];
         };
@@ -855,6 +858,15 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource changed or is in a state that forbids this. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,135 @@
+import { Aws, Duration } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
+import { LINK_JOB_KEY_PREFIX } from "../../src/storage/dynamo-link-jobs.ts";
+import { type Stage, stageSettings } from "../stage.ts";
+
+export interface LinkJobWorkerProps {
+  stage: Stage;
+  /** The same bundle as the API: its handler runs a link job when the event is a stream record. */
+  code: lambda.Code;
+  /** The table, with its stream on (KEYS_ONLY is enough: the worker reads the job itself). */
+  table: dynamodb.ITableV2;
+  filesBucketName: string;
+  /** The settings src/config.ts requires (the same values the API function gets). */
+  environment: Record<string, string>;
+}
+
+/** Link writes in flight per worker: ≈ 4,000 writes/s at ≈ 8 ms each, an on-demand table's start. */
+export const WORKER_LINK_CONCURRENCY = 32;
+
+/**
+ * The worker that walks the links of a refund, delete or edit off the request path (ADR 013).
+ * The request writes a LINK_JOB# item; the table's stream hands its INSERT to this function within
+ * about a second; a failed batch is retried, then parked in a dead-letter queue; a schedule every
+ * minute picks up jobs whose worker died (their lease ran out) or never came.
+ */
+export class LinkJobWorker extends Construct {
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly deadLetters: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: LinkJobWorkerProps) {
+    super(scope, id);
+    const settings = stageSettings(props.stage);
+    const logGroup = new logs.LogGroup(this, "Logs", {
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: "Evergate link-job worker: its log group, the table and its stream, deletes under files/",
+    });
+    logGroup.grantWrite(this.role);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "TableItems",
+        // Jobs, links, their pointers and slots, products and orders; no Scan, no batch writes.
+        actions: [
+          "dynamodb:GetItem",
+          "dynamodb:BatchGetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:Query",
+        ],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "DueJobsIndex",
+        actions: ["dynamodb:Query"],
+        resources: [`${props.table.tableArn}/index/gsi1`],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "DeleteReplacedFiles",
+        // A job deletes the files of a deleted product, and a replaced deliverable, after its walk.
+        actions: ["s3:DeleteObject"],
+        resources: [`arn:${Aws.PARTITION}:s3:::${props.filesBucketName}/${bucketPrefixes.files}*`],
+      }),
+    );
+
+    this.function = new lambda.Function(this, "Function", {
+      description: "Evergate link jobs: revokes or re-points the links of a refund, delete or edit",
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: "index.handler",
+      code: props.code,
+      memorySize: 512,
+      // The worker saves its cursor 15 s before this and a later run resumes there.
+      timeout: Duration.minutes(5),
+      role: this.role,
+      logGroup,
+      environment: {
+        ...props.environment,
+        LINK_JOB_CONCURRENCY: String(WORKER_LINK_CONCURRENCY),
+        NODE_OPTIONS: "--enable-source-maps",
+      },
+    });
+
+    this.deadLetters = new sqs.Queue(this, "DeadLetters", {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 10,
+        parallelizationFactor: 10,
+        retryAttempts: 3,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        maxRecordAge: Duration.hours(1),
+        onFailure: new SqsDlq(this.deadLetters),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual("INSERT"),
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(LINK_JOB_KEY_PREFIX) } } },
+          }),
+        ],
+      }),
+    );
+
+    new events.Rule(this, "Unfinished", {
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          event: events.RuleTargetInput.fromObject({ evergate: "link-jobs" }),
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,169 @@
+import type { AppDeps, LinkJobStarter } from "#src/app-deps.ts";
+import type { Link } from "#src/domain/link.ts";
+import { jobCanRun, type LinkJob } from "#src/domain/link-job.ts";
+import { newId } from "#src/domain/token.ts";
+import { errorFields } from "#src/logger.ts";
+import { inChunks } from "./in-chunks.ts";
+
+/** Pointers read per query; a page is also the unit of progress saved on the job. */
+const PAGE_SIZE = 200;
+/** How long a worker holds a job between two saved pages; then another worker may take it over. */
+const LEASE_MS = 60_000;
+/** A job that no worker has taken by then is picked up by the sweeper. */
+const START_GRACE_MS = 30_000;
+/** A job whose write never happened (its request failed after storing it) is dropped after this. */
+const ABANDON_AFTER_MS = 60_000;
+const WAIT_STEP_MS = 200;
+/** Without a deadline from the caller, a worker stops after this and leaves the rest to the next. */
+const DEFAULT_BUDGET_MS = 4 * 60_000;
+
+export type NewLinkJob = Pick<
+  LinkJob,
+  "kind" | "productId" | "ownerId" | "orderCreatedAt" | "revokedBy" | "deleteKeys"
+>;
+
+const isoIn = (deps: Pick<AppDeps, "clock">, ms: number) =>
+  new Date(deps.clock().getTime() + ms).toISOString();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stores a job durably. The request stores it before the write that makes it necessary (marking
+ * the order refunded, deleting the product) so no crash leaves that write without its job, and
+ * calls `deps.linkJobs.started` after it (see jobCanRun).
+ */
+export async function storeLinkJob(
+  deps: Pick<AppDeps, "stores" | "clock">,
+  fields: NewLinkJob,
+): Promise<LinkJob> {
+  const job: LinkJob = { id: newId(), createdAt: deps.clock().toISOString(), ...fields };
+  await deps.stores.linkJobs.create(job, isoIn(deps, START_GRACE_MS));
+  return job;
+}
+
+export type LinkJobOutcome = "done" | "paused" | "waiting" | "dropped" | "busy";
+
+/**
+ * Walks the links of a job page by page, `LINK_JOB_CONCURRENCY` writes at a time, saving the
+ * cursor after each page. Every step is idempotent (revoking keeps the first revocation,
+ * retargeting writes only a link that differs, revoked links are no longer in the pages), so a
+ * worker that dies is simply replaced: the next one resumes at the saved cursor once the lease
+ * runs out. Files named in the job are deleted only after the last page.
+ */
+export async function runLinkJob(
+  deps: AppDeps,
+  id: string,
+  options: { deadline?: number } = {},
+): Promise<LinkJobOutcome> {
+  const deadline = options.deadline ?? Date.now() + DEFAULT_BUDGET_MS;
+  const job = await deps.stores.linkJobs.claim(id, deps.clock(), isoIn(deps, LEASE_MS));
+  if (!job) return "busy";
+  if (!(await waitUntilRunnable(deps, job, deadline))) {
+    if (deps.clock().getTime() - Date.parse(job.createdAt) >= ABANDON_AFTER_MS) {
+      deps.logger.warn("link job dropped: the write it follows never happened", {
+        jobId: id,
+        kind: job.kind,
+      });
+      await deps.stores.linkJobs.finish(id);
+      return "dropped";
+    }
+    await deps.stores.linkJobs.progress(id, job.cursor, isoIn(deps, WAIT_STEP_MS));
+    return "waiting";
+  }
+  const startedAt = Date.now();
+  let walked = 0;
+  let cursor = job.cursor;
+  for (;;) {
+    const target = job.kind === "retarget" ? await currentTarget(deps, job.productId) : undefined;
+    // A product deleted since the edit: its own job revokes the links.
+    if (job.kind === "retarget" && !target) break;
+    const page = await deps.stores.links.pageActiveIds(
+      job.productId,
+      job.kind === "revoke-owner" ? job.ownerId : undefined,
+      { limit: PAGE_SIZE, cursor },
+    );
+    for (const ids of inChunks(page.items, deps.config.LINK_JOB_CONCURRENCY)) {
+      if (target) await Promise.all(ids.map((linkId) => deps.stores.links.retarget(linkId, target)));
+      else await deps.stores.links.revokeMany(ids, job.revokedBy ?? "system", deps.clock());
+    }
+    walked += page.items.length;
+    cursor = page.nextCursor;
+    if (cursor === undefined) break;
+    const outOfTime = Date.now() >= deadline;
+    await deps.stores.linkJobs.progress(id, cursor, outOfTime ? isoIn(deps, 0) : isoIn(deps, LEASE_MS));
+    if (outOfTime) return "paused";
+  }
+  for (const key of job.deleteKeys ?? []) {
+    await deps.files.delete(key);
+    await deps.stores.uploads.cancelCleanup(key);
+  }
+  await deps.stores.linkJobs.finish(id);
+  deps.logger.info("link job done", {
+    jobId: id,
+    kind: job.kind,
+    productId: job.productId,
+    links: walked,
+    ms: Date.now() - startedAt,
+  });
+  return "done";
+}
+
+async function currentTarget(
+  deps: AppDeps,
+  productId: string,
+): Promise<Pick<Link, "objectKey" | "defaultFilename" | "productTitle"> | undefined> {
+  const product = await deps.stores.products.get(productId);
+  return product
+    ? {
+        objectKey: product.deliverable.key,
+        defaultFilename: product.deliverable.filename,
+        productTitle: product.title,
+      }
+    : undefined;
+}
+
+/** Waits (briefly) for the write the job follows: a worker started by the stream may be early. */
+async function waitUntilRunnable(deps: AppDeps, job: LinkJob, deadline: number): Promise<boolean> {
+  const giveUpAt = Math.min(deadline, Date.parse(job.createdAt) + ABANDON_AFTER_MS);
+  for (;;) {
+    const [product, order] = await Promise.all([
+      job.kind === "revoke-product" ? deps.stores.products.get(job.productId) : null,
+      job.kind === "revoke-owner" && job.ownerId ? deps.stores.orders.get(job.productId, job.ownerId) : null,
+    ]);
+    if (jobCanRun(job, { product, order })) return true;
+    if (Math.max(Date.now(), deps.clock().getTime()) + WAIT_STEP_MS > giveUpAt) return false;
+    await sleep(WAIT_STEP_MS);
+  }
+}
+
+/** The safety net: runs the jobs whose worker never came or died (the sweeper calls it). */
+export async function runDueLinkJobs(
+  deps: AppDeps,
+  options: { limit?: number; deadline?: number } = {},
+): Promise<number> {
+  const deadline = options.deadline ?? Date.now() + DEFAULT_BUDGET_MS;
+  let done = 0;
+  for (const id of await deps.stores.linkJobs.listDue(deps.clock(), options.limit ?? 20)) {
+    if ((await runLinkJob(deps, id, { deadline })) === "done") done++;
+    if (Date.now() >= deadline) break;
+  }
+  return done;
+}
+
+/**
+ * The worker in this process, started the moment a job is stored (`npm start`, tests). `settled`
+ * resolves when every job started so far has finished, for tests that look right after.
+ */
+export function inProcessLinkJobs(deps: () => AppDeps): LinkJobStarter & { settled(): Promise<void> } {
+  const running = new Set<Promise<unknown>>();
+  return {
+    started(jobId) {
+      const run: Promise<unknown> = runLinkJob(deps(), jobId)
+        .catch((error) => deps().logger.warn("link job failed", { jobId, ...errorFields(error) }))
+        .finally(() => running.delete(run));
+      running.add(run);
+    },
+    async settled() {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}
