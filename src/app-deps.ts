@@ -1,4 +1,5 @@
 import type { Config } from "./config.ts";
+import type { RateLimits } from "./http/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import type { FileStorage, Stores } from "./storage/ports.ts";
 
@@ -24,5 +25,7 @@ export interface AppDeps {
   /** Resolves when the identity provider's JWKS answers. */
   pingIdentity: () => Promise<void>;
   clock: () => Date;
+  /** Per-client request budgets, one set per process, shared by Hono and the Lambda's /l/ path. */
+  rateLimits: RateLimits;
   logger: Logger;
 }

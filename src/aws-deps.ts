@@ -2,6 +2,7 @@ import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AppDeps } from "./app-deps.ts";
 import type { Config } from "./config.ts";
+import { createRateLimits } from "./http/rate-limits.ts";
 import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
 import { loadOnce } from "./load-once.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
@@ -90,6 +91,7 @@ export function awsDeps(
       if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
     },
     clock: () => new Date(),
+    rateLimits: createRateLimits(config),
     logger: options.logger ?? jsonLogger(config.LOG_LEVEL),
   };
 }

@@ -26,6 +26,7 @@ const integer =
     return value;
   };
 const seconds = (fallback: number, min = 0) => required(integer(min, 3600, fallback));
+const perMinute = (fallback: number) => required(integer(1, 1_000_000, fallback));
 const bytes = (fallback: number) => required(integer(1, Number.MAX_SAFE_INTEGER, fallback));
 
 const text =
@@ -102,6 +103,22 @@ const settings = {
   MAX_BODY_BYTES: bytes(64 * 1024),
   AWS_TIMEOUT_MS: required(integer(100, 30_000, 2_000)),
   AWS_MAX_ATTEMPTS: required(integer(1, 5, 2)),
+  /** Per-instance rate limits (docs/decisions/014-rate-limits.md); off only for tests of other things. */
+  RATE_LIMITS_ENABLED: flag(true),
+  /** Requests per minute (and burst) per client address on /l/*. */
+  RATE_LIMIT_LINK_PER_MINUTE: perMinute(120),
+  /** Per client address on every /api/* request, before its credential is checked. */
+  RATE_LIMIT_ADDRESS_PER_MINUTE: perMinute(600),
+  /** Per client address on /api/* without a credential (health, config, the public catalogue). */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: perMinute(120),
+  /** Per user or API key: reads, writes, and what creates stored things (links, uploads, products, keys). */
+  RATE_LIMIT_READ_PER_MINUTE: perMinute(600),
+  RATE_LIMIT_WRITE_PER_MINUTE: perMinute(120),
+  RATE_LIMIT_EXPENSIVE_PER_MINUTE: perMinute(30),
+  /** Clients remembered per limit; the least recently seen are forgotten first (bounded memory). */
+  RATE_LIMIT_MAX_CLIENTS: required(integer(100, 1_000_000, 10_000)),
+  /** How long one /api/health answer is shared by every caller (0 = probe on every request). */
+  HEALTH_CACHE_SECONDS: seconds(5),
   /** Where `npm start` keeps the stand-ins' data. */
   DATA_DIR: required(text(1, ".data")),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error", "silent"], "info"),

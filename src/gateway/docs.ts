@@ -14,6 +14,10 @@ const refusals = {
     description: "Revoked, expired or exhausted (HTML page for browsers).",
     content: { "application/problem+json": { schema: ProblemSchema }, "text/html": { schema: z.string() } },
   },
+  429: {
+    description: "Too many requests from this client address; retry after the Retry-After delay.",
+    content: { "application/problem+json": { schema: ProblemSchema } },
+  },
   503: {
     description: "A dependency is unavailable; retry after the Retry-After delay.",
     content: { "application/problem+json": { schema: ProblemSchema } },
@@ -62,6 +66,7 @@ export function documentRedirectRoutes(registry: OpenAPIHono["openAPIRegistry"])
       200: { description: "The link is active." },
       404: { description: "Unknown or malformed token." },
       410: { description: "Revoked, expired or exhausted." },
+      429: { description: "Too many requests from this client address." },
       503: { description: "A dependency is unavailable." },
     },
   });

@@ -67,9 +67,10 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
  * an HTTP server, optionally the webapp, demo data and the cleanup sweeper.
  */
 export async function startLocalEvergate(options: LocalEvergateOptions): Promise<LocalEvergate> {
-  let handler: (request: Request) => Response | Promise<Response> = () =>
+  // env carries node's socket: the client address (src/http/client-address.ts) is its peer.
+  let handler: (request: Request, env: unknown) => Response | Promise<Response> = () =>
     new Response("Starting…", { status: 503, headers: { "Retry-After": "1" } });
-  const server = createServer(getRequestListener((request) => handler(request)));
+  const server = createServer(getRequestListener((request, env) => handler(request, env)));
   const host = options.host ?? "127.0.0.1";
   let port: number;
   try {
@@ -142,10 +143,10 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
         }),
       )
     : undefined;
-  handler = (request) => {
+  handler = (request, env) => {
     const path = new URL(request.url).pathname;
     if (!webapp || path.startsWith("/api/") || path.startsWith("/l/") || path === "/api")
-      return app.fetch(request);
+      return app.fetch(request, env);
     return webapp(request);
   };
 

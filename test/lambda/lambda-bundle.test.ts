@@ -63,6 +63,7 @@ beforeAll(async () => {
     COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID,
     COGNITO_ENDPOINT: config.COGNITO_ENDPOINT,
     LOG_LEVEL: "silent",
+    RATE_LIMITS_ENABLED: String(config.RATE_LIMITS_ENABLED),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });
   delete process.env.AWS_SESSION_TOKEN;
