@@ -17,7 +17,7 @@ import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { attachmentDisposition } from "#src/domain/content-disposition.ts";
 import { DELIVERABLE_CACHE_CONTROL } from "#src/domain/served-file.ts";
-import { hashToken, mintToken } from "#src/domain/token.ts";
+import { hashToken, mintToken, newTokenKeyEntry, parseTokenKeys } from "#src/domain/token.ts";
 import { type S3FileStorageSettings, s3ClientConfig, s3FileStorage } from "#src/storage/s3-files.ts";
 import { createGetObjectPresigner } from "#src/storage/sigv4-presigner.ts";
 import { buildLambda, bytesByPackage, coldStartFiles } from "../scripts/build.ts";
@@ -49,6 +49,9 @@ const lambdaEnv: Record<string, string> = {
   COGNITO_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Bench0001",
   COGNITO_CLIENT_ID: "benchclientid0001",
   LOG_LEVEL: "info",
+  TOKEN_KEYS: newTokenKeyEntry("b"),
+  // One event source address for every request: the limiter runs (its cost is measured) but never refuses
+  RATE_LIMIT_LINK_PER_MINUTE: "1000000",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 Object.assign(process.env, lambdaEnv);
@@ -249,7 +252,7 @@ interface BenchBundle {
 type RedirectCpu = Record<"redirect" | "bare" | "updateItem" | "presignFloor" | "partsInOne", number>;
 
 async function loadBench(benchDir: string) {
-  const { token } = mintToken("link");
+  const { token } = mintToken("link", parseTokenKeys(lambdaEnv.TOKEN_KEYS ?? ""));
   const aws = cannedAws(hashToken(token));
   const bundle = (await import(pathToFileURL(join(benchDir, "index.mjs")).href)) as BenchBundle;
   return { bundle, aws, token };
@@ -276,6 +279,8 @@ async function roundTripsInBundle(bundle: BenchBundle, aws: ReturnType<typeof ca
   const routes: Array<[string, string, string, number]> = [
     ["redirect", "GET", `/l/${token}`, 302],
     ["malformed", "GET", "/l/evg_not-a-token", 404],
+    // Well-formed, tagged under the same key id with a key the server does not have
+    ["forged", "GET", `/l/${mintToken("link", parseTokenKeys(newTokenKeyEntry("b"))).token}`, 404],
     ["head", "HEAD", `/l/${token}`, 200],
     ["confirm", "POST", `/l/${token}`, 303],
     ["products", "GET", "/api/products?limit=1", 200],
@@ -296,6 +301,8 @@ async function roundTripsInBundle(bundle: BenchBundle, aws: ReturnType<typeof ca
     throw new Error("/l/{token} must cost 1 DynamoDB call and 0 S3 calls");
   if (roundTrips.malformed?.dynamodb !== 0 || roundTrips.malformed.s3 !== 0)
     throw new Error("a malformed token must cost nothing");
+  if (roundTrips.forged?.dynamodb !== 0 || roundTrips.forged.s3 !== 0)
+    throw new Error("a forged token must cost nothing");
   results.roundTrips = roundTrips;
 }
 

@@ -26,6 +26,8 @@ new EvergateStack(app, `Evergate-${stage}`, {
   localOrigins: stage === "dev" ? [localOrigin] : [],
   selfSignUp: String(app.node.tryGetContext("selfSignUp")) === "true",
   authDomainPrefix: app.node.tryGetContext("authDomainPrefix"),
+  // -c tokenKeyIds=b,a after adding key b to the TokenKeys secret (ADR 015)
+  tokenKeyIds: app.node.tryGetContext("tokenKeyIds")?.split(","),
   tags: { project: "evergate", stage },
 });
 

@@ -1,10 +1,12 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { ApiFunction } from "./constructs/api-function.ts";
 import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
 import { Data } from "./constructs/data.ts";
+import { EdgeFirewall } from "./constructs/edge-firewall.ts";
 import { Site } from "./constructs/site.ts";
+import { TokenKeys } from "./constructs/token-keys.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
 import type { Stage } from "./stage.ts";
 
@@ -20,6 +22,10 @@ export interface EvergateStackProps extends StackProps {
   selfSignUp?: boolean;
   /** Managed login domain prefix (default: evergate-{stage}-{account}). */
   authDomainPrefix?: string;
+  /** Ids of the token keys in the TokenKeys secret, the minting one first (default: ["a"]). */
+  tokenKeyIds?: readonly string[];
+  /** The function's reserved concurrency: its ceiling under a flood (default: dev 20, prod 200). */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -32,6 +38,8 @@ export class EvergateStack extends Stack {
   readonly auth: Auth;
   readonly api: ApiFunction;
   readonly site: Site;
+  readonly firewall: EdgeFirewall;
+  readonly tokenKeys: TokenKeys;
 
   constructor(scope: Construct, id: string, props: EvergateStackProps) {
     super(scope, id, props);
@@ -45,8 +53,15 @@ export class EvergateStack extends Stack {
       domainPrefix: props.authDomainPrefix ?? defaultDomainPrefix(props.stage, this),
       localOrigins,
     });
+    this.tokenKeys = new TokenKeys(this, "TokenKeys", {
+      stage: props.stage,
+      keyIds: props.tokenKeyIds ?? ["a"],
+    });
+    this.firewall = new EdgeFirewall(this, "EdgeFirewall", { stage: props.stage });
     this.api = new ApiFunction(this, "Api", {
       stage: props.stage,
+      tokenKeys: this.tokenKeys.environmentValue,
+      reservedConcurrency: props.reservedConcurrency ?? (props.stage === "prod" ? 200 : 20),
       code: props.apiCode,
       table: this.data.table,
       filesBucketName: this.data.filesBucketName,
@@ -59,6 +74,7 @@ export class EvergateStack extends Stack {
       stage: props.stage,
       functionUrl: this.api.url,
       webappDir: props.webappDir,
+      webAclId: this.firewall.webAclArnIfCreated,
     });
 
     // Both need the distribution's domain, so both come after it.
@@ -72,6 +88,15 @@ export class EvergateStack extends Stack {
     this.output("CognitoDomainUrl", this.auth.domainUrl, "Managed login base URL");
     this.output("FilesBucketName", this.data.filesBucketName, "Uploads (pending/) and deliverables (files/)");
     this.output("TableName", this.data.table.tableName, "The single DynamoDB table");
+    this.output(
+      "WebAcl",
+      Fn.conditionIf(
+        this.firewall.condition.logicalId,
+        this.firewall.webAcl.attrArn,
+        "absent: a CloudFront web ACL can only be created in us-east-1 (docs/decisions/014-rate-limits.md)",
+      ).toString(),
+      "The WAF web ACL on the distribution",
+    );
     this.output("DistributionId", this.site.distribution.distributionId, "For manual invalidations");
 
     acknowledgeNagFindings(this);

@@ -6,6 +6,7 @@ import { createRateLimits } from "./http/rate-limits.ts";
 import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
 import { loadOnce } from "./load-once.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
+import { legacyTokenList } from "./services/token-check.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
 import { s3FileStorage } from "./storage/s3-files.ts";
@@ -59,9 +60,11 @@ export function awsDeps(
       timeoutMs: config.AWS_TIMEOUT_MS,
     }),
   );
+  const stores = dynamoStores(dynamo, config.TABLE_NAME);
+  const logger = options.logger ?? jsonLogger(config.LOG_LEVEL);
   return {
     config,
-    stores: dynamoStores(dynamo, config.TABLE_NAME),
+    stores,
     files: s3FileStorage({
       bucket: config.FILES_BUCKET,
       region: config.AWS_REGION,
@@ -92,6 +95,7 @@ export function awsDeps(
     },
     clock: () => new Date(),
     rateLimits: createRateLimits(config),
-    logger: options.logger ?? jsonLogger(config.LOG_LEVEL),
+    logger,
+    legacyTokens: legacyTokenList(stores.legacyTokens, logger),
   };
 }

@@ -1,3 +1,5 @@
+import { parseTokenKeys, type TokenKeyRing } from "./domain/token.ts";
+
 /**
  * Settings are parsed by the small rules below, not zod: the Lambda parses them at every cold
  * start, and zod here would put zod's core (shared with the API's schemas) on the redirect's
@@ -63,6 +65,16 @@ const flag =
     return value === "true" || value === "1";
   };
 
+/** The server keys that tag tokens (parsed, never echoed in an error). */
+const tokenKeys: Rule<TokenKeyRing> = (raw) => {
+  if (raw === undefined) throw new SettingError("is required (npm start keeps one in DATA_DIR)");
+  try {
+    return parseTokenKeys(raw);
+  } catch (error) {
+    throw new SettingError((error as Error).message);
+  }
+};
+
 /** Every setting Evergate reads, with local defaults. Only this module reads process.env. */
 const settings = {
   PORT: required(integer(0, 65535, 3000)),
@@ -103,6 +115,14 @@ const settings = {
   MAX_BODY_BYTES: bytes(64 * 1024),
   AWS_TIMEOUT_MS: required(integer(100, 30_000, 2_000)),
   AWS_MAX_ATTEMPTS: required(integer(1, 5, 2)),
+  /**
+   * Keys that tag tokens (docs/decisions/015-keyed-token-tags.md): `id:secret,id:secret`, ids one
+   * base62 character, secrets base64url of 32+ bytes; the first mints, every one verifies. In AWS
+   * from the stack's Secrets Manager secret; `npm start` generates one into DATA_DIR.
+   */
+  TOKEN_KEYS: tokenKeys,
+  /** Tokens minted before keyed tags: `listed` (only those on the migration's list) or `refuse`. */
+  LEGACY_TOKENS: oneOf(["listed", "refuse"], "listed"),
   /** Per-instance rate limits (docs/decisions/014-rate-limits.md); off only for tests of other things. */
   RATE_LIMITS_ENABLED: flag(true),
   /** Requests per minute (and burst) per client address on /l/*. */
@@ -177,4 +197,9 @@ export function externalS3Credentials(
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = source;
   if (!accessKeyId || !secretAccessKey) return undefined;
   return { accessKeyId, secretAccessKey, sessionToken: source.AWS_SESSION_TOKEN || undefined };
+}
+
+/** TOKEN_KEYS when the environment sets it: `npm start` then uses it instead of the key it keeps. */
+export function tokenKeysFromEnvironment(source: Record<string, string | undefined> = process.env) {
+  return source.TOKEN_KEYS || undefined;
 }

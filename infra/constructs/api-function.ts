@@ -22,6 +22,10 @@ export interface ApiFunctionProps {
   userPoolArn: string;
   cognitoClientId: string;
   cognitoDomainUrl: string;
+  /** TOKEN_KEYS, resolved from the TokenKeys secret at deploy time (infra/constructs/token-keys.ts). */
+  tokenKeys: string;
+  /** At most this many concurrent executions: a flood's ceiling, and what the rest of the account keeps. */
+  reservedConcurrency: number;
 }
 
 /** The Hono app on Lambda, its function URL (IAM auth: only CloudFront may call it) and its role. */
@@ -63,6 +67,7 @@ export class ApiFunction extends Construct {
       code: props.code,
       memorySize: 1024,
       timeout: Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup,
       environment: {
@@ -77,6 +82,10 @@ export class ApiFunction extends Construct {
         AUTHORIZATION_HEADER: forwardedAuthorizationHeader,
         // Presigned URLs die with the role session that signed them: keep well below an hour.
         LINK_URL_TTL_SECONDS: "300",
+        // The function URL's peer is a CloudFront edge; the viewer's address is in this header
+        // (the origin request policy forwards CloudFront's headers). Rate limits key on it.
+        CLIENT_ADDRESS_HEADER: "cloudfront-viewer-address",
+        TOKEN_KEYS: props.tokenKeys,
         NODE_OPTIONS: "--enable-source-maps",
       },
     });

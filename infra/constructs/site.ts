@@ -16,6 +16,8 @@ export interface SiteProps {
   functionUrl: lambda.IFunctionUrl;
   /** Built SPA (dist/webapp); nothing is uploaded when undefined. */
   webappDir?: string;
+  /** The WAF web ACL (infra/constructs/edge-firewall.ts), if any. */
+  webAclId?: string;
 }
 
 /** CloudFront in front of everything: the SPA from a private bucket, /api/* and /l/* from Lambda. */
@@ -92,6 +94,7 @@ export class Site extends Construct {
 
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: `Evergate ${props.stage}`,
+      webAclId: props.webAclId,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       defaultRootObject: "index.html",

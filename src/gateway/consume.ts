@@ -1,13 +1,14 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import { downloadFilename, type Link, linkStatus } from "#src/domain/link.ts";
 import { DELIVERABLE_CACHE_CONTROL } from "#src/domain/served-file.ts";
-import { hashToken, isWellFormedToken } from "#src/domain/token.ts";
+import { hashToken } from "#src/domain/token.ts";
+import { mayBeIssued } from "#src/services/token-check.ts";
 
 export type LinkLookup = { kind: "unknown" } | { kind: "gone"; link: Link } | { kind: "active"; link: Link };
 
-/** Reads a link without counting (HEAD, previews, the confirm page). Malformed tokens cost no read. */
+/** Reads a link without counting (HEAD, previews, the confirm page). Malformed or forged tokens cost no read. */
 export async function peekLink(deps: AppDeps, token: string): Promise<LinkLookup> {
-  if (!isWellFormedToken("link", token)) return { kind: "unknown" };
+  if (!(await mayBeIssued(deps, "link", token))) return { kind: "unknown" };
   const link = await deps.stores.links.get(hashToken(token));
   if (!link) return { kind: "unknown" };
   return linkStatus(link, deps.clock()) === "active" ? { kind: "active", link } : { kind: "gone", link };
@@ -27,7 +28,7 @@ export async function consumeLink(
   deps: AppDeps,
   token: string,
 ): Promise<{ kind: "unknown" } | { kind: "gone" } | ({ kind: "redirect" } & SignedRedirect)> {
-  if (!isWellFormedToken("link", token)) return { kind: "unknown" };
+  if (!(await mayBeIssued(deps, "link", token))) return { kind: "unknown" };
   const id = hashToken(token);
   const now = deps.clock();
   const link = await deps.stores.links.consume(id, now);

@@ -3,7 +3,7 @@ import { ProblemSchema } from "#src/http/schemas.ts";
 
 const TokenParam = z.string().openapi({
   param: { name: "token", in: "path" },
-  example: "evg_4XjP0aQmZr7TtYc1bN9kLw2s3Dq8",
+  example: "evg_a4XjP0aQmZr7TtYc1bN9kLw2s3Dq8Fh7Ks2z",
 });
 const refusals = {
   404: {

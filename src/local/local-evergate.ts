@@ -1,10 +1,13 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import { createApp } from "#src/app.ts";
 import type { AppDeps } from "#src/app-deps.ts";
 import { awsDeps, type Credentials } from "#src/aws-deps.ts";
-import { type Config, loadConfig } from "#src/config.ts";
+import { type Config, loadConfig, tokenKeysFromEnvironment } from "#src/config.ts";
+import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { errorFields } from "#src/logger.ts";
 import { sweepGarbage } from "#src/services/products.ts";
 import { closeServer } from "./close-server.ts";
@@ -43,11 +46,31 @@ export interface LocalEvergateOptions {
 
 export interface LocalEvergate {
   url: string;
+  /** TOKEN_KEYS as configured (the built Lambda in tests needs the same keys). */
+  tokenKeys: string;
   port: number;
   stack: LocalStack;
   deps: AppDeps;
   config: Config;
   stop(): Promise<void>;
+}
+
+/**
+ * The server key that tags tokens, kept in the data dir so links survive restarts (0600: it is a
+ * secret); a fresh one per run without a data dir (tests).
+ */
+async function localTokenKeys(dataDir: string | undefined): Promise<string> {
+  if (!dataDir) return newTokenKeyEntry();
+  const file = join(dataDir, "token-keys");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const keys = newTokenKeyEntry();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${keys}\n`, { mode: 0o600, flag: "wx" });
+  return keys;
 }
 
 /** Binds first, so a taken port fails fast and before any stand-in starts. */
@@ -102,7 +125,12 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   }
 
   const s3 = options.externalS3;
+  const tokenKeys =
+    options.configOverrides?.TOKEN_KEYS ??
+    tokenKeysFromEnvironment() ??
+    (await localTokenKeys(options.dataDir));
   const config = loadConfig({
+    TOKEN_KEYS: tokenKeys,
     PORT: String(port),
     // The stand-ins take any region; real S3 only its bucket's.
     AWS_REGION: s3?.region ?? stack.region,
@@ -121,6 +149,9 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   });
   const deps = awsDeps(config, { credentials: stack.credentials, s3Credentials: s3?.credentials });
   const app = createApp(deps);
+  // The migration of ADR 015, run where it is cheap: a data dir from before keyed tags gets the
+  // list of its tokens on first start, after which the set is closed (new tokens are keyed).
+  if ((await deps.stores.legacyTokens.load()) === null) await deps.stores.legacyTokens.rebuild();
 
   if (options.seed) {
     const ids = Object.fromEntries(
@@ -159,6 +190,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   let stopping: Promise<void> | undefined;
   return {
     url,
+    tokenKeys,
     port,
     stack,
     deps,

@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { Product } from "#src/domain/product.ts";
-import { hashToken } from "#src/domain/token.ts";
+import { hashToken, newTokenKeyEntry, parseTokenKeys } from "#src/domain/token.ts";
 import { memoryStores } from "#src/storage/memory-stores.ts";
 import type { Stores } from "#src/storage/ports.ts";
-import { createLink, type LinkDeps, revokeProductLinks, rotateLink, updateLink } from "./links.ts";
+import { createLink, type MintingLinkDeps, revokeProductLinks, rotateLink, updateLink } from "./links.ts";
 import { buyProduct, refundOrder } from "./orders.ts";
 
 const now = new Date("2026-11-25T10:00:00.000Z");
+const keys = parseTokenKeys(newTokenKeyEntry());
 /** The product's id (ids are 16 base62 characters; an order id is `<product>_<buyer>`). */
 const P = "Pr0duct000000001";
 
 /** A shop in memory: a seller's product and a buyer who bought it (Prepare). */
 async function shop(wrap: (stores: Stores) => Stores = (stores) => stores) {
   const stores = memoryStores();
-  const deps: LinkDeps = { stores: wrap(stores), clock: () => now };
+  const deps: MintingLinkDeps = { stores: wrap(stores), clock: () => now, config: { TOKEN_KEYS: keys } };
   const file = { key: "files/p1/v1", contentType: "application/zip", size: 3, filename: "v1.zip" };
   const product: Product = {
     id: P,
@@ -111,7 +112,9 @@ describe("refundOrder", () => {
         ...stores.orders,
         markRefunded: async (productId, buyerId, at) => {
           // The buyer's createLink passed its re-check just before the order changed.
-          sneaked ??= (await createLink({ stores, clock: () => now }, "buyer", P, {})).link.id;
+          sneaked ??= (
+            await createLink({ stores, clock: () => now, config: { TOKEN_KEYS: keys } }, "buyer", P, {})
+          ).link.id;
           return stores.orders.markRefunded(productId, buyerId, at);
         },
       },

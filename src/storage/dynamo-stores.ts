@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamoApiKeyStore } from "./dynamo-api-keys.ts";
+import { dynamoLegacyTokenListStore } from "./dynamo-legacy-tokens.ts";
 import { dynamoLinkStore } from "./dynamo-links.ts";
 import { dynamoOrderStore } from "./dynamo-orders.ts";
 import { dynamoProductStore } from "./dynamo-products.ts";
@@ -15,6 +16,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     orders: dynamoOrderStore(table),
     apiKeys: dynamoApiKeyStore(table),
     uploads: dynamoUploadStore(table),
+    legacyTokens: dynamoLegacyTokenListStore(table),
     ping: () => table.describe(),
   };
 }
