@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "#src/config.ts";
 import { AppError } from "#src/domain/errors.ts";
+import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { TokenBucketLimiter } from "./rate-limiter.ts";
 import { addressBucket, createRateLimits, enforceRateLimit } from "./rate-limits.ts";
 
@@ -57,7 +58,12 @@ describe("addressBucket", () => {
 
 describe("enforceRateLimit", () => {
   const config = (overrides: Record<string, string>) =>
-    loadConfig({ COGNITO_ISSUER: "http://127.0.0.1:9/x", COGNITO_CLIENT_ID: "x", ...overrides });
+    loadConfig({
+      COGNITO_ISSUER: "http://127.0.0.1:9/x",
+      COGNITO_CLIENT_ID: "x",
+      TOKEN_KEYS: newTokenKeyEntry(),
+      ...overrides,
+    });
 
   it("answers RateLimit headers, then a 429 problem with Retry-After", () => {
     const limits = createRateLimits(config({ RATE_LIMIT_EXPENSIVE_PER_MINUTE: "2" }), () => 0);
