@@ -31,6 +31,8 @@ new EvergateStack(app, `Evergate-${stage}`, {
   alarmEmail: app.node.tryGetContext("alarmEmail") || undefined,
   filesKms: String(app.node.tryGetContext("filesKms")) === "true",
   webAcl: app.node.tryGetContext("webAclName") ? { name: app.node.tryGetContext("webAclName") } : undefined,
+  // -c tokenKeyIds=b,a after adding key b to the TokenKeys secret (ADR 015)
+  tokenKeyIds: app.node.tryGetContext("tokenKeyIds")?.split(","),
   tags: { project: "evergate", stage },
 });
 

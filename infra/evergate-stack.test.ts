@@ -168,7 +168,47 @@ describe("API function", () => {
         "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: clientKeySecret }, ":SecretString:::}}"]],
       },
       LINK_URL_TTL_SECONDS: "300",
+      TOKEN_KEYS: {
+        "Fn::Join": [
+          "",
+          [
+            "a:{{resolve:secretsmanager:",
+            { Ref: logicalIdOf(template, "AWS::SecretsManager::Secret") },
+            ":SecretString:a::}}",
+          ],
+        ],
+      },
       NODE_OPTIONS: "--enable-source-maps",
+    });
+  });
+
+  it("gets TOKEN_KEYS from a generated secret (resolved at deploy time: nothing to load at cold start)", () => {
+    dev.template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: {
+        SecretStringTemplate: "{}",
+        GenerateStringKey: "a",
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      },
+    });
+    // Rotation: a second key id lists both, the new one first (it mints)
+    const rotated = synthesize("dev", { tokenKeyIds: ["b", "a"] });
+    const value = JSON.stringify(apiEnvironment(rotated.template).TOKEN_KEYS);
+    expect(value.indexOf('"b:{{resolve:secretsmanager:')).toBeLessThan(
+      value.indexOf('"a:{{resolve:secretsmanager:'),
+    );
+    expect(value).toContain(":SecretString:b::}}");
+  });
+
+  it("has reserved concurrency: a flood's ceiling (dev 20, prod 200)", () => {
+    dev.template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs22.x",
+      ReservedConcurrentExecutions: 20,
+    });
+    prod.template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs22.x",
+      ReservedConcurrentExecutions: 200,
     });
   });
 
@@ -439,6 +479,77 @@ describe("CloudFront", () => {
   it("uploads and invalidates the webapp when a build exists, and not otherwise", () => {
     prod.template.resourceCountIs("Custom::CDKBucketDeployment", 1);
     dev.template.resourceCountIs("Custom::CDKBucketDeployment", 0);
+  });
+});
+
+describe("WAF (the edge's rate limits)", () => {
+  const webAcl = (template: Template) => onlyResourceOf(template, "AWS::WAFv2::WebACL");
+  type Rule = {
+    Name: string;
+    Statement: {
+      RateBasedStatement?: Record<string, unknown>;
+      ManagedRuleGroupStatement?: { Name: string };
+    };
+    Action?: { Block: { CustomResponse: Record<string, unknown> } };
+    OverrideAction?: Record<string, unknown>;
+  };
+  const rules = (template: Template) => webAcl(template).Properties.Rules as Rule[];
+
+  it("a CloudFront web ACL with per-address rate rules for /l/ and /api/, answered 429 with Retry-After", () => {
+    const acl = webAcl(dev.template);
+    expect(acl.Properties.Scope).toBe("CLOUDFRONT");
+    expect(acl.Properties.DefaultAction).toEqual({ Allow: {} });
+    for (const [name, prefix, limit] of [
+      ["RateLimitLinks", "/l/", 300],
+      ["RateLimitApi", "/api/", 1200],
+    ] as const) {
+      const rule = rules(dev.template).find((candidate) => candidate.Name === name);
+      expect(rule?.Statement.RateBasedStatement).toMatchObject({
+        Limit: limit,
+        EvaluationWindowSec: 60,
+        AggregateKeyType: "IP",
+        ScopeDownStatement: {
+          ByteMatchStatement: {
+            SearchString: prefix,
+            PositionalConstraint: "STARTS_WITH",
+            FieldToMatch: { UriPath: {} },
+          },
+        },
+      });
+      expect(rule?.Action?.Block.CustomResponse).toMatchObject({
+        ResponseCode: 429,
+        CustomResponseBodyKey: "rate-limited",
+        ResponseHeaders: [{ Name: "retry-after", Value: "60" }],
+      });
+    }
+    const body = (acl.Properties.CustomResponseBodies as Record<string, { Content: string }>)["rate-limited"];
+    expect(JSON.parse(body?.Content ?? "{}")).toMatchObject({ status: 429, code: "rate_limited" });
+  });
+
+  it("AWS managed rule groups (IP reputation, known bad inputs, common): counted in dev, enforced in prod", () => {
+    const managed = (template: Template) =>
+      rules(template)
+        .filter((rule) => rule.Statement.ManagedRuleGroupStatement)
+        .map((rule) => [rule.Statement.ManagedRuleGroupStatement?.Name, rule.OverrideAction]);
+    const names = [
+      "AWSManagedRulesAmazonIpReputationList",
+      "AWSManagedRulesKnownBadInputsRuleSet",
+      "AWSManagedRulesCommonRuleSet",
+    ];
+    expect(managed(dev.template)).toEqual(names.map((name) => [name, { Count: {} }]));
+    expect(managed(prod.template)).toEqual(names.map((name) => [name, { None: {} }]));
+  });
+
+  it("is attached to the distribution, and exists only where CloudFront web ACLs can (us-east-1)", () => {
+    const aclId = logicalIdOf(dev.template, "AWS::WAFv2::WebACL");
+    const acl = dev.template.toJSON().Resources[aclId];
+    const conditions = dev.template.toJSON().Conditions as Record<string, unknown>;
+    expect(conditions[acl.Condition]).toEqual({ "Fn::Equals": [{ Ref: "AWS::Region" }, "us-east-1"] });
+    dev.template.hasResourceProperties("AWS::CloudFront::Distribution", {
+      DistributionConfig: Match.objectLike({
+        WebACLId: { "Fn::If": [acl.Condition, { "Fn::GetAtt": [aclId, "Arn"] }, { Ref: "AWS::NoValue" }] },
+      }),
+    });
   });
 });
 

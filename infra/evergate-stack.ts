@@ -1,13 +1,15 @@
-import { Aws, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { ApiFunction } from "./constructs/api-function.ts";
 import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
 import { CustomDomain, type DomainSettings } from "./constructs/custom-domain.ts";
 import { Data } from "./constructs/data.ts";
+import { EdgeFirewall } from "./constructs/edge-firewall.ts";
 import { LinkJobWorker } from "./constructs/link-jobs.ts";
 import { Monitoring, type WebAclWatch } from "./constructs/monitoring.ts";
 import { Site } from "./constructs/site.ts";
+import { TokenKeys } from "./constructs/token-keys.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
 import type { Stage } from "./stage.ts";
 
@@ -31,6 +33,10 @@ export interface EvergateStackProps extends StackProps {
   alarmEmail?: string;
   /** A WAF web ACL in front of the distribution, watched for spikes of blocked requests. */
   webAcl?: WebAclWatch;
+  /** Ids of the token keys in the TokenKeys secret, the minting one first (default: ["a"]). */
+  tokenKeyIds?: readonly string[];
+  /** The function's reserved concurrency: its ceiling under a flood (default: dev 20, prod 200). */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -47,6 +53,8 @@ export class EvergateStack extends Stack {
   readonly domain?: CustomDomain;
   /** Alarms, their topic and the dashboard; watchDeadLetterQueue() / watchWebAcl() add more. */
   readonly monitoring: Monitoring;
+  readonly firewall: EdgeFirewall;
+  readonly tokenKeys: TokenKeys;
 
   constructor(scope: Construct, id: string, props: EvergateStackProps) {
     super(scope, id, props);
@@ -61,8 +69,15 @@ export class EvergateStack extends Stack {
       domainPrefix: props.authDomainPrefix ?? defaultDomainPrefix(props.stage, this),
       localOrigins,
     });
+    this.tokenKeys = new TokenKeys(this, "TokenKeys", {
+      stage: props.stage,
+      keyIds: props.tokenKeyIds ?? ["a"],
+    });
+    this.firewall = new EdgeFirewall(this, "EdgeFirewall", { stage: props.stage });
     this.api = new ApiFunction(this, "Api", {
       stage: props.stage,
+      tokenKeys: this.tokenKeys.environmentValue,
+      reservedConcurrency: props.reservedConcurrency ?? (props.stage === "prod" ? 200 : 20),
       code: props.apiCode,
       table: this.data.table,
       filesBucketName: this.data.filesBucketName,
@@ -94,6 +109,7 @@ export class EvergateStack extends Stack {
         s3: `https://${this.data.filesBucketName}.s3.${Aws.REGION}.${Aws.URL_SUFFIX}`,
         identity: this.auth.domainUrl,
       },
+      webAclId: this.firewall.webAclArnIfCreated,
       domain: this.domain,
     });
     this.domain?.pointAt(this.site.distribution);
@@ -127,6 +143,15 @@ export class EvergateStack extends Stack {
       "Every alarm; subscribe more endpoints here",
     );
     this.output("DashboardName", this.monitoring.dashboard.dashboardName, "CloudWatch dashboard");
+    this.output(
+      "WebAcl",
+      Fn.conditionIf(
+        this.firewall.condition.logicalId,
+        this.firewall.webAcl.attrArn,
+        "absent: a CloudFront web ACL can only be created in us-east-1 (docs/decisions/014-rate-limits.md)",
+      ).toString(),
+      "The WAF web ACL on the distribution",
+    );
     this.output("DistributionId", this.site.distribution.distributionId, "For manual invalidations");
     this.output(
       "DistributionDomainName",

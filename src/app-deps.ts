@@ -1,5 +1,7 @@
 import type { Config } from "./config.ts";
+import type { RateLimits } from "./http/rate-limits.ts";
 import type { Logger } from "./logger.ts";
+import type { LegacyTokenList } from "./services/token-check.ts";
 import type { FileStorage, Stores } from "./storage/ports.ts";
 
 /** A user an access token speaks for, once its signature, issuer, audience and expiry are checked. */
@@ -33,5 +35,9 @@ export interface AppDeps {
   pingIdentity: () => Promise<void>;
   linkJobs: LinkJobStarter;
   clock: () => Date;
+  /** The closed list of tokens issued before keyed tags, loaded on the first one seen. */
+  legacyTokens: LegacyTokenList;
+  /** Per-client request budgets, one set per process, shared by Hono and the Lambda's /l/ path. */
+  rateLimits: RateLimits;
   logger: Logger;
 }

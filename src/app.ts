@@ -6,6 +6,7 @@ import { redirectRoutes } from "./gateway/route.ts";
 import { resolveCaller } from "./http/auth.ts";
 import { handleError, handleNotFound } from "./http/errors.ts";
 import { requestContext, requireJsonBody } from "./http/middleware.ts";
+import { limitByAddress, limitByCaller } from "./http/rate-limit-middleware.ts";
 import { createRouter } from "./http/router.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { linkRoutes } from "./routes/links.ts";
@@ -22,6 +23,8 @@ export function createApp(deps: AppDeps) {
   app.use("*", requestContext(deps));
   app.use(
     "/api/*",
+    // Before anything costs: a flood of bad credentials is refused by address.
+    limitByAddress("address"),
     bodyLimit({
       maxSize: deps.config.MAX_BODY_BYTES,
       onError: () => {
@@ -30,6 +33,7 @@ export function createApp(deps: AppDeps) {
     }),
     requireJsonBody,
     resolveCaller,
+    limitByCaller,
   );
 
   app

@@ -2,9 +2,11 @@ import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AppDeps } from "./app-deps.ts";
 import type { Config } from "./config.ts";
+import { createRateLimits } from "./http/rate-limits.ts";
 import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
 import { loadOnce } from "./load-once.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
+import { legacyTokenList } from "./services/token-check.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
 import { s3FileStorage } from "./storage/s3-files.ts";
@@ -58,9 +60,11 @@ export function awsDeps(
       timeoutMs: config.AWS_TIMEOUT_MS,
     }),
   );
+  const stores = dynamoStores(dynamo, config.TABLE_NAME);
+  const logger = options.logger ?? jsonLogger(config.LOG_LEVEL);
   return {
     config,
-    stores: dynamoStores(dynamo, config.TABLE_NAME),
+    stores,
     files: s3FileStorage({
       bucket: config.FILES_BUCKET,
       region: config.AWS_REGION,
@@ -92,6 +96,8 @@ export function awsDeps(
     // The table's stream starts the worker when a job item is written (infra/constructs/link-jobs.ts).
     linkJobs: { started: () => {} },
     clock: () => new Date(),
-    logger: options.logger ?? jsonLogger(config.LOG_LEVEL),
+    rateLimits: createRateLimits(config),
+    logger,
+    legacyTokens: legacyTokenList(stores.legacyTokens, logger),
   };
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, oauthEndpoints } from "./config.ts";
+import { newTokenKeyEntry } from "./domain/token.ts";
 
 const required = {
   COGNITO_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
   COGNITO_CLIENT_ID: "client",
+  TOKEN_KEYS: newTokenKeyEntry(),
 };
 
 describe("loadConfig", () => {
@@ -49,10 +51,29 @@ describe("loadConfig", () => {
   it("lists every bad variable at once", () => {
     // Empty strings count as unset, whatever this process's environment holds.
     expect(() =>
-      loadConfig({ PORT: "x", LOG_LEVEL: "loud", COGNITO_ISSUER: "", COGNITO_CLIENT_ID: "" }),
+      loadConfig({ PORT: "x", LOG_LEVEL: "loud", COGNITO_ISSUER: "", COGNITO_CLIENT_ID: "", TOKEN_KEYS: "" }),
     ).toThrow(
-      /PORT: .*\n {2}COGNITO_ISSUER: is required\n {2}COGNITO_CLIENT_ID: is required\n {2}LOG_LEVEL: /s,
+      /PORT: .*\n {2}COGNITO_ISSUER: is required\n {2}COGNITO_CLIENT_ID: is required\n {2}TOKEN_KEYS: is required.*\n {2}LOG_LEVEL: /s,
     );
+  });
+
+  it("TOKEN_KEYS: id:secret entries, the first mints; a bad one is refused without echoing a secret", () => {
+    const [first, second] = [newTokenKeyEntry("b"), newTokenKeyEntry("a")];
+    const ring = loadConfig({ ...required, TOKEN_KEYS: `${first},${second}` }).TOKEN_KEYS;
+    expect(ring.mintingKeyId).toBe("b");
+    expect([...ring.keys.keys()]).toEqual(["b", "a"]);
+    const short = "a:c2hvcnQ";
+    for (const bad of [short, `${first},${first}`, `ab:${"x".repeat(43)}`, `-:${"x".repeat(43)}`, ","]) {
+      let message = "";
+      try {
+        loadConfig({ ...required, TOKEN_KEYS: bad });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message, bad).toMatch(/TOKEN_KEYS: /);
+      expect(message).not.toContain(first.slice(2));
+      expect(message).not.toContain("c2hvcnQ");
+    }
   });
 
   it("derives OAuth endpoints from the Cognito domain", () => {

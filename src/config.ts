@@ -1,3 +1,5 @@
+import { parseTokenKeys, type TokenKeyRing } from "./domain/token.ts";
+
 /**
  * Settings are parsed by the small rules below, not zod: the Lambda parses them at every cold
  * start, and zod here would put zod's core (shared with the API's schemas) on the redirect's
@@ -26,6 +28,7 @@ const integer =
     return value;
   };
 const seconds = (fallback: number, min = 0) => required(integer(min, 3600, fallback));
+const perMinute = (fallback: number) => required(integer(1, 1_000_000, fallback));
 const bytes = (fallback: number) => required(integer(1, Number.MAX_SAFE_INTEGER, fallback));
 
 const text =
@@ -61,6 +64,16 @@ const flag =
     const value = oneOf(["true", "false", "1", "0"], fallback ? "true" : "false")(raw);
     return value === "true" || value === "1";
   };
+
+/** The server keys that tag tokens (parsed, never echoed in an error). */
+const tokenKeys: Rule<TokenKeyRing> = (raw) => {
+  if (raw === undefined) throw new SettingError("is required (npm start keeps one in DATA_DIR)");
+  try {
+    return parseTokenKeys(raw);
+  } catch (error) {
+    throw new SettingError((error as Error).message);
+  }
+};
 
 /** Every setting Evergate reads, with local defaults. Only this module reads process.env. */
 const settings = {
@@ -119,6 +132,30 @@ const settings = {
   LINK_JOB_CONCURRENCY: required(integer(1, 256, 16)),
   AWS_TIMEOUT_MS: required(integer(100, 30_000, 2_000)),
   AWS_MAX_ATTEMPTS: required(integer(1, 5, 2)),
+  /**
+   * Keys that tag tokens (docs/decisions/015-keyed-token-tags.md): `id:secret,id:secret`, ids one
+   * base62 character, secrets base64url of 32+ bytes; the first mints, every one verifies. In AWS
+   * from the stack's Secrets Manager secret; `npm start` generates one into DATA_DIR.
+   */
+  TOKEN_KEYS: tokenKeys,
+  /** Tokens minted before keyed tags: `listed` (only those on the migration's list) or `refuse`. */
+  LEGACY_TOKENS: oneOf(["listed", "refuse"], "listed"),
+  /** Per-instance rate limits (docs/decisions/014-rate-limits.md); off only for tests of other things. */
+  RATE_LIMITS_ENABLED: flag(true),
+  /** Requests per minute (and burst) per client address on /l/*. */
+  RATE_LIMIT_LINK_PER_MINUTE: perMinute(120),
+  /** Per client address on every /api/* request, before its credential is checked. */
+  RATE_LIMIT_ADDRESS_PER_MINUTE: perMinute(600),
+  /** Per client address on /api/* without a credential (health, config, the public catalogue). */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: perMinute(120),
+  /** Per user or API key: reads, writes, and what creates stored things (links, uploads, products, keys). */
+  RATE_LIMIT_READ_PER_MINUTE: perMinute(600),
+  RATE_LIMIT_WRITE_PER_MINUTE: perMinute(120),
+  RATE_LIMIT_EXPENSIVE_PER_MINUTE: perMinute(30),
+  /** Clients remembered per limit; the least recently seen are forgotten first (bounded memory). */
+  RATE_LIMIT_MAX_CLIENTS: required(integer(100, 1_000_000, 10_000)),
+  /** How long one /api/health answer is shared by every caller (0 = probe on every request). */
+  HEALTH_CACHE_SECONDS: seconds(5),
   /** Where `npm start` keeps the stand-ins' data. */
   DATA_DIR: required(text(1, ".data")),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error", "silent"], "info"),
@@ -177,4 +214,9 @@ export function externalS3Credentials(
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = source;
   if (!accessKeyId || !secretAccessKey) return undefined;
   return { accessKeyId, secretAccessKey, sessionToken: source.AWS_SESSION_TOKEN || undefined };
+}
+
+/** TOKEN_KEYS when the environment sets it: `npm start` then uses it instead of the key it keeps. */
+export function tokenKeysFromEnvironment(source: Record<string, string | undefined> = process.env) {
+  return source.TOKEN_KEYS || undefined;
 }

@@ -31,6 +31,10 @@ export interface ApiFunctionProps {
   filesKeyArn?: string;
   /** https://{custom domain}: links are minted on it, whatever host a request came through. */
   publicBaseUrl?: string;
+  /** TOKEN_KEYS, resolved from the TokenKeys secret at deploy time (infra/constructs/token-keys.ts). */
+  tokenKeys: string;
+  /** At most this many concurrent executions: a flood's ceiling, and what the rest of the account keeps. */
+  reservedConcurrency: number;
 }
 
 /** The Hono app on Lambda, its function URL (IAM auth: only CloudFront may call it) and its role. */
@@ -86,6 +90,7 @@ export class ApiFunction extends Construct {
       code: props.code,
       memorySize: 1024,
       timeout: Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup,
       // Without it CloudFormation deletes the previous version on every deploy: nothing to roll back to.
@@ -106,6 +111,7 @@ export class ApiFunction extends Construct {
         CLIENT_KEY_SECRET: this.clientKeySecret.secretValue.unsafeUnwrap(),
         // Presigned URLs die with the role session that signed them: keep well below an hour.
         LINK_URL_TTL_SECONDS: "300",
+        TOKEN_KEYS: props.tokenKeys,
         NODE_OPTIONS: "--enable-source-maps",
         ...(props.publicBaseUrl && { PUBLIC_BASE_URL: props.publicBaseUrl }),
       },

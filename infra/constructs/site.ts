@@ -33,6 +33,8 @@ export interface SiteProps {
   domain?: { domainName: string; certificate: acm.ICertificate };
   /** S3 and the managed login, which the webapp's CSP allows (the same CSP as `npm start`'s). */
   webappOrigins: WebappOrigins;
+  /** The WAF web ACL (infra/constructs/edge-firewall.ts), if any. */
+  webAclId?: string;
 }
 
 /** CloudFront in front of everything: the SPA from a private bucket, /api/* and /l/* from Lambda. */
@@ -119,6 +121,7 @@ export class Site extends Construct {
 
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: `Evergate ${props.stage}`,
+      webAclId: props.webAclId,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       ...(props.domain && {

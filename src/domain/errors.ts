@@ -15,6 +15,7 @@ export const errorCodes = [
   "payload_too_large",
   "unsupported_media_type",
   "upload_invalid",
+  "rate_limited",
   "service_unavailable",
   "internal_error",
 ] as const;

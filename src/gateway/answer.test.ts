@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AppDeps } from "#src/app-deps.ts";
 import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
 import type { Link } from "#src/domain/link.ts";
-import { hashToken, mintToken } from "#src/domain/token.ts";
+import { hashToken, mintToken, newTokenKeyEntry, parseTokenKeys } from "#src/domain/token.ts";
 import type { LinkStore } from "#src/storage/ports.ts";
 import { answerLink, type LinkMethod } from "./answer.ts";
 import { countsOn } from "./decide-hit.ts";
@@ -36,16 +36,24 @@ function memoryLinks(): Pick<LinkStore, "get" | "hit"> & { links: Map<string, Li
   };
 }
 
+const KEYS = parseTokenKeys(newTokenKeyEntry("a"));
+
 function gateway() {
   const store = memoryLinks();
   const deps = {
-    config: { LINK_URL_TTL_SECONDS: 300, LINK_CACHE_WINDOW_SECONDS: 0, LINK_GRACE_SECONDS: 900 },
+    config: {
+      LINK_URL_TTL_SECONDS: 300,
+      LINK_CACHE_WINDOW_SECONDS: 0,
+      LINK_GRACE_SECONDS: 900,
+      TOKEN_KEYS: KEYS,
+      LEGACY_TOKENS: "refuse",
+    },
     stores: { links: store },
     files: { presignGet: async () => "https://files.example/object?X-Amz-Signature=abc" },
     clock: () => NOW,
   } as unknown as AppDeps;
   const add = (fields: Partial<Link>): string => {
-    const { token } = mintToken("link");
+    const { token } = mintToken("link", KEYS);
     store.links.set(hashToken(token), {
       id: hashToken(token),
       ownerId: "o",
@@ -96,7 +104,7 @@ describe("what /l/{token} answers (method × client × link)", () => {
     Object.entries(states).forEach(([state, fields], column) => {
       it(`${method} by a ${client}, ${state} link → ${expected[column]}`, async () => {
         const { deps, store, add } = gateway();
-        const token = fields === null ? mintToken("link").token : add(fields);
+        const token = fields === null ? mintToken("link", KEYS).token : add(fields);
         const before = store.links.get(hashToken(token))?.downloadCount ?? 0;
         const answer = await answerLink(deps, {
           method,

@@ -3,7 +3,8 @@ import type { AppDeps } from "#src/app-deps.ts";
 import type { DownloadHit } from "#src/domain/download-hit.ts";
 import { downloadFilename, type Link, linkStatus } from "#src/domain/link.ts";
 import { DELIVERABLE_CACHE_CONTROL } from "#src/domain/served-file.ts";
-import { hashToken, isWellFormedToken } from "#src/domain/token.ts";
+import { hashToken } from "#src/domain/token.ts";
+import { mayBeIssued } from "#src/services/token-check.ts";
 import { decideRefusedHit, type GoneReason, type HitOutcome } from "./decide-hit.ts";
 import { newHitId, sameClientKey } from "./same-client.ts";
 
@@ -12,9 +13,9 @@ export type LinkLookup =
   | { kind: "gone"; reason: GoneReason; link: Link }
   | { kind: "active"; link: Link };
 
-/** Reads a link without counting (HEAD, previews). Malformed tokens cost no read. */
+/** Reads a link without counting (HEAD, previews, the confirm page). Malformed or forged tokens cost no read. */
 export async function peekLink(deps: AppDeps, token: string): Promise<LinkLookup> {
-  if (!isWellFormedToken("link", token)) return { kind: "unknown" };
+  if (!(await mayBeIssued(deps, "link", token))) return { kind: "unknown" };
   const link = await deps.stores.links.get(hashToken(token));
   if (!link) return { kind: "unknown" };
   const status = linkStatus(link, deps.clock());
@@ -42,7 +43,7 @@ export async function hitLink(
     userAgent: string | undefined;
   },
 ): Promise<HitOutcome> {
-  if (!isWellFormedToken("link", request.token)) return { kind: "unknown" };
+  if (!(await mayBeIssued(deps, "link", request.token))) return { kind: "unknown" };
   const hit: DownloadHit = {
     method: request.method,
     client: sameClientKey(

@@ -3,7 +3,7 @@ import { ProblemSchema } from "#src/http/schemas.ts";
 
 const TokenParam = z.string().openapi({
   param: { name: "token", in: "path" },
-  example: "evg_4XjP0aQmZr7TtYc1bN9kLw2s3Dq8",
+  example: "evg_a4XjP0aQmZr7TtYc1bN9kLw2s3Dq8Fh7Ks2z",
 });
 const LinkGoneSchema = ProblemSchema.extend({
   reason: z.enum(["revoked", "expired", "exhausted"]).openapi({
@@ -22,6 +22,10 @@ const refusals = {
   410: {
     description: "Revoked, expired or exhausted: `reason` (and the HTML page for browsers) says which.",
     content: { "application/problem+json": { schema: LinkGoneSchema }, "text/html": { schema: z.string() } },
+  },
+  429: {
+    description: "Too many requests from this client address; retry after the Retry-After delay.",
+    content: { "application/problem+json": { schema: ProblemSchema } },
   },
   503: {
     description: "A dependency is unavailable; retry after the Retry-After delay.",
@@ -77,6 +81,7 @@ export function documentRedirectRoutes(registry: OpenAPIHono["openAPIRegistry"])
       200: { description: "The link is active." },
       404: { description: "Unknown or malformed token." },
       410: { description: "Revoked, expired or exhausted." },
+      429: { description: "Too many requests from this client address." },
       503: { description: "A dependency is unavailable." },
     },
   });

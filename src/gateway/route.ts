@@ -3,6 +3,7 @@ import { answerLink, LINK_METHODS, type LinkMethod } from "#src/gateway/answer.t
 import { toResponse } from "#src/http/answer.ts";
 import { clientAddress, peerAddressOf } from "#src/http/client-address.ts";
 import type { AppEnv } from "#src/http/context.ts";
+import { limitByAddress } from "#src/http/rate-limit-middleware.ts";
 
 /**
  * The gateway over HTTP: plain Hono, no zod (the token's format and checksum are its validation,
@@ -11,6 +12,8 @@ import type { AppEnv } from "#src/http/context.ts";
  */
 export const redirectRoutes = new Hono<AppEnv>();
 
+// The same rule as the Lambda's /l/ path (src/lambda/handler.ts): before any DynamoDB call.
+redirectRoutes.use("/l/*", limitByAddress("link"));
 redirectRoutes.on([...LINK_METHODS], "/l/:token", async (c) =>
   toResponse(
     await answerLink(c.get("deps"), {

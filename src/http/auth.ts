@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AppError } from "#src/domain/errors.ts";
 import { type ApiKeyScope, type Caller, hasScope } from "#src/domain/scopes.ts";
-import { hashToken, isWellFormedToken, tokenPrefixes } from "#src/domain/token.ts";
+import { hashToken, tokenPrefixes } from "#src/domain/token.ts";
+import { mayBeIssued } from "#src/services/token-check.ts";
 import type { AppEnv } from "./context.ts";
 
 const unauthorized = () =>
@@ -27,7 +28,7 @@ export const resolveCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
   const credential = match[1];
   const deps = c.get("deps");
   if (credential.startsWith(tokenPrefixes.apiKey)) {
-    if (!isWellFormedToken("apiKey", credential)) throw unauthorized();
+    if (!(await mayBeIssued(deps, "apiKey", credential))) throw unauthorized();
     const key = await deps.stores.apiKeys.get(hashToken(credential));
     if (!key || key.revokedAt) throw unauthorized();
     // A user disabled or deleted in Cognito is locked out, their API keys included.

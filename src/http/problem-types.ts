@@ -70,6 +70,13 @@ export const problemTypes: Record<ErrorCode, { title: string; meaning: string; w
     meaning: "The uploaded object is missing, or its size, type or content differs from what was declared.",
     whatToDo: "Upload again with the declared size and type, then retry.",
   },
+  rate_limited: {
+    title: "Too many requests",
+    meaning:
+      "This client (its address, or its user or API key) sent more than its per-minute budget; " +
+      "`RateLimit-Policy` and `RateLimit` tell the policy and what is left.",
+    whatToDo: "Wait the `Retry-After` seconds, then send at a lower rate.",
+  },
   service_unavailable: {
     title: "Service unavailable",
     meaning:

@@ -16,6 +16,7 @@ export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   upload_invalid: 422,
+  rate_limited: 429,
   service_unavailable: 503,
   internal_error: 500,
 };

@@ -26,14 +26,16 @@ const problemDescriptions = {
   413: "The request body is too large.",
   415: "The request body is not JSON.",
   422: "The uploaded file does not match what was declared.",
+  429: "Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy).",
   503: "A dependency is unavailable; retry after the Retry-After delay.",
   500: "Unexpected error.",
 } as const;
 
 export type ProblemStatus = keyof typeof problemDescriptions;
 
+/** The problems an operation can answer; every operation can answer 429, 500 and 503. */
 export function problemResponses<const S extends ProblemStatus>(...statuses: S[]) {
-  const all = [...new Set([...statuses, 500, 503] as ProblemStatus[])];
+  const all = [...new Set([...statuses, 429, 500, 503] as ProblemStatus[])];
   return Object.fromEntries(
     all.map((status) => [
       status,
@@ -43,7 +45,7 @@ export function problemResponses<const S extends ProblemStatus>(...statuses: S[]
       },
     ]),
   ) as Record<
-    S | 500 | 503,
+    S | 429 | 500 | 503,
     { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }
   >;
 }

@@ -1,9 +1,11 @@
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import type { AppDeps } from "../app-deps.ts";
 import { answerLink, LINK_METHODS, type LinkMethod } from "../gateway/answer.ts";
+import type { Answer } from "../http/answer.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { errorAnswer } from "../http/errors.ts";
 import { commonHeaders, DEFAULT_REFERRER_POLICY, logAccess, requestIdOf } from "../http/middleware.ts";
+import { addressBucket, enforceRateLimit } from "../http/rate-limits.ts";
 import { loadOnce } from "../load-once.ts";
 import { errorFields } from "../logger.ts";
 
@@ -68,21 +70,34 @@ function linkRequestOf(event: LambdaEvent): { event: FunctionUrlEvent; token: st
 export function createLambdaHandler(deps: AppDeps) {
   const loadApi = loadOnce(() => import("./api.ts").then(({ createApiHandler }) => createApiHandler(deps)));
 
+  /** The rule Hono's /l/* middleware applies (src/gateway/route.ts): a refused hit costs no DynamoDB call. */
+  async function limitedLinkAnswer(
+    address: string | undefined,
+    request: Parameters<typeof answerLink>[1],
+  ): Promise<Answer> {
+    const client = addressBucket(address);
+    const limitHeaders = enforceRateLimit(deps.rateLimits, "link", client);
+    const answer = await answerLink(deps, request);
+    return limitHeaders ? { ...answer, headers: { ...answer.headers, ...limitHeaders } } : answer;
+  }
+
   async function answerLinkEvent(event: FunctionUrlEvent, token: string): Promise<FunctionUrlResult> {
     const startedAt = performance.now();
     const headers = event.headers ?? {};
     const requestId = requestIdOf(headers["x-request-id"]);
     const method = event.requestContext.http.method as LinkMethod;
-    const answer = await answerLink(deps, {
+    const header = (name: string) => headers[name];
+    const address = clientAddress({
+      peer: event.requestContext.http.sourceIp,
+      trustedHeader: deps.config.CLIENT_ADDRESS_HEADER,
+      header,
+    });
+    const answer = await limitedLinkAnswer(address, {
       method,
       token,
       requestId,
-      clientAddress: clientAddress({
-        peer: event.requestContext.http.sourceIp,
-        trustedHeader: deps.config.CLIENT_ADDRESS_HEADER,
-        header: (name) => headers[name],
-      }),
-      header: (name) => headers[name],
+      clientAddress: address,
+      header,
     }).catch((error: unknown) => errorAnswer(error, requestId, deps.logger));
     logAccess(deps.logger, { requestId, method, path: event.rawPath, status: answer.status, startedAt });
     return {

@@ -1,10 +1,13 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import { createApp } from "#src/app.ts";
 import type { AppDeps } from "#src/app-deps.ts";
 import { awsDeps, type Credentials } from "#src/aws-deps.ts";
-import { type Config, loadConfig } from "#src/config.ts";
+import { type Config, loadConfig, tokenKeysFromEnvironment } from "#src/config.ts";
+import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { webappCsp } from "#src/http/webapp-headers.ts";
 import { errorFields, jsonLogger } from "#src/logger.ts";
 import { inProcessLinkJobs, runDueLinkJobs } from "#src/services/link-jobs.ts";
@@ -46,6 +49,8 @@ export interface LocalEvergateOptions {
 
 export interface LocalEvergate {
   url: string;
+  /** TOKEN_KEYS as configured (the built Lambda in tests needs the same keys). */
+  tokenKeys: string;
   port: number;
   stack: LocalStack;
   deps: AppDeps;
@@ -55,6 +60,24 @@ export interface LocalEvergate {
   /** Resolves when every link job started so far has finished (refunds, deletes, edits). */
   linkJobsSettled(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * The server key that tags tokens, kept in the data dir so links survive restarts (0600: it is a
+ * secret); a fresh one per run without a data dir (tests).
+ */
+async function localTokenKeys(dataDir: string | undefined): Promise<string> {
+  if (!dataDir) return newTokenKeyEntry();
+  const file = join(dataDir, "token-keys");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const keys = newTokenKeyEntry();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${keys}\n`, { mode: 0o600, flag: "wx" });
+  return keys;
 }
 
 /** Binds first, so a taken port fails fast and before any stand-in starts. */
@@ -74,9 +97,10 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
  * an HTTP server, optionally the webapp, demo data and the cleanup sweeper.
  */
 export async function startLocalEvergate(options: LocalEvergateOptions): Promise<LocalEvergate> {
-  let handler: (request: Request) => Response | Promise<Response> = () =>
+  // env carries node's socket: the client address (src/http/client-address.ts) is its peer.
+  let handler: (request: Request, env: unknown) => Response | Promise<Response> = () =>
     new Response("Starting…", { status: 503, headers: { "Retry-After": "1" } });
-  const server = createServer(getRequestListener((request) => handler(request)));
+  const server = createServer(getRequestListener((request, env) => handler(request, env)));
   const host = options.host ?? "127.0.0.1";
   let port: number;
   try {
@@ -108,7 +132,12 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   }
 
   const s3 = options.externalS3;
+  const tokenKeys =
+    options.configOverrides?.TOKEN_KEYS ??
+    tokenKeysFromEnvironment() ??
+    (await localTokenKeys(options.dataDir));
   const config = loadConfig({
+    TOKEN_KEYS: tokenKeys,
     PORT: String(port),
     // The stand-ins take any region; real S3 only its bucket's.
     AWS_REGION: s3?.region ?? stack.region,
@@ -137,6 +166,9 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     linkJobs,
   };
   const app = createApp(deps);
+  // The migration of ADR 015, run where it is cheap: a data dir from before keyed tags gets the
+  // list of its tokens on first start, after which the set is closed (new tokens are keyed).
+  if ((await deps.stores.legacyTokens.load()) === null) await deps.stores.legacyTokens.rebuild();
 
   if (options.seed) {
     const ids = Object.fromEntries(
@@ -159,10 +191,10 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
         }),
       )
     : undefined;
-  handler = (request) => {
+  handler = (request, env) => {
     const path = new URL(request.url).pathname;
     if (!webapp || path.startsWith("/api/") || path.startsWith("/l/") || path === "/api")
-      return app.fetch(request);
+      return app.fetch(request, env);
     return webapp(request);
   };
 
@@ -178,6 +210,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   let stopping: Promise<void> | undefined;
   return {
     url,
+    tokenKeys,
     port,
     stack,
     deps,

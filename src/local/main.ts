@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
 import { type Config, externalS3Credentials, loadConfig } from "#src/config.ts";
+import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { buildWebapp } from "./build-webapp.ts";
 import { demoUsers, type ExternalS3, startLocalEvergate } from "./local-evergate.ts";
 import { ensureBucket } from "./provision.ts";
@@ -61,7 +62,11 @@ function localStackState(evergate: Awaited<ReturnType<typeof startLocalEvergate>
 
 async function main() {
   // The stand-ins' own settings are filled in once they run; these two are placeholders until then.
-  const config = loadConfig({ COGNITO_ISSUER: "http://unused.invalid", COGNITO_CLIENT_ID: "unused" });
+  const config = loadConfig({
+    COGNITO_ISSUER: "http://unused.invalid",
+    COGNITO_CLIENT_ID: "unused",
+    TOKEN_KEYS: newTokenKeyEntry(),
+  });
   const { PORT: port, DATA_DIR } = config;
   const dataDir = resolve(root, DATA_DIR);
   if (process.argv.includes("--fresh")) await rm(dataDir, { recursive: true, force: true });

@@ -6,12 +6,17 @@ import {
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { loadConfig } from "#src/config.ts";
+import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { demoUsers } from "./local-evergate.ts";
 import { s3StandInCredentials } from "./s3-stand-in.ts";
 
 /** `npm run -s token -- user1`: a fresh access token from the running local stack, for curl. */
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const { DATA_DIR } = loadConfig({ COGNITO_ISSUER: "http://unused.invalid", COGNITO_CLIENT_ID: "unused" });
+const { DATA_DIR } = loadConfig({
+  COGNITO_ISSUER: "http://unused.invalid",
+  COGNITO_CLIENT_ID: "unused",
+  TOKEN_KEYS: newTokenKeyEntry(),
+});
 const stateFile = resolve(root, DATA_DIR, "local-stack.json");
 const username = process.argv[2] ?? "user1";
 const password = process.argv[3] ?? demoUsers.find((user) => user.username === username)?.password;

@@ -80,7 +80,7 @@ export const apiKeyRoutes = createRouter()
       const caller = requireUser(c);
       const deps = c.get("deps");
       const body = c.req.valid("json");
-      const { token, hash, hint } = mintToken("apiKey");
+      const { token, hash, hint } = mintToken("apiKey", deps.config.TOKEN_KEYS);
       const key: ApiKey = {
         id: hash,
         ownerId: caller.userId,

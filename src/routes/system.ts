@@ -4,6 +4,7 @@ import { imageContentTypes } from "#src/domain/upload.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import { createRouter } from "#src/http/router.ts";
 import { anyCallerSecurity, jsonContent, problemResponses } from "#src/http/schemas.ts";
+import { checkHealth } from "#src/services/health.ts";
 
 const DependencyState = z.enum(["up", "down"]);
 const HealthSchema = z
@@ -40,25 +41,15 @@ export const systemRoutes = createRouter()
       security: [],
       tags: ["system"],
       summary: "Reachability of each dependency",
+      description: "One probe's answer is shared by every caller for HEALTH_CACHE_SECONDS (default 5 s).",
       responses: {
+        ...problemResponses(),
         200: jsonContent(HealthSchema, "Every dependency answered."),
         503: jsonContent(HealthSchema, "At least one dependency did not answer."),
       },
     }),
     async (c) => {
-      const deps = c.get("deps");
-      const probe = (check: () => Promise<void>) =>
-        check().then(
-          () => "up" as const,
-          () => "down" as const,
-        );
-      const [dynamodb, s3, identity] = await Promise.all([
-        probe(deps.stores.ping),
-        probe(deps.files.ping),
-        probe(deps.pingIdentity),
-      ]);
-      const dependencies = { dynamodb, s3, identity };
-      const ok = Object.values(dependencies).every((state) => state === "up");
+      const { ok, dependencies } = await checkHealth(c.get("deps"));
       if (ok) return c.json({ status: "ok" as const, dependencies }, 200);
       c.header("Retry-After", "5");
       return c.json({ status: "degraded" as const, dependencies }, 503);
@@ -72,7 +63,7 @@ export const systemRoutes = createRouter()
       security: [],
       tags: ["system"],
       summary: "Public settings the webapp needs (nothing secret)",
-      responses: { 200: jsonContent(PublicConfigSchema, "Public configuration.") },
+      responses: { 200: jsonContent(PublicConfigSchema, "Public configuration."), ...problemResponses() },
     }),
     (c) => {
       const { config } = c.get("deps");

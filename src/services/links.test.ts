@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AppDeps } from "#src/app-deps.ts";
 import { loadConfig } from "#src/config.ts";
 import type { Product } from "#src/domain/product.ts";
-import { hashToken } from "#src/domain/token.ts";
+import { hashToken, newTokenKeyEntry } from "#src/domain/token.ts";
 import { memoryStores } from "#src/storage/memory-stores.ts";
 import type { Stores } from "#src/storage/ports.ts";
 import { consume } from "../../test/contract/stores/fixtures.ts";
@@ -38,7 +38,11 @@ async function shop(wrap: (stores: Stores) => Stores = (stores) => stores) {
   return { stores, deps, product };
 }
 
-const config = loadConfig({ COGNITO_ISSUER: "http://127.0.0.1:9/unit", COGNITO_CLIENT_ID: "unit" });
+const config = loadConfig({
+  COGNITO_ISSUER: "http://127.0.0.1:9/unit",
+  COGNITO_CLIENT_ID: "unit",
+  TOKEN_KEYS: newTokenKeyEntry(),
+});
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 /** What the services use; link jobs are recorded and run by the test, not started by themselves. */
 const started: string[] = [];

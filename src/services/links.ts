@@ -7,6 +7,8 @@ import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.
 
 /** What the link use cases touch: the stores and the clock (unit tests pass memoryStores()). */
 export type LinkDeps = Pick<AppDeps, "stores" | "clock" | "config">;
+/** What issuing a token needs besides: the keys that tag it (ADR 015). */
+export type MintingLinkDeps = LinkDeps;
 
 /** What the maker of a link chooses; everything else the link carries is the server's. */
 export type LinkSettings = Partial<
@@ -23,7 +25,7 @@ function assertFuture(expiresAt: string | undefined | null, now: Date) {
 
 /** Mints a link for a product the caller wrote or bought; the token exists only in the answer. */
 export async function createLink(
-  deps: LinkDeps,
+  deps: MintingLinkDeps,
   callerId: string,
   productId: string,
   settings: LinkSettings,
@@ -32,7 +34,7 @@ export async function createLink(
   const now = deps.clock();
   assertFuture(settings.expiresAt, now);
   const { product } = await getEntitledProductOrThrow(deps, productId, callerId);
-  const { token, hash, hint } = mintToken("link");
+  const { token, hash, hint } = mintToken("link", deps.config.TOKEN_KEYS);
   const link: Link = {
     id: hash,
     ownerId: callerId,
@@ -111,7 +113,7 @@ export async function revokeLink(deps: LinkDeps, linkId: string, callerId: strin
  * Revokes the link and issues a new token with the same settings; only its owner may. The old
  * link goes first, so rotating works at the link limit: its slot is the new link's.
  */
-export async function rotateLink(deps: LinkDeps, linkId: string, callerId: string) {
+export async function rotateLink(deps: MintingLinkDeps, linkId: string, callerId: string) {
   const link = await deps.stores.links.get(linkId);
   if (!link || link.ownerId !== callerId) throw notFound("Link");
   if (link.revokedAt) throw new AppError("conflict", "The link is already revoked; create a new one.");

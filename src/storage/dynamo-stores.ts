@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamoApiKeyStore } from "./dynamo-api-keys.ts";
+import { dynamoLegacyTokenListStore } from "./dynamo-legacy-tokens.ts";
 import { dynamoLinkJobStore } from "./dynamo-link-jobs.ts";
 import { dynamoLinkStore } from "./dynamo-links.ts";
 import { dynamoOrderStore } from "./dynamo-orders.ts";
@@ -17,6 +18,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     apiKeys: dynamoApiKeyStore(table),
     uploads: dynamoUploadStore(table),
     linkJobs: dynamoLinkJobStore(table),
+    legacyTokens: dynamoLegacyTokenListStore(table),
     ping: () => table.describe(),
   };
 }

@@ -1,4 +1,5 @@
 import { memoryApiKeyStore } from "./memory-api-keys.ts";
+import { memoryLegacyTokenListStore } from "./memory-legacy-tokens.ts";
 import { memoryLinkJobStore } from "./memory-link-jobs.ts";
 import { memoryLinkStore } from "./memory-links.ts";
 import { memoryOrderStore } from "./memory-orders.ts";
@@ -11,13 +12,25 @@ import type { Stores } from "./ports.ts";
  * store contract (test/contract/stores/) holds both to the same behaviour.
  */
 export function memoryStores(): Stores {
+  const links = memoryLinkStore();
+  const apiKeys = memoryApiKeyStore();
+  // Every link and API key id put, for the legacy token list's rebuild (the DynamoDB one scans)
+  const issued = new Set<string>();
   return {
-    links: memoryLinkStore(),
+    links: {
+      ...links,
+      put: async (link, maxActive) => {
+        const put = await links.put(link, maxActive);
+        issued.add(link.id);
+        return put;
+      },
+    },
     products: memoryProductStore(),
     orders: memoryOrderStore(),
-    apiKeys: memoryApiKeyStore(),
+    apiKeys: { ...apiKeys, put: (key) => apiKeys.put(key).then(() => void issued.add(key.id)) },
     uploads: memoryUploadStore(),
     linkJobs: memoryLinkJobStore(),
+    legacyTokens: memoryLegacyTokenListStore(async () => [...issued]),
     ping: async () => {},
   };
 }

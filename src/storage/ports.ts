@@ -148,6 +148,17 @@ export interface FileStorage {
   ping(): Promise<void>;
 }
 
+/**
+ * The closed list of tokens issued before keyed tags (docs/decisions/015-keyed-token-tags.md):
+ * 8-byte prefixes of the stored ids of every link and API key, sorted.
+ */
+export interface LegacyTokenListStore {
+  /** The list, or null when it was never built. */
+  load(): Promise<BigUint64Array | null>;
+  /** Scans the table for every link and API key and writes the list anew; answers its size. */
+  rebuild(): Promise<number>;
+}
+
 export interface Stores {
   links: LinkStore;
   products: ProductStore;
@@ -155,5 +166,6 @@ export interface Stores {
   apiKeys: ApiKeyStore;
   uploads: UploadStore;
   linkJobs: LinkJobStore;
+  legacyTokens: LegacyTokenListStore;
   ping(): Promise<void>;
 }

@@ -252,7 +252,7 @@ describe.skipIf(!hasChromium)("the shop in Chromium", () => {
     await shoot(page, "06-link-created");
 
     // Assess
-    expect(linkUrl).toMatch(/\/l\/evg_[0-9A-Za-z]{28}$/);
+    expect(linkUrl).toMatch(/\/l\/evg_[0-9A-Za-z]{34}$/);
     expect(await page.getByText("This link is shown only once").count()).toBe(1);
     const response = await fetch(linkUrl.replace("//localhost:", "//127.0.0.1:"), { redirect: "follow" });
     expect(response.status).toBe(200);

@@ -31,7 +31,7 @@ async function createKey(scopes: string[], name = "backend") {
 describe("API keys", () => {
   it("are shown once, listed by hint, and act as their owner", async () => {
     const created = await createKey(["links:write", "links:read"]);
-    expect(created.key).toMatch(/^evk_[0-9A-Za-z]{28}$/);
+    expect(created.key).toMatch(/^evk_[0-9A-Za-z]{34}$/);
     const listed = await json<{ items: Array<Record<string, unknown>> }>(
       await evergate.request("GET", "/api/keys", { token: seller.token }),
     );

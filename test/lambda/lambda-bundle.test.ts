@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mintToken } from "#src/domain/token.ts";
+import { mintToken, newTokenKeyEntry, parseTokenKeys } from "#src/domain/token.ts";
 import { buildLambda, coldStartFiles } from "../../scripts/build.ts";
 import { startTestEvergate, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
 import { strictS3FromEnv } from "../support/strict-s3.ts";
@@ -64,6 +64,8 @@ beforeAll(async () => {
     COGNITO_ENDPOINT: config.COGNITO_ENDPOINT,
     CLIENT_KEY_SECRET: "lambda-bundle-test-secret-of-32-chars-or-more",
     LOG_LEVEL: "silent",
+    RATE_LIMITS_ENABLED: String(config.RATE_LIMITS_ENABLED),
+    TOKEN_KEYS: evergate.tokenKeys,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });
   delete process.env.AWS_SESSION_TOKEN;
@@ -143,8 +145,9 @@ describe("the built Lambda bundle behind a function URL", () => {
     );
     const tokens = {
       malformed: "evg_notAToken",
-      "never issued": mintToken("link").token,
-      "an api key": mintToken("apiKey").token,
+      "never issued": mintToken("link", evergate.config.TOKEN_KEYS).token,
+      forged: mintToken("link", parseTokenKeys(newTokenKeyEntry(token[4]))).token,
+      "an api key": mintToken("apiKey", evergate.config.TOKEN_KEYS).token,
       "percent-encoded": encodeURIComponent(token).replace("_", "%5F"),
       active: token,
       limited: limited.token,
@@ -202,7 +205,7 @@ describe("the built Lambda bundle behind a function URL", () => {
         }
       }
     }
-    expect(compared).toBe(7 * 4 * 5);
+    expect(compared).toBe(8 * 4 * 5);
   });
 
   it("a redirect while DynamoDB is down is the same 503 problem with Retry-After as over HTTP", async () => {
@@ -229,7 +232,7 @@ describe("the built Lambda bundle behind a function URL", () => {
     });
     expect(result.statusCode).toBe(201);
     const created = bodyJson(result) as { token: string; label: string };
-    expect(created.token).toMatch(/^evg_[0-9A-Za-z]{28}$/);
+    expect(created.token).toMatch(/^evg_[0-9A-Za-z]{34}$/);
     expect(created.label).toBe("from a function URL");
     expect((await invoke("GET", `/l/${created.token}`)).statusCode).toBe(302);
   });

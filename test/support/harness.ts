@@ -97,7 +97,15 @@ export async function startTestEvergate(options: Partial<LocalEvergateOptions> =
     port: 0,
     ...options,
     externalS3: strict ? { ...strict, bucket, forcePathStyle: true } : undefined,
-    configOverrides: { LOG_LEVEL: "silent", ...options.configOverrides },
+    // Tests of other behaviour send thousands of requests from one address and check health
+    // right after stopping a stand-in: limits and the health cache are tested on their own
+    // (test/integration/rate-limits.security.test.ts), turned on there.
+    configOverrides: {
+      LOG_LEVEL: "silent",
+      RATE_LIMITS_ENABLED: "false",
+      HEALTH_CACHE_SECONDS: "0",
+      ...options.configOverrides,
+    },
   });
 
   const request: TestEvergate["request"] = (method, path, requestOptions = {}) => {

@@ -26,7 +26,7 @@ export async function floodLinks(
   const tokens: string[] = [];
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < count; i++) {
-    const { token, hash, hint } = mintToken("link");
+    const { token, hash, hint } = mintToken("link", evergate.config.TOKEN_KEYS);
     tokens.push(token);
     const createdAt = new Date().toISOString();
     const link: Link = {
