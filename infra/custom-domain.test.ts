@@ -34,7 +34,10 @@ const distributionConfig = (template: Template) =>
   onlyProperties(template, "AWS::CloudFront::Distribution").DistributionConfig as Record<string, unknown>;
 const apiEnvironment = (template: Template) =>
   (
-    onlyProperties(template, "AWS::Lambda::Function", { Runtime: "nodejs22.x" }).Environment as {
+    onlyProperties(template, "AWS::Lambda::Function", {
+      Runtime: "nodejs22.x",
+      Description: Match.stringLikeRegexp("^Evergate API"),
+    }).Environment as {
       Variables: Record<string, unknown>;
     }
   ).Variables;

@@ -28,7 +28,10 @@ const only = (template: Template, type: string, props: Record<string, unknown> =
 const filesBucket = (template: Template) =>
   only(template, "AWS::S3::Bucket", { BucketName: Match.anyValue() })[1];
 const apiFunctionId = (template: Template) =>
-  only(template, "AWS::Lambda::Function", { Runtime: "nodejs22.x" })[0];
+  only(template, "AWS::Lambda::Function", {
+    Runtime: "nodejs22.x",
+    Description: Match.stringLikeRegexp("^Evergate API"),
+  })[0];
 
 let dev: Template;
 let prod: Template;

@@ -52,6 +52,15 @@ const onlyOf = (resources: Record<string, unknown>): Resource => {
 
 const onlyResourceOf = (template: Template, type: string): Resource => onlyOf(template.findResources(type));
 
+/** The sweeper's dead-letter queue (the link-job worker has a queue of its own). */
+const sweeperDeadLetters = (template: Template): string => {
+  const ids = Object.keys(template.findResources("AWS::SQS::Queue")).filter((id) =>
+    id.includes("SweeperDeadLetters"),
+  );
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+};
+
 const logicalIdOf = (template: Template, type: string, props: Record<string, unknown> = {}): string => {
   const ids = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
   expect(ids, type).toHaveLength(1);
@@ -148,7 +157,7 @@ describe("API function", () => {
     const client = logicalIdOf(template, "AWS::Cognito::UserPoolClient");
     const domain = logicalIdOf(template, "AWS::Cognito::UserPoolDomain");
     const clientKeySecret = logicalIdOf(template, "AWS::SecretsManager::Secret", {
-      GenerateSecretString: Match.objectLike({ PasswordLength: 48 }),
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48, GenerateStringKey: Match.absent() }),
     });
     expect(apiEnvironment(template)).toEqual({
       TABLE_NAME: { Ref: table },
@@ -173,7 +182,11 @@ describe("API function", () => {
           "",
           [
             "a:{{resolve:secretsmanager:",
-            { Ref: logicalIdOf(template, "AWS::SecretsManager::Secret") },
+            {
+              Ref: logicalIdOf(template, "AWS::SecretsManager::Secret", {
+                GenerateSecretString: Match.objectLike({ GenerateStringKey: "a" }),
+              }),
+            },
             ":SecretString:a::}}",
           ],
         ],
@@ -314,7 +327,7 @@ describe("least privilege", () => {
       {
         // Lambda's on-failure destination for the sweeper (ADR 020): its own dead-letter queue only.
         actions: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
-        resources: [{ "Fn::GetAtt": [logicalIdOf(template, "AWS::SQS::Queue"), "Arn"] }],
+        resources: [{ "Fn::GetAtt": [sweeperDeadLetters(template), "Arn"] }],
       },
     ]);
   });

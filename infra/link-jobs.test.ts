@@ -57,7 +57,10 @@ describe("link-job worker", () => {
   });
 
   it("gets only the INSERTs of LINK_JOB# items from the stream, retries a failed record, then parks it in a dead-letter queue", () => {
-    const queue = Object.keys(template.findResources("AWS::SQS::Queue"));
+    // The worker's own dead-letter queue (the sweeper has another).
+    const queue = Object.keys(template.findResources("AWS::SQS::Queue")).filter(
+      (id) => !id.includes("SweeperDeadLetters"),
+    );
     expect(queue).toHaveLength(1);
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       FunctionName: { Ref: workerId() },

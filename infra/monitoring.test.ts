@@ -74,7 +74,10 @@ beforeAll(() => {
   watched = synthesize({ watched: true });
   plain = synthesize({ watched: false });
   topic = onlyId(watched.template, "AWS::SNS::Topic");
-  fn = onlyId(watched.template, "AWS::Lambda::Function", { Runtime: "nodejs22.x" });
+  fn = onlyId(watched.template, "AWS::Lambda::Function", {
+    Runtime: "nodejs22.x",
+    Description: Match.stringLikeRegexp("^Evergate API"),
+  });
   alias = onlyId(watched.template, "AWS::Lambda::Alias");
 });
 
@@ -151,7 +154,9 @@ describe("the alarms", () => {
   });
 
   it("p99 of /l/: a metric filter on the function's access log, p99 over 500 ms in 3 of 5 minutes", () => {
-    const logGroup = onlyId(watched.template, "AWS::Logs::LogGroup");
+    const logGroup = idsOf(watched.template, "AWS::Logs::LogGroup").filter((id) =>
+      id.startsWith("ApiLogs"),
+    )[0];
     watched.template.hasResourceProperties("AWS::Logs::MetricFilter", {
       LogGroupName: { Ref: logGroup },
       FilterPattern: linkLatencyFilter.pattern,
@@ -236,7 +241,9 @@ describe("the alarms", () => {
   });
 
   it("sweeper failures: two retries, then a dead-letter queue, which alarms at its first message", () => {
-    const queue = onlyId(watched.template, "AWS::SQS::Queue", { MessageRetentionPeriod: 1_209_600 });
+    const queue = idsOf(watched.template, "AWS::SQS::Queue", { MessageRetentionPeriod: 1_209_600 }).filter(
+      (id) => id.includes("SweeperDeadLetters"),
+    )[0];
     watched.template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
       FunctionName: { Ref: fn },
       Qualifier: Match.objectLike({
