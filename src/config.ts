@@ -103,6 +103,10 @@ const settings = {
    * cloudfront-viewer-address). Unset: the TCP peer. Never set it where clients reach the app directly.
    */
   CLIENT_ADDRESS_HEADER: text(1, undefined, /^[a-z0-9-]+$/),
+  /** A header the deployment's edge sets to the viewer's country (CloudFront: cloudfront-viewer-country). */
+  CLIENT_COUNTRY_HEADER: text(1, undefined, /^[a-z0-9-]+$/),
+  /** Days an access event is kept (DynamoDB TTL; the stand-in's TTL locally). */
+  EVENT_RETENTION_DAYS: required(integer(1, 3650, 90)),
   /**
    * Trust X-Forwarded-Host: build absolute URLs as https://{X-Forwarded-Host}. Only behind an edge
    * that always overwrites it (our CloudFront function); otherwise a caller picks the links' host.

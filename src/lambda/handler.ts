@@ -1,3 +1,4 @@
+import type { DynamoDBStreamEvent } from "aws-lambda";
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import type { AppDeps } from "../app-deps.ts";
 import { answerLink, LINK_METHODS, type LinkMethod } from "../gateway/answer.ts";
@@ -131,6 +132,26 @@ export function createLambdaHandler(deps: AppDeps) {
     return { batchItemFailures };
   }
 
+  /** The access log's consumer (src/lambda/stream.ts), loaded on the first stream batch. */
+  const loadStreamHandler = loadOnce(() =>
+    import("./stream.ts").then(({ createStreamHandler }) => createStreamHandler(deps)),
+  );
+
+  /**
+   * A batch from the table's stream goes to both of its readers: the link-job worker takes the
+   * job records, the access log the link records (each skips the rest, and both are idempotent,
+   * so a record one of them reports failed may come again to both).
+   */
+  async function runStreamBatch(event: StreamRecords, deadline: number) {
+    const jobs = await runLinkJobsFor(event, deadline);
+    const log = await (await loadStreamHandler())(event as unknown as DynamoDBStreamEvent);
+    const failed = [
+      ...(("batchItemFailures" in jobs ? jobs.batchItemFailures : undefined) ?? []),
+      ...(log.batchItemFailures ?? []),
+    ];
+    return { batchItemFailures: [...new Map(failed.map((f) => [f.itemIdentifier, f])).values()] };
+  }
+
   return async (
     event: LambdaEvent | ScheduledSweep | ScheduledLinkJobs | StreamRecords,
     context: LambdaContext,
@@ -139,9 +160,9 @@ export function createLambdaHandler(deps: AppDeps) {
       const { sweepGarbage } = await import("../services/products.ts");
       return { deleted: await sweepGarbage(deps, 500) };
     }
-    if (isStreamRecords(event) || isScheduledLinkJobs(event)) {
-      return runLinkJobsFor(event, Date.now() + context.getRemainingTimeInMillis() - WORKER_MARGIN_MS);
-    }
+    const deadline = () => Date.now() + context.getRemainingTimeInMillis() - WORKER_MARGIN_MS;
+    if (isStreamRecords(event)) return runStreamBatch(event, deadline());
+    if (isScheduledLinkJobs(event)) return runLinkJobsFor(event, deadline());
     const link = linkRequestOf(event);
     if (link) return answerLinkEvent(link.event, link.token);
     return (await loadApi())(event, context);

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamoApiKeyStore } from "./dynamo-api-keys.ts";
+import { dynamoEventStore } from "./dynamo-events.ts";
 import { dynamoLegacyTokenListStore } from "./dynamo-legacy-tokens.ts";
 import { dynamoLinkJobStore } from "./dynamo-link-jobs.ts";
 import { dynamoLinkStore } from "./dynamo-links.ts";
@@ -19,6 +20,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     uploads: dynamoUploadStore(table),
     linkJobs: dynamoLinkJobStore(table),
     legacyTokens: dynamoLegacyTokenListStore(table),
+    events: dynamoEventStore(table),
     ping: () => table.describe(),
   };
 }

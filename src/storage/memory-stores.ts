@@ -1,4 +1,5 @@
 import { memoryApiKeyStore } from "./memory-api-keys.ts";
+import { memoryEventStore } from "./memory-events.ts";
 import { memoryLegacyTokenListStore } from "./memory-legacy-tokens.ts";
 import { memoryLinkJobStore } from "./memory-link-jobs.ts";
 import { memoryLinkStore } from "./memory-links.ts";
@@ -31,6 +32,7 @@ export function memoryStores(): Stores {
     uploads: memoryUploadStore(),
     linkJobs: memoryLinkJobStore(),
     legacyTokens: memoryLegacyTokenListStore(async () => [...issued]),
+    events: memoryEventStore(),
     ping: async () => {},
   };
 }
