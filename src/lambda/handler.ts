@@ -1,4 +1,4 @@
-import type { DynamoDBStreamEvent } from "aws-lambda";
+import type { DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import type { AppDeps } from "../app-deps.ts";
 import { answerLink, LINK_METHODS, type LinkMethod } from "../gateway/answer.ts";
@@ -44,6 +44,10 @@ const isStreamRecords = (event: unknown): event is StreamRecords =>
 
 /** Leaves the worker this long to save its cursor before Lambda's timeout. */
 const WORKER_MARGIN_MS = 15_000;
+
+/** A batch from the webhook delivery queue. */
+const isQueueBatch = (event: unknown): event is SQSEvent =>
+  (event as SQSEvent | undefined)?.Records?.[0]?.eventSource === "aws:sqs";
 
 const LINK_PATH = /^\/l\/([^/]+)$/;
 const linkMethods: ReadonlySet<string> = new Set(LINK_METHODS);
@@ -152,10 +156,15 @@ export function createLambdaHandler(deps: AppDeps) {
     return { batchItemFailures: [...new Map(failed.map((f) => [f.itemIdentifier, f])).values()] };
   }
 
+  const loadQueueHandler = loadOnce(() =>
+    import("./webhook-queue.ts").then(({ createWebhookQueueHandler }) => createWebhookQueueHandler(deps)),
+  );
+
   return async (
-    event: LambdaEvent | ScheduledSweep | ScheduledLinkJobs | StreamRecords,
+    event: LambdaEvent | ScheduledSweep | ScheduledLinkJobs | StreamRecords | SQSEvent,
     context: LambdaContext,
   ) => {
+    if (isQueueBatch(event)) return (await loadQueueHandler())(event);
     if (isScheduledSweep(event)) {
       const { sweepGarbage } = await import("../services/products.ts");
       return { deleted: await sweepGarbage(deps, 500) };

@@ -13,8 +13,15 @@ import { createStreamHandler } from "#src/lambda/stream.ts";
 import { errorFields, jsonLogger } from "#src/logger.ts";
 import { inProcessLinkJobs, runDueLinkJobs } from "#src/services/link-jobs.ts";
 import { sweepGarbage } from "#src/services/products.ts";
+import { attemptDelivery } from "#src/services/webhook-delivery.ts";
 import { type AccessLogMetrics, accessLogMetrics } from "./access-log-metrics.ts";
 import { closeServer } from "./close-server.ts";
+import {
+  type LocalWebhookQueue,
+  localWebhookQueue,
+  realScheduler,
+  type Scheduler,
+} from "./local-webhook-queue.ts";
 import { seedDemoData } from "./seed.ts";
 import { type LocalStack, startLocalStack } from "./stack.ts";
 import { staticWebapp } from "./static-webapp.ts";
@@ -47,6 +54,8 @@ export interface LocalEvergateOptions {
   configOverrides?: Record<string, string>;
   /** Extra browser origins allowed to call S3 (CORS) besides the app's own. */
   extraOrigins?: string[];
+  /** When webhook retries run and what time it is for them (tests pass a clock they move). */
+  scheduler?: Scheduler;
 }
 
 export interface LocalEvergate {
@@ -63,6 +72,8 @@ export interface LocalEvergate {
   linkJobsSettled(): Promise<void>;
   /** The table's stream consumer, fed by the stand-in's stream as Lambda is by DynamoDB Streams. */
   streamConsumer: StreamPoller;
+  /** The in-process webhook delivery queue (SQS in AWS), on the same retry schedule. */
+  webhookQueue: LocalWebhookQueue;
   stop(): Promise<void>;
 }
 
@@ -161,6 +172,8 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   const accessMetrics = accessLogMetrics(jsonLogger(config.LOG_LEVEL));
   // The link-job worker runs in this process, started as soon as a job is stored (ADR 013).
   const linkJobs = inProcessLinkJobs(() => deps);
+  const scheduler = options.scheduler ?? realScheduler;
+  const webhookQueue = localWebhookQueue(scheduler);
   const deps: AppDeps = {
     ...awsDeps(config, {
       credentials: stack.credentials,
@@ -168,7 +181,14 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
       logger: accessMetrics.logger,
     }),
     linkJobs,
+    webhookQueue,
+    clock: () => scheduler.now(),
   };
+  webhookQueue.start((job) =>
+    attemptDelivery(deps, job).catch((error) =>
+      deps.logger.warn("webhook attempt failed to run", { webhookId: job.webhookId, ...errorFields(error) }),
+    ),
+  );
   const app = createApp(deps);
   // Started before anything writes, so the seed's links have their "created" events too.
   const streamConsumer = pollStream(stack.dynamoStream, createStreamHandler(deps), {
@@ -232,6 +252,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     accessMetrics,
     streamConsumer,
     linkJobsSettled: () => linkJobs.settled(),
+    webhookQueue,
     stop: () => {
       stopping ??= (async () => {
         clearInterval(sweeper);
@@ -241,6 +262,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
         // A job still walking would only meet stopped stand-ins; it resumes at the next start.
         await Promise.race([linkJobs.settled(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
         await streamConsumer.stop();
+        await webhookQueue.stop();
         await stack.stop();
       })();
       return stopping;

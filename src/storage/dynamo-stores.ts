@@ -8,6 +8,7 @@ import { dynamoOrderStore } from "./dynamo-orders.ts";
 import { dynamoProductStore } from "./dynamo-products.ts";
 import { DynamoTable } from "./dynamo-table.ts";
 import { dynamoUploadStore } from "./dynamo-uploads.ts";
+import { dynamoWebhookStore } from "./dynamo-webhooks.ts";
 import type { Stores } from "./ports.ts";
 
 export function dynamoStores(client: DynamoDBClient, tableName: string): Stores {
@@ -21,6 +22,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     linkJobs: dynamoLinkJobStore(table),
     legacyTokens: dynamoLegacyTokenListStore(table),
     events: dynamoEventStore(table),
+    webhooks: dynamoWebhookStore(table),
     ping: () => table.describe(),
   };
 }

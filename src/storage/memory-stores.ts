@@ -6,6 +6,7 @@ import { memoryLinkStore } from "./memory-links.ts";
 import { memoryOrderStore } from "./memory-orders.ts";
 import { memoryProductStore } from "./memory-products.ts";
 import { memoryUploadStore } from "./memory-uploads.ts";
+import { memoryWebhookStore } from "./memory-webhooks.ts";
 import type { Stores } from "./ports.ts";
 
 /**
@@ -33,6 +34,7 @@ export function memoryStores(): Stores {
     linkJobs: memoryLinkJobStore(),
     legacyTokens: memoryLegacyTokenListStore(async () => [...issued]),
     events: memoryEventStore(),
+    webhooks: memoryWebhookStore(),
     ping: async () => {},
   };
 }

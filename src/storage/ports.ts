@@ -5,6 +5,7 @@ import type { Link, LinkChanges } from "#src/domain/link.ts";
 import type { LinkJob } from "#src/domain/link-job.ts";
 import type { Order, Product } from "#src/domain/product.ts";
 import type { Upload } from "#src/domain/upload.ts";
+import type { Webhook, WebhookEventType } from "#src/domain/webhook.ts";
 
 /** The interfaces the routes and services depend on; DynamoDB and S3 adapters implement them. */
 export interface PageRequest {
@@ -184,6 +185,56 @@ export interface LegacyTokenListStore {
   rebuild(): Promise<number>;
 }
 
+/** One try to deliver one event to one webhook. */
+export interface DeliveryAttempt {
+  at: string;
+  /** The receiver's HTTP status; absent when no answer came (refused, timeout, blocked address). */
+  status?: number;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface Delivery {
+  /** Starts with its creation time, so a webhook's deliveries sort newest first. */
+  id: string;
+  webhookId: string;
+  /** The Standard Webhooks `webhook-id`: the same on every attempt, so receivers de-duplicate. */
+  messageId: string;
+  eventType: WebhookEventType | "webhook.ping";
+  createdAt: string;
+  /** The JSON body, exactly as signed. */
+  payload: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: DeliveryAttempt[];
+  nextAttemptAt?: string;
+}
+
+export interface WebhookChanges {
+  url?: string;
+  eventTypes?: WebhookEventType[];
+  enabled?: boolean;
+}
+
+export interface WebhookStore {
+  put(webhook: Webhook): Promise<void>;
+  get(id: string): Promise<Webhook | null>;
+  listByOwner(ownerId: string, page: PageRequest): Promise<Page<Webhook>>;
+  /** Every webhook of an owner (the fan-out's read; owners have few). */
+  allOfOwner(ownerId: string): Promise<Webhook[]>;
+  update(id: string, changes: WebhookChanges): Promise<Webhook | null>;
+  setSecrets(id: string, secrets: Webhook["secrets"]): Promise<Webhook | null>;
+  delete(id: string): Promise<void>;
+  /** A success: the failure streak starts again. */
+  recordSuccess(id: string): Promise<void>;
+  /** A failure: the streak grows; at `disableAfter` the webhook is turned off. Answers the webhook after. */
+  recordFailure(id: string, disableAfter: number): Promise<Webhook | null>;
+  /** Writes a delivery once (a redelivered stream record finds it there: false). */
+  createDelivery(delivery: Delivery, expiresAt: Date): Promise<boolean>;
+  getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | null>;
+  saveDelivery(delivery: Delivery): Promise<void>;
+  listDeliveries(webhookId: string, page: PageRequest): Promise<Page<Delivery>>;
+}
+
 export interface Stores {
   links: LinkStore;
   products: ProductStore;
@@ -193,5 +244,6 @@ export interface Stores {
   linkJobs: LinkJobStore;
   legacyTokens: LegacyTokenListStore;
   events: EventStore;
+  webhooks: WebhookStore;
   ping(): Promise<void>;
 }

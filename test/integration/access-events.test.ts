@@ -218,3 +218,106 @@ describe("access events from the table's stream", () => {
     expect(text).not.toMatch(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/);
   });
 });
+
+describe("the access log and stats over HTTP", () => {
+  it("GET /api/links/{id}/events: newest first, paged, filtered by outcome; the export is CSV; stats add up", async () => {
+    const link = await createLink({ maxDownloads: 3 });
+    const browser =
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    // A limited link is spent by POSTs only, one client's count each (its re-hits ride its grace).
+    expect((await hit(link.token, "203.0.113.20", { "x-test-country": "NL" }, "POST")).status).toBe(303);
+    expect((await hit(link.token, "203.0.113.23", { "x-test-country": "NL" }, "POST")).status).toBe(303);
+    // A browser's POST from the confirm page (limited links confirm first)
+    const confirmed = await evergate.request("POST", `/l/${link.token}`, {
+      headers: { "user-agent": browser, "x-test-viewer": "203.0.113.21", "x-test-country": "BE" },
+    });
+    expect(confirmed.status).toBe(303);
+    expect((await hit(link.token, "203.0.113.22", {}, "POST")).status).toBe(410);
+    await eventsOf(link.id, (items) => items.some((event) => event.kind === "refused"));
+
+    const all = await json<{ items: AccessEvent[] }>(
+      await evergate.request("GET", `/api/links/${link.id}/events?limit=100`, { token: buyer.token }),
+    );
+    const times = all.items.map((event) => event.at);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(all.items.filter((event) => event.kind === "download")).toHaveLength(3);
+    expect(JSON.stringify(all)).not.toContain(buyer.userId);
+
+    const granted = await json<{ items: AccessEvent[] }>(
+      await evergate.request("GET", `/api/links/${link.id}/events?outcome=granted`, { token: seller.token }),
+    );
+    expect(granted.items.map((event) => event.outcome)).toEqual(["granted", "granted", "granted"]);
+    const exhausted = await json<{ items: AccessEvent[] }>(
+      await evergate.request("GET", `/api/links/${link.id}/events?outcome=exhausted`, { token: buyer.token }),
+    );
+    expect(exhausted.items.map((event) => event.kind)).toEqual(["refused"]);
+
+    const first = await json<{ items: AccessEvent[]; nextCursor?: string }>(
+      await evergate.request("GET", `/api/links/${link.id}/events?limit=2`, { token: buyer.token }),
+    );
+    expect(first.items).toHaveLength(2);
+    const second = await json<{ items: AccessEvent[] }>(
+      await evergate.request(
+        "GET",
+        `/api/links/${link.id}/events?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? "")}`,
+        { token: buyer.token },
+      ),
+    );
+    expect(second.items[0]?.id).toBe(all.items[2]?.id);
+
+    const csv = await evergate.request("GET", `/api/links/${link.id}/events/export`, { token: buyer.token });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(csv.headers.get("content-disposition")).toBe(
+      `attachment; filename="link-${link.id.slice(0, 12)}-events.csv"`,
+    );
+    const lines = (await csv.text()).trimEnd().split("\r\n");
+    expect(lines[0]).toBe("at,kind,outcome,clientClass,browser,os,country,clientId,eventId");
+    expect(lines).toHaveLength(all.items.length + 1);
+    expect(
+      lines.filter((line) => line.includes('"download","granted","browser","Chrome","Windows","BE"')),
+    ).toHaveLength(1);
+
+    const stats = await json<Record<string, unknown>>(
+      await evergate.request("GET", `/api/links/${link.id}/stats?days=1`, { token: buyer.token }),
+    );
+    expect(stats).toMatchObject({
+      downloads: 3,
+      refusals: 1,
+      distinctClients: 3,
+      topCountries: [
+        { country: "NL", downloads: 2 },
+        { country: "BE", downloads: 1 },
+      ],
+      clientClasses: [
+        { class: "cli", downloads: 2 },
+        { class: "browser", downloads: 1 },
+      ],
+      truncated: false,
+    });
+  });
+
+  it("GET /api/products/{id}/stats sums every link to the seller's product; the buyer gets 404", async () => {
+    await evergate.streamConsumer.idle();
+    const before = await json<{ downloads: number }>(
+      await evergate.request("GET", `/api/products/${product.id}/stats`, { token: seller.token }),
+    );
+    // No grace: the same client's second hit of b counts again.
+    const [a, b] = [await createLink({ graceSeconds: 0 }), await createLink({ graceSeconds: 0 })];
+    for (const token of [a.token, b.token, b.token])
+      expect((await hit(token, "198.51.100.77")).status).toBe(302);
+    await evergate.streamConsumer.idle();
+    // The product's view is an index: eventually consistent, as in AWS
+    let after = before;
+    for (let i = 0; i < 100 && after.downloads < before.downloads + 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = await json(
+        await evergate.request("GET", `/api/products/${product.id}/stats`, { token: seller.token }),
+      );
+    }
+    expect(after.downloads).toBe(before.downloads + 3);
+    expect(
+      (await evergate.request("GET", `/api/products/${product.id}/stats`, { token: buyer.token })).status,
+    ).toBe(404);
+  });
+});
