@@ -23,6 +23,36 @@ export interface LinkJobStarter {
   started(jobId: string): void;
 }
 
+/** One webhook delivery waiting for its next attempt. */
+export interface DeliveryJob {
+  webhookId: string;
+  deliveryId: string;
+  /** A manual redelivery: one attempt, no retries after it. */
+  manual?: boolean;
+}
+
+/**
+ * Where deliveries wait for their next attempt: SQS with delays in AWS, an in-process timer
+ * queue locally — the same schedule either way (src/domain/webhook.ts).
+ */
+export interface WebhookQueue {
+  enqueue(job: DeliveryJob, delaySeconds: number): Promise<void>;
+}
+
+export interface WebhookResponse {
+  /** Absent when no HTTP answer came (refused, timed out, blocked address). */
+  status?: number;
+  latencyMs: number;
+  error?: string;
+}
+
+/** POSTs one signed delivery, connecting only to an address it has checked (no SSRF). */
+export type WebhookSender = (
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+) => Promise<WebhookResponse>;
+
 /** Everything the app needs from the outside world; tests and the local stack build it the same way. */
 export interface AppDeps {
   config: Config;
@@ -34,6 +64,8 @@ export interface AppDeps {
   /** Resolves when the identity provider's JWKS answers. */
   pingIdentity: () => Promise<void>;
   linkJobs: LinkJobStarter;
+  webhookQueue: WebhookQueue;
+  sendWebhook: WebhookSender;
   clock: () => Date;
   /** The closed list of tokens issued before keyed tags, loaded on the first one seen. */
   legacyTokens: LegacyTokenList;

@@ -9,12 +9,14 @@ import { requestContext, requireJsonBody } from "./http/middleware.ts";
 import { limitByAddress, limitByCaller } from "./http/rate-limit-middleware.ts";
 import { createRouter } from "./http/router.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { linkEventRoutes } from "./routes/link-events.ts";
 import { linkRoutes } from "./routes/links.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { problemRoutes } from "./routes/problems.ts";
 import { productRoutes } from "./routes/products.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
+import { registerWebhookDocs, webhookRoutes } from "./routes/webhooks.ts";
 
 /** The whole HTTP surface, wired to whatever deps it is given; no I/O happens at import. */
 export function createApp(deps: AppDeps) {
@@ -40,6 +42,8 @@ export function createApp(deps: AppDeps) {
     .route("/", systemRoutes)
     .route("/", problemRoutes)
     .route("/", linkRoutes)
+    .route("/", linkEventRoutes)
+    .route("/", webhookRoutes)
     .route("/", apiKeyRoutes)
     .route("/", productRoutes)
     .route("/", orderRoutes)
@@ -47,6 +51,7 @@ export function createApp(deps: AppDeps) {
     .route("/", redirectRoutes);
 
   documentRedirectRoutes(app.openAPIRegistry);
+  registerWebhookDocs(app.openAPIRegistry);
   app.notFound(handleNotFound);
   app.onError(handleError);
 

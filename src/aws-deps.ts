@@ -60,11 +60,27 @@ export function awsDeps(
       timeoutMs: config.AWS_TIMEOUT_MS,
     }),
   );
+  const clock = () => new Date();
+  // Loaded with the first webhook: a redirect never needs them.
+  const queueUrl = config.WEBHOOK_QUEUE_URL;
+  const sqsQueue = loadOnce(async () => {
+    if (!queueUrl) throw new Error("WEBHOOK_QUEUE_URL is not set: no queue to deliver webhooks through");
+    const { sqsWebhookQueue } = await import("./storage/sqs-webhook-queue.ts");
+    return sqsWebhookQueue(queueUrl, { ...common }, clock);
+  });
+  const sender = loadOnce(async () =>
+    (await import("./storage/http-webhook-sender.ts")).httpWebhookSender({
+      allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    }),
+  );
   const stores = dynamoStores(dynamo, config.TABLE_NAME);
   const logger = options.logger ?? jsonLogger(config.LOG_LEVEL);
   return {
     config,
     stores,
+    webhookQueue: { enqueue: async (job, delaySeconds) => (await sqsQueue()).enqueue(job, delaySeconds) },
+    sendWebhook: async (url, headers, body) => (await sender())(url, headers, body),
     files: s3FileStorage({
       bucket: config.FILES_BUCKET,
       region: config.AWS_REGION,
@@ -95,7 +111,7 @@ export function awsDeps(
     },
     // The table's stream starts the worker when a job item is written (infra/constructs/link-jobs.ts).
     linkJobs: { started: () => {} },
-    clock: () => new Date(),
+    clock,
     rateLimits: createRateLimits(config),
     logger,
     legacyTokens: legacyTokenList(stores.legacyTokens, logger),

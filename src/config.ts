@@ -103,6 +103,18 @@ const settings = {
    * cloudfront-viewer-address). Unset: the TCP peer. Never set it where clients reach the app directly.
    */
   CLIENT_ADDRESS_HEADER: text(1, undefined, /^[a-z0-9-]+$/),
+  /** A header the deployment's edge sets to the viewer's country (CloudFront: cloudfront-viewer-country). */
+  CLIENT_COUNTRY_HEADER: text(1, undefined, /^[a-z0-9-]+$/),
+  /** Days an access event is kept (DynamoDB TTL; the stand-in's TTL locally). */
+  EVENT_RETENTION_DAYS: required(integer(1, 3650, 90)),
+  /** Webhooks may target http://localhost and loopback addresses: `npm start` only, never a deployment. */
+  WEBHOOK_ALLOW_LOOPBACK: flag(false),
+  /** The SQS queue webhook deliveries wait in (AWS); unset: delivered in process (the local stack). */
+  WEBHOOK_QUEUE_URL: url,
+  /** Failed attempts in a row after which a webhook is turned off. */
+  WEBHOOK_DISABLE_AFTER_FAILURES: required(integer(1, 1000, 15)),
+  /** How long a receiver has to answer one attempt. */
+  WEBHOOK_TIMEOUT_MS: required(integer(100, 30_000, 5_000)),
   /**
    * Trust X-Forwarded-Host: build absolute URLs as https://{X-Forwarded-Host}. Only behind an edge
    * that always overwrites it (our CloudFront function); otherwise a caller picks the links' host.

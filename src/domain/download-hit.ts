@@ -27,6 +27,10 @@ export interface DownloadHit {
   now: Date;
   /** The deployment's grace for links without their own `graceSeconds`. */
   defaultGraceSeconds: number;
+  /** The User-Agent, cut short: a counted hit records it on the link (`lastHit`, ADR 021). */
+  userAgent?: string;
+  /** ISO 3166 alpha-2 from the deployment's edge, when it sends one (ADR 021). */
+  country?: string;
 }
 
 export function graceSlotOf(client: string): number {

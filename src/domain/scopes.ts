@@ -6,6 +6,7 @@ export const apiKeyScopes = [
   "products:write",
   "orders:read",
   "orders:write",
+  "webhooks:write",
 ] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 

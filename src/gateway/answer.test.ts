@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppDeps } from "#src/app-deps.ts";
+import type { LinkHit } from "#src/domain/access-event.ts";
 import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
 import type { Link } from "#src/domain/link.ts";
 import { hashToken, mintToken, newTokenKeyEntry, parseTokenKeys } from "#src/domain/token.ts";
@@ -14,11 +15,20 @@ import { countsOn } from "./decide-hit.ts";
  */
 const NOW = new Date("2026-11-27T12:00:00Z");
 
-function memoryLinks(): Pick<LinkStore, "get" | "hit"> & { links: Map<string, Link> } {
+function memoryLinks(): Pick<LinkStore, "get" | "hit" | "recordRefusal"> & {
+  links: Map<string, Link>;
+  refusals: LinkHit[];
+} {
   const links = new Map<string, Link>();
   const slots = new Map<string, GraceSlot>();
+  const refusals: LinkHit[] = [];
   return {
     links,
+    refusals,
+    async recordRefusal(_id, hit) {
+      refusals.push(hit);
+      return true;
+    },
     async get(id) {
       const link = links.get(id);
       return link ? { ...link } : null;
@@ -121,6 +131,13 @@ describe("what /l/{token} answers (method × client × link)", () => {
         if (answer.status === 410 && client !== "browser" && method !== "HEAD") {
           expect(JSON.parse(answer.body ?? "{}").reason).toBe(state === "used up" ? "exhausted" : state);
         }
+        // A 410 to a hit that asked for the file logs one refusal with its reason (ADR 021); HEAD,
+        // previews and every other answer log none.
+        const logged = store.refusals.map((hit) => hit.outcome);
+        const asked = method !== "HEAD" && !(method === "GET" && client === "preview");
+        if (answer.status === 410 && asked)
+          expect(logged).toEqual([state === "used up" ? "exhausted" : state]);
+        else expect(logged).toEqual([]);
       });
     });
   }

@@ -2,6 +2,7 @@ import type { AppDeps } from "#src/app-deps.ts";
 import { downloadFilename, type Link } from "#src/domain/link.ts";
 import { classifyLinkClient } from "#src/gateway/client.ts";
 import { hitLink, peekLink, signLink } from "#src/gateway/consume.ts";
+import { hitCountry } from "#src/gateway/hit.ts";
 import type { Answer } from "../http/answer.ts";
 import { problemAnswer, problemFor } from "../http/problem.ts";
 import type { GoneReason } from "./decide-hit.ts";
@@ -104,6 +105,7 @@ export async function answerLink(deps: AppDeps, request: LinkRequest): Promise<A
     method: request.method === "POST" ? "POST" : "GET",
     clientAddress: request.clientAddress,
     userAgent,
+    country: hitCountry(deps.config.CLIENT_COUNTRY_HEADER, request.header),
   });
   switch (outcome.kind) {
     case "unknown":

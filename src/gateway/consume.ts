@@ -4,8 +4,10 @@ import type { DownloadHit } from "#src/domain/download-hit.ts";
 import { downloadFilename, type Link, linkStatus } from "#src/domain/link.ts";
 import { DELIVERABLE_CACHE_CONTROL } from "#src/domain/served-file.ts";
 import { hashToken } from "#src/domain/token.ts";
+import { errorFields } from "#src/logger.ts";
 import { mayBeIssued } from "#src/services/token-check.ts";
 import { decideRefusedHit, type GoneReason, type HitOutcome } from "./decide-hit.ts";
+import { hitUserAgent, linkHitOf } from "./hit.ts";
 import { newHitId, sameClientKey } from "./same-client.ts";
 
 export type LinkLookup =
@@ -32,7 +34,10 @@ const processSecret = randomBytes(32).toString("base64url");
 /**
  * A hit that asks for the file (GET or POST): one conditional UpdateItem that counts it when the
  * rules allow (src/gateway/decide-hit.ts) and otherwise hands back the item, from which the
- * answer is decided without a second read. Malformed tokens cost no I/O.
+ * answer is decided without a second read. Malformed tokens cost no I/O. A counted hit records
+ * itself on the link in that same write (`lastHit`); a refusal of a known link writes
+ * `lastRefusal` from the item handed back (ADR 021). A grace re-hit (served, not counted) and a
+ * confirm page are not logged: the download they belong to already is.
  */
 export async function hitLink(
   deps: AppDeps,
@@ -41,6 +46,8 @@ export async function hitLink(
     method: "GET" | "POST";
     clientAddress: string | undefined;
     userAgent: string | undefined;
+    /** ISO 3166 alpha-2 from the deployment's edge (src/gateway/hit.ts `hitCountry`). */
+    country?: string;
   },
 ): Promise<HitOutcome> {
   if (!(await mayBeIssued(deps, "link", request.token))) return { kind: "unknown" };
@@ -54,10 +61,27 @@ export async function hitLink(
     requestId: newHitId(),
     now: deps.clock(),
     defaultGraceSeconds: deps.config.LINK_GRACE_SECONDS,
+    ...(hitUserAgent(request.userAgent) ? { userAgent: hitUserAgent(request.userAgent) } : {}),
+    ...(request.country ? { country: request.country } : {}),
   };
   const result = await deps.stores.links.hit(hashToken(request.token), hit);
   if (result.counted) return { kind: "serve", link: result.link, counted: true };
-  return decideRefusedHit(result.link, result.slot, hit);
+  const outcome = decideRefusedHit(result.link, result.slot, hit);
+  if (outcome.kind === "gone") await recordRefusal(deps, outcome.link, outcome.reason, hit);
+  return outcome;
+}
+
+/**
+ * A refused conditional write leaves no stream record, so a refusal on a known link writes its
+ * own (`lastRefusal`, at most one per link per second; ADR 021), from the item the refused write
+ * handed back: no second read. Best effort: the refusal is answered even when this write fails.
+ */
+async function recordRefusal(deps: AppDeps, link: Link, reason: GoneReason, hit: DownloadHit): Promise<void> {
+  try {
+    await deps.stores.links.recordRefusal(link.id, linkHitOf(hit, reason));
+  } catch (error) {
+    deps.logger.warn("refusal not recorded", { linkId: link.id, ...errorFields(error) });
+  }
 }
 
 export interface SignedRedirect {

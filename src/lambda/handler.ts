@@ -1,3 +1,4 @@
+import type { DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import type { AppDeps } from "../app-deps.ts";
 import { answerLink, LINK_METHODS, type LinkMethod } from "../gateway/answer.ts";
@@ -43,6 +44,10 @@ const isStreamRecords = (event: unknown): event is StreamRecords =>
 
 /** Leaves the worker this long to save its cursor before Lambda's timeout. */
 const WORKER_MARGIN_MS = 15_000;
+
+/** A batch from the webhook delivery queue. */
+const isQueueBatch = (event: unknown): event is SQSEvent =>
+  (event as SQSEvent | undefined)?.Records?.[0]?.eventSource === "aws:sqs";
 
 const LINK_PATH = /^\/l\/([^/]+)$/;
 const linkMethods: ReadonlySet<string> = new Set(LINK_METHODS);
@@ -131,17 +136,42 @@ export function createLambdaHandler(deps: AppDeps) {
     return { batchItemFailures };
   }
 
+  /** The access log's consumer (src/lambda/stream.ts), loaded on the first stream batch. */
+  const loadStreamHandler = loadOnce(() =>
+    import("./stream.ts").then(({ createStreamHandler }) => createStreamHandler(deps)),
+  );
+
+  /**
+   * A batch from the table's stream goes to both of its readers: the link-job worker takes the
+   * job records, the access log the link records (each skips the rest, and both are idempotent,
+   * so a record one of them reports failed may come again to both).
+   */
+  async function runStreamBatch(event: StreamRecords, deadline: number) {
+    const jobs = await runLinkJobsFor(event, deadline);
+    const log = await (await loadStreamHandler())(event as unknown as DynamoDBStreamEvent);
+    const failed = [
+      ...(("batchItemFailures" in jobs ? jobs.batchItemFailures : undefined) ?? []),
+      ...(log.batchItemFailures ?? []),
+    ];
+    return { batchItemFailures: [...new Map(failed.map((f) => [f.itemIdentifier, f])).values()] };
+  }
+
+  const loadQueueHandler = loadOnce(() =>
+    import("./webhook-queue.ts").then(({ createWebhookQueueHandler }) => createWebhookQueueHandler(deps)),
+  );
+
   return async (
-    event: LambdaEvent | ScheduledSweep | ScheduledLinkJobs | StreamRecords,
+    event: LambdaEvent | ScheduledSweep | ScheduledLinkJobs | StreamRecords | SQSEvent,
     context: LambdaContext,
   ) => {
+    if (isQueueBatch(event)) return (await loadQueueHandler())(event);
     if (isScheduledSweep(event)) {
       const { sweepGarbage } = await import("../services/products.ts");
       return { deleted: await sweepGarbage(deps, 500) };
     }
-    if (isStreamRecords(event) || isScheduledLinkJobs(event)) {
-      return runLinkJobsFor(event, Date.now() + context.getRemainingTimeInMillis() - WORKER_MARGIN_MS);
-    }
+    const deadline = () => Date.now() + context.getRemainingTimeInMillis() - WORKER_MARGIN_MS;
+    if (isStreamRecords(event)) return runStreamBatch(event, deadline());
+    if (isScheduledLinkJobs(event)) return runLinkJobsFor(event, deadline());
     const link = linkRequestOf(event);
     if (link) return answerLinkEvent(link.event, link.token);
     return (await loadApi())(event, context);

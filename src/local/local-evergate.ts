@@ -9,14 +9,23 @@ import { awsDeps, type Credentials } from "#src/aws-deps.ts";
 import { type Config, loadConfig, tokenKeysFromEnvironment } from "#src/config.ts";
 import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { webappCsp } from "#src/http/webapp-headers.ts";
+import { createStreamHandler } from "#src/lambda/stream.ts";
 import { errorFields, jsonLogger } from "#src/logger.ts";
 import { inProcessLinkJobs, runDueLinkJobs } from "#src/services/link-jobs.ts";
 import { sweepGarbage } from "#src/services/products.ts";
+import { attemptDelivery } from "#src/services/webhook-delivery.ts";
 import { type AccessLogMetrics, accessLogMetrics } from "./access-log-metrics.ts";
 import { closeServer } from "./close-server.ts";
+import {
+  type LocalWebhookQueue,
+  localWebhookQueue,
+  realScheduler,
+  type Scheduler,
+} from "./local-webhook-queue.ts";
 import { seedDemoData } from "./seed.ts";
 import { type LocalStack, startLocalStack } from "./stack.ts";
 import { staticWebapp } from "./static-webapp.ts";
+import { pollStream, type StreamPoller } from "./stream-poller.ts";
 
 export const demoUsers = [
   { username: "user1", password: "Password.1" },
@@ -45,6 +54,8 @@ export interface LocalEvergateOptions {
   configOverrides?: Record<string, string>;
   /** Extra browser origins allowed to call S3 (CORS) besides the app's own. */
   extraOrigins?: string[];
+  /** When webhook retries run and what time it is for them (tests pass a clock they move). */
+  scheduler?: Scheduler;
 }
 
 export interface LocalEvergate {
@@ -59,6 +70,10 @@ export interface LocalEvergate {
   accessMetrics: AccessLogMetrics;
   /** Resolves when every link job started so far has finished (refunds, deletes, edits). */
   linkJobsSettled(): Promise<void>;
+  /** The table's stream consumer, fed by the stand-in's stream as Lambda is by DynamoDB Streams. */
+  streamConsumer: StreamPoller;
+  /** The in-process webhook delivery queue (SQS in AWS), on the same retry schedule. */
+  webhookQueue: LocalWebhookQueue;
   stop(): Promise<void>;
 }
 
@@ -157,6 +172,8 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   const accessMetrics = accessLogMetrics(jsonLogger(config.LOG_LEVEL));
   // The link-job worker runs in this process, started as soon as a job is stored (ADR 013).
   const linkJobs = inProcessLinkJobs(() => deps);
+  const scheduler = options.scheduler ?? realScheduler;
+  const webhookQueue = localWebhookQueue(scheduler);
   const deps: AppDeps = {
     ...awsDeps(config, {
       credentials: stack.credentials,
@@ -164,8 +181,20 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
       logger: accessMetrics.logger,
     }),
     linkJobs,
+    webhookQueue,
+    clock: () => scheduler.now(),
   };
+  webhookQueue.start((job) =>
+    attemptDelivery(deps, job).catch((error) =>
+      deps.logger.warn("webhook attempt failed to run", { webhookId: job.webhookId, ...errorFields(error) }),
+    ),
+  );
   const app = createApp(deps);
+  // Started before anything writes, so the seed's links have their "created" events too.
+  const streamConsumer = pollStream(stack.dynamoStream, createStreamHandler(deps), {
+    onFailure: (records, reason) =>
+      deps.logger.warn("stream records given up on (the DLQ in AWS)", { count: records.length, reason }),
+  });
   // The migration of ADR 015, run where it is cheap: a data dir from before keyed tags gets the
   // list of its tokens on first start, after which the set is closed (new tokens are keyed).
   if ((await deps.stores.legacyTokens.load()) === null) await deps.stores.legacyTokens.rebuild();
@@ -206,6 +235,11 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   }, 60_000);
   sweeper.unref();
   const stopSummaries = accessMetrics.start(60_000);
+  // DynamoDB's TTL, which the stand-in has from src/local/dynamo-stand-in.ts: expired events go.
+  const ttl = setInterval(() => {
+    stack.expireItems().catch((error) => deps.logger.warn("TTL pass failed", errorFields(error)));
+  }, 60_000);
+  ttl.unref();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -216,14 +250,19 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     deps,
     config,
     accessMetrics,
+    streamConsumer,
     linkJobsSettled: () => linkJobs.settled(),
+    webhookQueue,
     stop: () => {
       stopping ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(ttl);
         stopSummaries();
         await closeServer(server, 500);
         // A job still walking would only meet stopped stand-ins; it resumes at the next start.
         await Promise.race([linkJobs.settled(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+        await streamConsumer.stop();
+        await webhookQueue.stop();
         await stack.stop();
       })();
       return stopping;

@@ -78,6 +78,8 @@ async function main() {
     seed: true,
     webappDir: `${dataDir}/webapp`,
     externalS3: await externalS3FromEnv(config),
+    // A local stack needs a local receiver (http, loopback); a deployment never sets this (ADR 022).
+    configOverrides: { WEBHOOK_ALLOW_LOOPBACK: "true" },
   });
   await writeFile(`${dataDir}/local-stack.json`, `${JSON.stringify(localStackState(evergate), null, 2)}\n`);
 

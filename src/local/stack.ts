@@ -7,8 +7,10 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { ttlAttribute } from "#src/storage/table-definition.ts";
 import { type CognitoStandIn, startCognitoStandIn } from "./cognito-stand-in.ts";
 import { type DynamoStandIn, startDynamoStandIn } from "./dynamo-stand-in.ts";
+import type { DynamoStream } from "./dynamo-stream.ts";
 import type { Restartable } from "./pausable-server.ts";
 import { createUser, ensureBucket, ensureTable, ensureUser, ensureUserPool } from "./provision.ts";
 import { type S3StandIn, s3StandInCredentials, startS3StandIn } from "./s3-stand-in.ts";
@@ -35,6 +37,10 @@ export interface LocalStack {
   };
   /** Stop a stand-in and start it again on the same port with the same data (fault tests). */
   restartable: { dynamo: Restartable; s3: Restartable };
+  /** The DynamoDB stand-in's change stream (DynamoDB Streams records). */
+  dynamoStream: DynamoStream;
+  /** One pass of the stand-in's TTL over the table (`expiresAtEpoch`). */
+  expireItems(now?: Date): Promise<number>;
   /** DynamoDB API calls the stand-in received so far, all or of one operation (tests count reads). */
   dynamoRequestCount(operation?: string): number;
   /** Calls the listener with each DynamoDB operation's name as it arrives; returns the unsubscribe. */
@@ -166,6 +172,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         pid: cognito.pid,
       },
       restartable: { dynamo: dynamo.restartable, s3: s3.restartable },
+      dynamoStream: dynamo.stream,
+      expireItems: (now) => dynamo.expireItems(tableName, ttlAttribute, now),
       dynamoRequestCount: dynamo.requestCount,
       onDynamoRequest: dynamo.onRequest,
       createUser: (username, password) => createUser(cognitoClient, ids.userPoolId, username, password),

@@ -8,6 +8,8 @@ declare module "dynalite" {
     createTableMs?: number;
     deleteTableMs?: number;
     updateTableMs?: number;
+    /** Added by patches/dynalite+4.0.0.patch: called after each write that changed an item. */
+    onChange?: (change: import("./dynamo-stream.ts").DynaliteChange) => void;
   }
 
   function dynalite(options?: DynaliteOptions): Server;

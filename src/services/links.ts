@@ -117,7 +117,7 @@ export async function rotateLink(deps: MintingLinkDeps, linkId: string, callerId
   const link = await deps.stores.links.get(linkId);
   if (!link || link.ownerId !== callerId) throw notFound("Link");
   if (link.revokedAt) throw new AppError("conflict", "The link is already revoked; create a new one.");
-  const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock());
+  const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock(), true);
   const created = await createLink(
     deps,
     callerId,

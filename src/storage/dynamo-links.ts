@@ -5,6 +5,7 @@ import {
   type UpdateItemCommandOutput,
 } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { LinkHit } from "#src/domain/access-event.ts";
 import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
 import { editableLinkFields, type Link, type LinkChanges } from "#src/domain/link.ts";
 import { callDependency } from "./dependency-errors.ts";
@@ -40,6 +41,30 @@ function hitCondition(slot: number, spendLimited: boolean): string {
 /** The grace slots' attributes (gc0, gu0, gr0, …) stay in storage: the Link never carries them. */
 const SLOT_ATTRIBUTE = /^g[cur]\d$/;
 
+/**
+ * The counted hit as a map attribute, built by hand (the hit skips marshall()): the client is the
+ * gateway's same-client key (src/gateway/same-client.ts), never an address. The table's stream
+ * turns each change of it into a download event (ADR 021).
+ */
+function lastHitAttribute(hit: {
+  now: Date;
+  client: string;
+  userAgent?: string;
+  country?: string;
+}): AttributeValue {
+  const fields: Record<string, AttributeValue> = {
+    at: { S: hit.now.toISOString() },
+    clientId: { S: hit.client },
+    outcome: { S: "granted" },
+  };
+  if (hit.userAgent) fields.userAgent = { S: hit.userAgent };
+  if (hit.country) fields.country = { S: hit.country };
+  return { M: fields };
+}
+
+/** At most one refusal per link per second is written: hammering a dead link costs little. */
+const REFUSAL_LOG_INTERVAL_MS = 1000;
+
 function toLink(item: Item): Link {
   const record = recordOf<Link & Record<string, unknown>>(item);
   for (const name of Object.keys(record)) if (SLOT_ATTRIBUTE.test(name)) delete record[name];
@@ -69,11 +94,12 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
    * Revokes the link if it is not yet: the conditional write succeeds once, so only the revoker
    * that made it gives the slot back. Null when the link does not exist.
    */
-  const revokeOne = async (id: string, revokedBy: string, now: Date) => {
+  const revokeOne = async (id: string, revokedBy: string, now: Date, rotated?: boolean) => {
     const item = await table.update(pkOf(id), SK, {
-      expression: "SET revokedAt = :now, revokedBy = :by",
+      // `rotated` rides in the revocation's write: the stream tells a rotation from a revocation.
+      expression: `SET revokedAt = :now, revokedBy = :by${rotated ? ", rotated = :rotated" : ""}`,
       condition: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
-      values: { ":now": now.toISOString(), ":by": revokedBy },
+      values: { ":now": now.toISOString(), ":by": revokedBy, ...(rotated ? { ":rotated": true } : {}) },
     });
     if (item) return { link: toLink(item), freesSlot: item.holdsSlot === true };
     const existing = await table.get(pkOf(id), SK);
@@ -159,6 +185,7 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
         ":client": { S: hit.client },
         ":request": { S: hit.requestId },
         ":grace": { N: String(hit.defaultGraceSeconds) },
+        ":hit": lastHitAttribute(hit),
       };
       let result: UpdateItemCommandOutput;
       try {
@@ -168,7 +195,7 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
               TableName: table.tableName,
               Key: { pk: { S: pkOf(id) }, sk: { S: SK } },
               UpdateExpression:
-                "SET downloadCount = downloadCount + :one, lastDownloadAt = :now, " +
+                "SET downloadCount = downloadCount + :one, lastDownloadAt = :now, lastHit = :hit, " +
                 `gc${slot} = :client, gu${slot} = if_not_exists(graceSeconds, :grace) + :t, gr${slot} = :request`,
               ConditionExpression: hitCondition(slot, hit.method === "POST"),
               ExpressionAttributeValues: values,
@@ -188,6 +215,18 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
       }
       if (!result.Attributes) throw new Error("UpdateItem counted a download but returned no item");
       return { counted: true, link: toLink(unmarshall(result.Attributes)) };
+    },
+
+    async recordRefusal(id, hit: LinkHit) {
+      const cutoff = new Date(Date.parse(hit.at) - REFUSAL_LOG_INTERVAL_MS).toISOString();
+      const item = await table.update(pkOf(id), SK, {
+        expression: "SET lastRefusal = :hit",
+        condition:
+          "attribute_exists(pk) AND (attribute_not_exists(lastRefusal) OR lastRefusal.#at < :cutoff)",
+        values: { ":hit": hit, ":cutoff": cutoff },
+        names: { "#at": "at" },
+      });
+      return item !== null;
     },
 
     listByOwner: (ownerId, request) => page("gsi1", `OWNER_LINKS#${ownerId}`, request),
@@ -235,8 +274,8 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
       return item ? toLink(item) : null;
     },
 
-    async revoke(id, revokedBy, now) {
-      const revoked = await revokeOne(id, revokedBy, now);
+    async revoke(id, revokedBy, now, rotated) {
+      const revoked = await revokeOne(id, revokedBy, now, rotated);
       if (revoked) await release([revoked]);
       return revoked?.link ?? null;
     },

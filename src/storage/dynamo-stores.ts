@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamoApiKeyStore } from "./dynamo-api-keys.ts";
+import { dynamoEventStore } from "./dynamo-events.ts";
 import { dynamoLegacyTokenListStore } from "./dynamo-legacy-tokens.ts";
 import { dynamoLinkJobStore } from "./dynamo-link-jobs.ts";
 import { dynamoLinkStore } from "./dynamo-links.ts";
@@ -7,6 +8,7 @@ import { dynamoOrderStore } from "./dynamo-orders.ts";
 import { dynamoProductStore } from "./dynamo-products.ts";
 import { DynamoTable } from "./dynamo-table.ts";
 import { dynamoUploadStore } from "./dynamo-uploads.ts";
+import { dynamoWebhookStore } from "./dynamo-webhooks.ts";
 import type { Stores } from "./ports.ts";
 
 export function dynamoStores(client: DynamoDBClient, tableName: string): Stores {
@@ -19,6 +21,8 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     uploads: dynamoUploadStore(table),
     linkJobs: dynamoLinkJobStore(table),
     legacyTokens: dynamoLegacyTokenListStore(table),
+    events: dynamoEventStore(table),
+    webhooks: dynamoWebhookStore(table),
     ping: () => table.describe(),
   };
 }

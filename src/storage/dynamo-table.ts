@@ -145,7 +145,13 @@ export class DynamoTable {
     index: IndexName | undefined,
     partition: string,
     page: PageRequest,
-    options: { ascending?: boolean; sortKeyBelow?: string; sortKeyPrefix?: string } = {},
+    options: {
+      ascending?: boolean;
+      sortKeyBelow?: string;
+      sortKeyPrefix?: string;
+      /** Keeps only the items whose `name` is `value` (a filter: the page may come back short). */
+      where?: { name: string; value: string };
+    } = {},
   ): Promise<Page<Item>> {
     const pkName = index ? `${index}pk` : "pk";
     const skName = index ? `${index}sk` : "sk";
@@ -168,11 +174,16 @@ export class DynamoTable {
       names["#sk"] = skName;
       values[":prefix"] = { S: options.sortKeyPrefix };
     }
+    if (options.where) {
+      names["#where"] = options.where.name;
+      values[":where"] = { S: options.where.value };
+    }
     const result = await callDependency("dynamodb", () =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: index,
+          FilterExpression: options.where ? "#where = :where" : undefined,
           // Indexes can only be read eventually consistent; the table itself, strongly.
           ConsistentRead: index === undefined,
           KeyConditionExpression: keyCondition,

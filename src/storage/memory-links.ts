@@ -1,3 +1,4 @@
+import type { LinkHit, StoredLink } from "#src/domain/access-event.ts";
 import { countsOn, epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
 import { editableLinkFields, type Link } from "#src/domain/link.ts";
 import { byCreation, copyOf, pageOf } from "./memory-lists.ts";
@@ -9,7 +10,7 @@ import type { LinkStore } from "./ports.ts";
  * (test/contract/stores/) runs the same cases through this and the DynamoDB store.
  */
 export function memoryLinkStore(): LinkStore {
-  const links = new Map<string, Link>();
+  const links = new Map<string, StoredLink>();
   /** productId → (`<ownerId>#<linkId>` → linkId): the pointers of links not revoked. */
   const pointers = new Map<string, Map<string, string>>();
   /** linkId → the grace slots the DynamoDB store keeps as gc/gu/gr attributes beside the link. */
@@ -23,10 +24,10 @@ export function memoryLinkStore(): LinkStore {
     [...links.values()].filter(match).map((link): [string, Link] => [byCreation(link), link]);
 
   /** Revokes once; only the first revocation gives the slot back. The pointer goes either way. */
-  const revokeOne = (link: Link, revokedBy: string, now: Date) => {
+  const revokeOne = (link: StoredLink, revokedBy: string, now: Date, rotated?: boolean) => {
     pointers.get(link.productId)?.delete(`${link.ownerId}#${link.id}`);
     if (link.revokedAt) return;
-    Object.assign(link, { revokedAt: now.toISOString(), revokedBy });
+    Object.assign(link, { revokedAt: now.toISOString(), revokedBy, ...(rotated ? { rotated } : {}) });
     if (holdingSlot.delete(link.id)) {
       const owner = `${link.productId}#${link.ownerId}`;
       held.set(owner, Math.max(0, (held.get(owner) ?? 0) - 1));
@@ -62,6 +63,13 @@ export function memoryLinkStore(): LinkStore {
       }
       link.downloadCount += 1;
       link.lastDownloadAt = hit.now.toISOString();
+      link.lastHit = {
+        at: hit.now.toISOString(),
+        clientId: hit.client,
+        ...(hit.userAgent ? { userAgent: hit.userAgent } : {}),
+        ...(hit.country ? { country: hit.country } : {}),
+        outcome: "granted",
+      };
       const grace = link.graceSeconds ?? hit.defaultGraceSeconds;
       slotsOfLink.set(graceSlotOf(hit.client), {
         client: hit.client,
@@ -70,6 +78,16 @@ export function memoryLinkStore(): LinkStore {
       });
       slots.set(id, slotsOfLink);
       return { counted: true, link: copyOf(link) };
+    },
+
+    async recordRefusal(id, hit: LinkHit) {
+      const link = links.get(id);
+      if (!link) return false;
+      const last = link.lastRefusal;
+      // The DynamoDB store's bound: at most one refusal per link per second.
+      if (last && !(last.at < new Date(Date.parse(hit.at) - 1000).toISOString())) return false;
+      link.lastRefusal = { ...hit };
+      return true;
     },
 
     listByOwner: async (ownerId, request) =>
@@ -107,10 +125,10 @@ export function memoryLinkStore(): LinkStore {
       return copyOf(link);
     },
 
-    async revoke(id, revokedBy, now) {
+    async revoke(id, revokedBy, now, rotated) {
       const link = links.get(id);
       if (!link) return null;
-      revokeOne(link, revokedBy, now);
+      revokeOne(link, revokedBy, now, rotated);
       return copyOf(link);
     },
 

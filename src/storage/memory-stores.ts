@@ -1,10 +1,12 @@
 import { memoryApiKeyStore } from "./memory-api-keys.ts";
+import { memoryEventStore } from "./memory-events.ts";
 import { memoryLegacyTokenListStore } from "./memory-legacy-tokens.ts";
 import { memoryLinkJobStore } from "./memory-link-jobs.ts";
 import { memoryLinkStore } from "./memory-links.ts";
 import { memoryOrderStore } from "./memory-orders.ts";
 import { memoryProductStore } from "./memory-products.ts";
 import { memoryUploadStore } from "./memory-uploads.ts";
+import { memoryWebhookStore } from "./memory-webhooks.ts";
 import type { Stores } from "./ports.ts";
 
 /**
@@ -31,6 +33,8 @@ export function memoryStores(): Stores {
     uploads: memoryUploadStore(),
     linkJobs: memoryLinkJobStore(),
     legacyTokens: memoryLegacyTokenListStore(async () => [...issued]),
+    events: memoryEventStore(),
+    webhooks: memoryWebhookStore(),
     ping: async () => {},
   };
 }

@@ -1,9 +1,11 @@
+import type { AccessEvent, HitOutcome, LinkHit } from "#src/domain/access-event.ts";
 import type { ApiKey } from "#src/domain/api-key.ts";
 import type { DownloadHit, GraceSlot } from "#src/domain/download-hit.ts";
 import type { Link, LinkChanges } from "#src/domain/link.ts";
 import type { LinkJob } from "#src/domain/link-job.ts";
 import type { Order, Product } from "#src/domain/product.ts";
 import type { Upload } from "#src/domain/upload.ts";
+import type { Webhook, WebhookEventType } from "#src/domain/webhook.ts";
 
 /** The interfaces the routes and services depend on; DynamoDB and S3 adapters implement them. */
 export interface PageRequest {
@@ -30,9 +32,16 @@ export interface LinkStore {
   /**
    * One conditional write per download hit (the rule: src/gateway/decide-hit.ts `countsOn`).
    * Counted: the link after counting. Refused: the link and the hit's grace slot as they were
-   * (null when there is no such link), read in the same round trip.
+   * (null when there is no such link), read in the same round trip. A counted hit also sets
+   * `lastHit` in that write (the table's stream turns it into an access event; ADR 021).
    */
   hit(id: string, hit: DownloadHit): Promise<HitResult>;
+  /**
+   * Records a refused hit on a known link (`lastRefusal`): a refused conditional write leaves no
+   * stream record, so the refusal path writes once more. At most one per link per second; false
+   * when this one was not written (too soon after the last, or no such link).
+   */
+  recordRefusal(id: string, hit: LinkHit): Promise<boolean>;
   listByOwner(ownerId: string, page: PageRequest): Promise<Page<Link>>;
   listByProduct(productId: string, page: PageRequest): Promise<Page<Link>>;
   /**
@@ -45,9 +54,10 @@ export interface LinkStore {
   update(id: string, changes: LinkChanges): Promise<Link | null>;
   /**
    * Revokes once and frees the owner's slot; revoking again keeps the first revocation (and frees
-   * a slot still held). Null when the link does not exist.
+   * a slot still held). Null when the link does not exist. `rotated`: the revocation is a
+   * rotation's (stored as `rotated`, the access log's `rotated` event instead of `revoked`).
    */
-  revoke(id: string, revokedBy: string, now: Date): Promise<Link | null>;
+  revoke(id: string, revokedBy: string, now: Date, rotated?: boolean): Promise<Link | null>;
   /** revoke() for many links at once (concurrently, with one slot update per owner). */
   revokeMany(ids: string[], revokedBy: string, now: Date): Promise<void>;
   /** Points a link that is not revoked at a product's new deliverable and title (else a no-op). */
@@ -66,6 +76,22 @@ export interface LinkJobStore {
   finish(id: string): Promise<void>;
   /** Jobs whose lease or start grace has run out, oldest first. */
   listDue(now: Date, limit: number): Promise<string[]>;
+}
+
+export interface EventQuery {
+  limit: number;
+  cursor?: string;
+  outcome?: HitOutcome;
+}
+
+/** The access log: events derived from the table's stream, kept for EVENT_RETENTION_DAYS. */
+export interface EventStore {
+  /** Writes the event once: a stream record delivered again writes nothing new. */
+  put(event: AccessEvent, expiresAt: Date): Promise<void>;
+  /** A link's events, newest first. */
+  listByLink(linkId: string, query: EventQuery): Promise<Page<AccessEvent>>;
+  /** A link's or a product's events at or after `since`, newest first, at most `max` of them. */
+  since(scope: { linkId: string } | { productId: string }, since: Date, max: number): Promise<AccessEvent[]>;
 }
 
 export interface ProductStore {
@@ -159,6 +185,56 @@ export interface LegacyTokenListStore {
   rebuild(): Promise<number>;
 }
 
+/** One try to deliver one event to one webhook. */
+export interface DeliveryAttempt {
+  at: string;
+  /** The receiver's HTTP status; absent when no answer came (refused, timeout, blocked address). */
+  status?: number;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface Delivery {
+  /** Starts with its creation time, so a webhook's deliveries sort newest first. */
+  id: string;
+  webhookId: string;
+  /** The Standard Webhooks `webhook-id`: the same on every attempt, so receivers de-duplicate. */
+  messageId: string;
+  eventType: WebhookEventType | "webhook.ping";
+  createdAt: string;
+  /** The JSON body, exactly as signed. */
+  payload: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: DeliveryAttempt[];
+  nextAttemptAt?: string;
+}
+
+export interface WebhookChanges {
+  url?: string;
+  eventTypes?: WebhookEventType[];
+  enabled?: boolean;
+}
+
+export interface WebhookStore {
+  put(webhook: Webhook): Promise<void>;
+  get(id: string): Promise<Webhook | null>;
+  listByOwner(ownerId: string, page: PageRequest): Promise<Page<Webhook>>;
+  /** Every webhook of an owner (the fan-out's read; owners have few). */
+  allOfOwner(ownerId: string): Promise<Webhook[]>;
+  update(id: string, changes: WebhookChanges): Promise<Webhook | null>;
+  setSecrets(id: string, secrets: Webhook["secrets"]): Promise<Webhook | null>;
+  delete(id: string): Promise<void>;
+  /** A success: the failure streak starts again. */
+  recordSuccess(id: string): Promise<void>;
+  /** A failure: the streak grows; at `disableAfter` the webhook is turned off. Answers the webhook after. */
+  recordFailure(id: string, disableAfter: number): Promise<Webhook | null>;
+  /** Writes a delivery once (a redelivered stream record finds it there: false). */
+  createDelivery(delivery: Delivery, expiresAt: Date): Promise<boolean>;
+  getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | null>;
+  saveDelivery(delivery: Delivery): Promise<void>;
+  listDeliveries(webhookId: string, page: PageRequest): Promise<Page<Delivery>>;
+}
+
 export interface Stores {
   links: LinkStore;
   products: ProductStore;
@@ -167,5 +243,7 @@ export interface Stores {
   uploads: UploadStore;
   linkJobs: LinkJobStore;
   legacyTokens: LegacyTokenListStore;
+  events: EventStore;
+  webhooks: WebhookStore;
   ping(): Promise<void>;
 }

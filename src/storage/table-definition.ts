@@ -10,3 +10,6 @@ export const tableKeys = {
     { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
   ],
 } as const;
+
+/** The table's time-to-live attribute (epoch seconds): DynamoDB TTL in AWS, the stand-in's locally. */
+export const ttlAttribute = "expiresAtEpoch";

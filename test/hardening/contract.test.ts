@@ -224,6 +224,73 @@ describe("every operation's answers match openapi.yaml", () => {
     expect((await sendChecked(evergate, "GET", `/api/products/${fresh.id}`)).status).toBe(404);
   });
 
+  it("access events and stats", async () => {
+    const { author, owner, product, ownerLink } = world;
+    for (const path of [
+      `/api/links/${ownerLink.id}/events?limit=5&outcome=granted`,
+      `/api/links/${ownerLink.id}/events/export`,
+      `/api/links/${ownerLink.id}/stats?days=1`,
+    ]) {
+      expect((await sendChecked(evergate, "GET", path, { token: owner.token })).status, path).toBe(200);
+    }
+    expect(
+      (await sendChecked(evergate, "GET", `/api/products/${product.id}/stats`, { token: author.token }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await sendChecked(evergate, "GET", `/api/products/${product.id}/stats?days=91`, {
+          token: author.token,
+        })
+      ).status,
+    ).toBe(400);
+  });
+
+  it("webhooks", async () => {
+    const { owner, stranger } = world;
+    const created = await sendChecked(evergate, "POST", "/api/webhooks", {
+      token: owner.token,
+      ...jsonBody({ url: "https://hooks.example.com/contract", eventTypes: ["link.downloaded"] }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = JSON.parse(created.body) as { id: string };
+    expect((await sendChecked(evergate, "GET", "/api/webhooks", { token: owner.token })).status).toBe(200);
+    expect((await sendChecked(evergate, "GET", `/api/webhooks/${id}`, { token: owner.token })).status).toBe(
+      200,
+    );
+    expect(
+      (await sendChecked(evergate, "GET", `/api/webhooks/${id}`, { token: stranger.token })).status,
+    ).toBe(404);
+    expect(
+      (
+        await sendChecked(evergate, "PATCH", `/api/webhooks/${id}`, {
+          token: owner.token,
+          ...jsonBody({ eventTypes: ["link.created", "order.created"] }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await sendChecked(evergate, "POST", `/api/webhooks/${id}/rotate-secret`, { token: owner.token }))
+        .status,
+    ).toBe(200);
+    const ping = await sendChecked(evergate, "POST", `/api/webhooks/${id}/ping`, { token: owner.token });
+    expect(ping.status).toBe(202);
+    const { id: deliveryId } = JSON.parse(ping.body) as { id: string };
+    expect(
+      (await sendChecked(evergate, "GET", `/api/webhooks/${id}/deliveries`, { token: owner.token })).status,
+    ).toBe(200);
+    expect(
+      (
+        await sendChecked(evergate, "POST", `/api/webhooks/${id}/deliveries/${deliveryId}/redeliver`, {
+          token: owner.token,
+        })
+      ).status,
+    ).toBe(202);
+    expect(
+      (await sendChecked(evergate, "DELETE", `/api/webhooks/${id}`, { token: owner.token })).status,
+    ).toBe(204);
+  });
+
   it("covered every operation with a success answer", () => {
     const withoutSuccess = operations
       .filter((op) => ![...(seen.get(op.operationId) ?? [])].some((status) => status < 400))

@@ -39,8 +39,75 @@ export function linkStoreContract(stores: () => Stores) {
     const link = aLink({ maxDownloads: 2 });
     await links().put(link, 1000);
     const counted = await consume(links(), link.id, new Date(at(5)));
-    expect(counted).toStrictEqual({ ...link, downloadCount: 1, lastDownloadAt: at(5) });
+    expect(counted).toStrictEqual({
+      ...link,
+      downloadCount: 1,
+      lastDownloadAt: at(5),
+      // The access log's record rides in the same write (ADR 021).
+      lastHit: { at: at(5), clientId: expect.stringMatching(/^contract-client-/), outcome: "granted" },
+    });
     expect(await links().get(link.id)).toStrictEqual(counted);
+  });
+
+  it("a counted hit records its client, User-Agent and country as lastHit; a refused one leaves it", async () => {
+    const link = aLink({ maxDownloads: 1 });
+    await links().put(link, 1000);
+    const hit = {
+      method: "POST" as const,
+      client: "client-a",
+      requestId: "r-a",
+      now: new Date(at(1)),
+      defaultGraceSeconds: 0,
+      userAgent: "curl/8.5.0",
+      country: "DE",
+    };
+    const lastHit = {
+      at: at(1),
+      clientId: "client-a",
+      userAgent: "curl/8.5.0",
+      country: "DE",
+      outcome: "granted",
+    };
+    expect(await links().hit(link.id, hit)).toMatchObject({ counted: true, link: { lastHit } });
+    const refused = await links().hit(link.id, {
+      ...hit,
+      client: "client-b",
+      requestId: "r-b",
+      now: new Date(at(2)),
+    });
+    expect(refused).toMatchObject({ counted: false, link: { downloadCount: 1, lastHit } });
+    expect(await links().get(link.id)).toMatchObject({ lastHit });
+  });
+
+  it("recordRefusal writes at most one refusal per link per second; false for a missing link", async () => {
+    const link = aLink();
+    await links().put(link, 1000);
+    const refusal = (ms: number, clientId: string) => ({
+      at: new Date(t0.getTime() + ms).toISOString(),
+      clientId,
+      outcome: "revoked" as const,
+    });
+    expect(await links().recordRefusal(link.id, refusal(0, "a"))).toBe(true);
+    expect(await links().recordRefusal(link.id, refusal(999, "b"))).toBe(false);
+    expect(await links().get(link.id)).toMatchObject({ lastRefusal: refusal(0, "a") });
+    expect(await links().recordRefusal(link.id, refusal(1001, "c"))).toBe(true);
+    expect(await links().get(link.id)).toMatchObject({ lastRefusal: refusal(1001, "c") });
+    const results = await concurrently(50, (i) => links().recordRefusal(link.id, refusal(5000, `x${i}`)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await links().recordRefusal("no-such-link", refusal(0, "a"))).toBe(false);
+    expect(await links().get("no-such-link")).toBeNull();
+  });
+
+  it("a rotation's revocation is marked rotated; a plain one is not", async () => {
+    const link = aLink();
+    await links().put(link, 1000);
+    expect(await links().revoke(link.id, "owner-1", new Date(at(3)), true)).toMatchObject({
+      revokedAt: at(3),
+      rotated: true,
+    });
+    const plain = aLink();
+    await links().put(plain, 1000);
+    expect(await links().revoke(plain.id, "owner-1", new Date(at(3)))).not.toHaveProperty("rotated");
   });
 
   /** One table of link states: the store's condition and the domain's linkStatus must agree on each. */

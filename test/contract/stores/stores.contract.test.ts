@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Stores } from "#src/storage/ports.ts";
 import { apiKeyStoreContract } from "./api-key-store.contract.ts";
+import { eventStoreContract } from "./event-store.contract.ts";
 import { legacyTokenListContract } from "./legacy-token-list.contract.ts";
 import { linkStoreContract } from "./link-store.contract.ts";
 import { linkStoreListsContract } from "./link-store-lists.contract.ts";
@@ -34,4 +35,5 @@ describe.each([memorySubject, dynamoSubject()])("$name", (subject) => {
   describe("ApiKeyStore", () => apiKeyStoreContract(current));
   describe("UploadStore", () => uploadStoreContract(current));
   describe("LegacyTokenListStore", () => legacyTokenListContract(current));
+  describe("EventStore", () => eventStoreContract(current));
 });
