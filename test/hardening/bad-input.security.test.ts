@@ -140,6 +140,7 @@ async function check(op: Operation, attempt: Attempt): Promise<Answer> {
  * have changed it, so the full scan runs then, and after every success (which sets a new baseline).
  */
 async function expectTableUnlessSuccess(answer: Answer, label: string) {
+  await evergate.linkJobsSettled();
   await evergate.streamConsumer.idle();
   const writes = writeCount(evergate);
   if (answer.status < 400) {

@@ -70,8 +70,11 @@ export async function tableSnapshot(
   evergate: TestEvergate,
   options: { withoutAccessLog?: boolean } = {},
 ): Promise<string[]> {
-  // The access log is written off the request path, from the table's stream: let it settle.
+  // The access log and the link jobs (refunds, deletes, edits) write off the request path: let
+  // both settle, so what is compared is what the requests did.
+  await evergate.linkJobsSettled();
   await evergate.streamConsumer.idle();
+  await evergate.linkJobsSettled();
   const client = new DynamoDBClient({
     region: evergate.stack.region,
     endpoint: evergate.stack.dynamoEndpoint,
