@@ -148,6 +148,7 @@ beforeAll(async () => {
     COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID,
     COGNITO_ENDPOINT: config.COGNITO_ENDPOINT,
     CLIENT_KEY_SECRET: "gateway-e2e-secret-of-at-least-32-characters",
+    TOKEN_KEYS: evergate.tokenKeys,
     LOG_LEVEL: "silent",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });

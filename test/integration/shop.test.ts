@@ -353,6 +353,7 @@ describe("editing products", () => {
       json: { deliverableUploadId, version: 2 },
     });
     expect(replaced.status, await replaced.clone().text()).toBe(200);
+    await evergate.linkJobsSettled(); // links re-pointed and the old file deleted off the request path
     const after = await evergate.deps.stores.products.get(item.id);
     expect(after?.deliverable.key).not.toBe(before?.deliverable.key);
     expect(after?.image.key).toBe(before?.image.key);
