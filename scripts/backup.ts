@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Config, loadConfig } from "#src/config.ts";
+import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { s3StandInCredentials } from "#src/local/s3-stand-in.ts";
 import { type BackupTarget, backupTarget, backupTo, restoreFrom } from "#src/storage/backup.ts";
 
@@ -60,7 +61,12 @@ async function localTarget(config: Config): Promise<BackupTarget> {
   return { dynamo: dynamo.dynamo, tableName: dynamo.tableName, s3: s3.s3, bucket: s3.bucket };
 }
 
-const placeholders = { COGNITO_ISSUER: "http://unused.invalid", COGNITO_CLIENT_ID: "unused" };
+/** Settings a backup never uses but the config requires (it mints no token, checks no login). */
+const placeholders = {
+  COGNITO_ISSUER: "http://unused.invalid",
+  COGNITO_CLIENT_ID: "unused",
+  TOKEN_KEYS: newTokenKeyEntry("z"),
+};
 
 async function main() {
   const local = flags.includes("--local");

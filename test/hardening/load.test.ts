@@ -34,7 +34,11 @@ beforeAll(async () => {
   evergate = await startTestEvergate();
   world = await buildWorld(evergate);
   for (let i = 0; i < 5; i++) await evergate.createProduct(world.author, { title: `Load ${i}` });
-  link = await createLink(evergate, world.owner, { productId: world.product.id, label: "load" });
+  link = await createLink(evergate, world.owner, {
+    productId: world.product.id,
+    label: "load",
+    graceSeconds: 0,
+  });
 });
 afterAll(() => evergate?.stop());
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -128,6 +128,8 @@ describe("links outlive the deployment", () => {
     const newData = await mkdtemp(join(tmpdir(), "evergate-new-"));
     const backupDir = join(oldData, "..", `${oldData.split("/").pop()}-backup`);
     const old = await startLocalProcess({ PORT: String(await freePort()), DATA_DIR: oldData });
+    // The token key moves with the data: tokens carry its tag (ADR 015), so the new stack gets it.
+    const tokenKeys = (await readFile(join(oldData, "token-keys"), "utf8")).trim();
     let fresh: Awaited<ReturnType<typeof startLocalProcess>> | undefined;
     try {
       const token = (await runToEnd("src/local/print-token.ts", { DATA_DIR: oldData }, ["user1"]))
@@ -156,7 +158,11 @@ describe("links outlive the deployment", () => {
       await old.stop();
       await rm(oldData, { recursive: true, force: true }); // the account, the region, the stack: gone
 
-      fresh = await startLocalProcess({ PORT: String(await freePort()), DATA_DIR: newData });
+      fresh = await startLocalProcess({
+        PORT: String(await freePort()),
+        DATA_DIR: newData,
+        TOKEN_KEYS: tokenKeys,
+      });
       expect((await fetch(`${fresh.url}/l/${minted[0]}`, { redirect: "manual" })).status).toBe(404);
       const refused = runScript("scripts/backup.ts", { DATA_DIR: newData }, [
         "restore",

@@ -51,6 +51,7 @@ describe("a failure between the writes of an edit", () => {
     const after = await evergate.deps.stores.products.get(item.id);
     expect(after?.deliverable.key).not.toBe(before?.deliverable.key);
     expect(await evergate.deps.files.head(before?.deliverable.key ?? "")).not.toBeNull();
+    await evergate.linkJobsSettled(); // links are re-pointed off the request path
     const redirect = await evergate.request("GET", `/l/${link.token}`);
     expect(await (await fetch(redirect.headers.get("location") ?? "")).text()).toBe("new bytes");
 
