@@ -1,3 +1,5 @@
+import type { Product } from "./product.ts";
+
 /** A permanent link as the domain sees it. `id` is the SHA-256 of the token: the token itself is never kept. */
 export interface Link {
   id: string;
@@ -11,6 +13,10 @@ export interface Link {
   objectKey: string;
   /** The product's original file name, used when the link has no filename of its own. */
   defaultFilename: string;
+  /** The served file's size in bytes, kept in step with the object (absent on links made before). */
+  fileSize?: number;
+  /** The username of whoever sells the product, shown on the confirm page (absent on older links). */
+  sellerName?: string;
   filename?: string;
   label?: string;
   recipient?: string;
@@ -32,6 +38,27 @@ export type EditableLinkField = (typeof editableLinkFields)[number];
 
 /** A change per editable field: a value sets it, null removes it, absent leaves it. */
 export type LinkChanges = { [Field in EditableLinkField]?: Link[Field] | null };
+
+/** What a link serves, copied from its product: set at creation and on every file or title change. */
+export type LinkTarget = Pick<Link, "objectKey" | "defaultFilename" | "productTitle" | "fileSize">;
+
+export function productTarget(product: Product): LinkTarget {
+  return {
+    objectKey: product.deliverable.key,
+    defaultFilename: product.deliverable.filename,
+    productTitle: product.title,
+    fileSize: product.deliverable.size,
+  };
+}
+
+export function sameTarget(a: LinkTarget, b: LinkTarget): boolean {
+  return (
+    a.objectKey === b.objectKey &&
+    a.defaultFilename === b.defaultFilename &&
+    a.productTitle === b.productTitle &&
+    a.fileSize === b.fileSize
+  );
+}
 
 export type LinkStatus = "active" | "revoked" | "expired" | "exhausted";
 

@@ -117,7 +117,7 @@ export async function answerLink(deps: AppDeps, request: LinkRequest): Promise<A
     case "confirm": {
       const { link } = outcome;
       const remaining = (link.maxDownloads ?? 0) - link.downloadCount;
-      if (wantsPage(request)) return htmlPage(confirmPage(downloadFilename(link), remaining));
+      if (wantsPage(request)) return htmlPage(confirmPage(link, remaining));
       return problemAnswer(
         problemFor(
           "confirmation_required",

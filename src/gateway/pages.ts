@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { safeFilename } from "#src/domain/content-disposition.ts";
+import { downloadFilename, type Link } from "#src/domain/link.ts";
 
 /**
  * The small pages /l/{token} shows to people and previews. No script, no third-party resource,
@@ -40,12 +41,32 @@ export function previewPage(rawFilename: string): string {
   );
 }
 
-export function confirmPage(rawFilename: string, remaining: number): string {
-  const filename = safeFilename(rawFilename);
+/** Decimal units, as a download manager shows them: 1 kB = 1,000 bytes. */
+export function readableSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(value < 100 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** Before a counted download, the person sees what they are about to spend it on and from whom. */
+export function confirmPage(link: Link, remaining: number): string {
+  const filename = safeFilename(downloadFilename(link));
   const plural = remaining === 1 ? "download" : "downloads";
+  const facts = [
+    `<b>${escapeHtml(link.productTitle)}</b>`,
+    link.sellerName ? `sold by ${escapeHtml(link.sellerName)}` : "",
+    link.fileSize === undefined ? "" : readableSize(link.fileSize),
+  ].filter(Boolean);
   return page(
     `Download ${filename}`,
-    `<h1>${escapeHtml(filename)}</h1><p class="note">This link has ${remaining} ${plural} left.</p>` +
+    `<h1>${escapeHtml(filename)}</h1><p>${facts.join(" · ")}</p>` +
+      `<p class="note">This link has ${remaining} ${plural} left.</p>` +
       `<form method="post"><button type="submit">Download</button></form>`,
   );
 }

@@ -51,6 +51,13 @@ export const LinkSchema = z
     ownerName: z.string().optional().openapi({
       description: "The username of whoever made the link (absent on links made before it was kept).",
     }),
+    sellerName: z.string().optional().openapi({
+      description:
+        "The username of the product's seller, as the confirm page shows it (absent on older links).",
+    }),
+    fileSize: z.number().int().optional().openapi({
+      description: "The served file's size in bytes, kept in step with the product (absent on older links).",
+    }),
     label: z.string().optional(),
     recipient: z.string().optional(),
     filename: z.string().optional(),

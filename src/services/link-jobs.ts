@@ -1,5 +1,5 @@
 import type { AppDeps, LinkJobStarter } from "#src/app-deps.ts";
-import type { Link } from "#src/domain/link.ts";
+import { type LinkTarget, productTarget } from "#src/domain/link.ts";
 import { jobCanRun, type LinkJob } from "#src/domain/link-job.ts";
 import { newId } from "#src/domain/token.ts";
 import { errorFields } from "#src/logger.ts";
@@ -107,18 +107,9 @@ export async function runLinkJob(
   return "done";
 }
 
-async function currentTarget(
-  deps: AppDeps,
-  productId: string,
-): Promise<Pick<Link, "objectKey" | "defaultFilename" | "productTitle"> | undefined> {
+async function currentTarget(deps: AppDeps, productId: string): Promise<LinkTarget | undefined> {
   const product = await deps.stores.products.get(productId);
-  return product
-    ? {
-        objectKey: product.deliverable.key,
-        defaultFilename: product.deliverable.filename,
-        productTitle: product.title,
-      }
-    : undefined;
+  return product ? productTarget(product) : undefined;
 }
 
 /** Waits (briefly) for the write the job follows: a worker started by the stream may be early. */

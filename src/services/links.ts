@@ -1,6 +1,6 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
-import { canManageLink, type Link, type LinkChanges } from "#src/domain/link.ts";
+import { canManageLink, type Link, type LinkChanges, productTarget, sameTarget } from "#src/domain/link.ts";
 import { mintToken } from "#src/domain/token.ts";
 import type { Page, PageRequest } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
@@ -40,9 +40,8 @@ export async function createLink(
     ownerId: callerId,
     ownerName,
     productId: product.id,
-    productTitle: product.title,
-    objectKey: product.deliverable.key,
-    defaultFilename: product.deliverable.filename,
+    ...productTarget(product),
+    sellerName: product.authorName,
     tokenHint: hint,
     createdAt: now.toISOString(),
     downloadCount: 0,
@@ -63,12 +62,8 @@ export async function createLink(
     await deps.stores.links.revoke(link.id, "system", deps.clock());
     throw notFound("Product");
   }
-  if (current.deliverable.key !== link.objectKey || current.title !== link.productTitle) {
-    const target = {
-      objectKey: current.deliverable.key,
-      defaultFilename: current.deliverable.filename,
-      productTitle: current.title,
-    };
+  const target = productTarget(current);
+  if (!sameTarget(target, link)) {
     await deps.stores.links.retarget(link.id, target);
     return { link: { ...link, ...target }, token };
   }

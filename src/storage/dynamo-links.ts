@@ -287,11 +287,19 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
 
     async retarget(id, target) {
       await table.update(pkOf(id), SK, {
-        expression: "SET objectKey = :key, defaultFilename = :name, productTitle = :title",
+        expression: `SET objectKey = :key, defaultFilename = :name, productTitle = :title${
+          target.fileSize === undefined ? "" : ", fileSize = :size"
+        }`,
         condition:
           "attribute_exists(pk) AND attribute_not_exists(revokedAt) " +
-          "AND (objectKey <> :key OR defaultFilename <> :name OR productTitle <> :title)",
-        values: { ":key": target.objectKey, ":name": target.defaultFilename, ":title": target.productTitle },
+          "AND (objectKey <> :key OR defaultFilename <> :name OR productTitle <> :title" +
+          `${target.fileSize === undefined ? "" : " OR attribute_not_exists(fileSize) OR fileSize <> :size"})`,
+        values: {
+          ":key": target.objectKey,
+          ":name": target.defaultFilename,
+          ":title": target.productTitle,
+          ...(target.fileSize === undefined ? {} : { ":size": target.fileSize }),
+        },
       });
     },
   };

@@ -145,6 +145,7 @@ export function memoryLinkStore(): LinkStore {
       link.objectKey = target.objectKey;
       link.defaultFilename = target.defaultFilename;
       link.productTitle = target.productTitle;
+      link.fileSize = target.fileSize;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { AccessEvent, HitOutcome, LinkHit } from "#src/domain/access-event.ts";
 import type { ApiKey } from "#src/domain/api-key.ts";
 import type { DownloadHit, GraceSlot } from "#src/domain/download-hit.ts";
-import type { Link, LinkChanges } from "#src/domain/link.ts";
+import type { Link, LinkChanges, LinkTarget } from "#src/domain/link.ts";
 import type { LinkJob } from "#src/domain/link-job.ts";
 import type { Order, Product } from "#src/domain/product.ts";
 import type { Upload } from "#src/domain/upload.ts";
@@ -61,7 +61,7 @@ export interface LinkStore {
   /** revoke() for many links at once (concurrently, with one slot update per owner). */
   revokeMany(ids: string[], revokedBy: string, now: Date): Promise<void>;
   /** Points a link that is not revoked at a product's new deliverable and title (else a no-op). */
-  retarget(id: string, target: Pick<Link, "objectKey" | "defaultFilename" | "productTitle">): Promise<void>;
+  retarget(id: string, target: LinkTarget): Promise<void>;
 }
 
 /** Durable link jobs (src/services/link-jobs.ts) and the lease that keeps two workers apart. */

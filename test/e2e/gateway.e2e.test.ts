@@ -23,7 +23,7 @@ import {
   type TestProduct,
   type TestUser,
 } from "../support/harness.ts";
-import { strictS3FromEnv } from "../support/strict-s3.ts";
+import { useLambdaEnvironment } from "../support/lambda-environment.ts";
 
 /**
  * /l/{token} as people meet it, in Chromium: a fresh context per case, downloads accepted, and
@@ -59,7 +59,7 @@ let user: TestUser;
 let product: TestProduct;
 let bundleDir: string;
 let lambdaSite: { url: string; close(): Promise<void> } | undefined;
-const savedEnv = { ...process.env };
+let restoreEnvironment: (() => void) | undefined;
 const cspViolations: string[] = [];
 
 type Created = { id: string; token: string };
@@ -131,29 +131,7 @@ beforeAll(async () => {
     deliverable: new Uint8Array(randomBytes(512 * 1024)),
   });
 
-  // The built bundle, with the environment Lambda would give it (as test/lambda/lambda-bundle.test.ts).
-  const { config } = evergate;
-  const credentials = strictS3FromEnv()?.credentials ?? evergate.stack.credentials;
-  Object.assign(process.env, {
-    AWS_REGION: config.AWS_REGION,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    TABLE_NAME: config.TABLE_NAME,
-    FILES_BUCKET: config.FILES_BUCKET,
-    DYNAMODB_ENDPOINT: config.DYNAMODB_ENDPOINT,
-    S3_ENDPOINT: config.S3_ENDPOINT,
-    S3_FORCE_PATH_STYLE: String(config.S3_FORCE_PATH_STYLE),
-    COGNITO_ISSUER: config.COGNITO_ISSUER,
-    COGNITO_JWKS_URI: config.COGNITO_JWKS_URI,
-    COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID,
-    COGNITO_ENDPOINT: config.COGNITO_ENDPOINT,
-    CLIENT_KEY_SECRET: "gateway-e2e-secret-of-at-least-32-characters",
-    TOKEN_KEYS: evergate.tokenKeys,
-    LOG_LEVEL: "silent",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  });
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
+  restoreEnvironment = useLambdaEnvironment(evergate);
   const { handler } = (await import(/* @vite-ignore */ pathToFileURL(join(bundleDir, "index.mjs")).href)) as {
     handler: (event: unknown, context: unknown) => Promise<FunctionUrlResult>;
   };
@@ -161,8 +139,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
-  Object.assign(process.env, savedEnv);
+  restoreEnvironment?.();
   await lambdaSite?.close();
   await browser?.close();
   await evergate?.stop();
@@ -193,6 +170,10 @@ for (const way of waysIn) {
       const shown = await page.goto(linkUrl(link));
       expect(shown?.status()).toBe(200);
       await expect.poll(() => page.locator("h1").textContent()).toBe(FILENAME);
+      // What the click will spend, and on what: the product, its seller and the file's size.
+      expect(await page.locator("h1 + p").textContent()).toBe(
+        `${product.title} · sold by ${user.username} · 524 kB`,
+      );
       expect(await page.locator("p.note").textContent()).toBe("This link has 1 download left.");
       expect(await countOf(link)).toBe(0);
 

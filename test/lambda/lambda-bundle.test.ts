@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken, newTokenKeyEntry, parseTokenKeys } from "#src/domain/token.ts";
 import { buildLambda, coldStartFiles } from "../../scripts/build.ts";
 import { startTestEvergate, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
-import { strictS3FromEnv } from "../support/strict-s3.ts";
+import { useLambdaEnvironment } from "../support/lambda-environment.ts";
 import { type EventOptions, type FunctionUrlResult, functionUrlEvent } from "./function-url-event.ts";
 
 /**
@@ -22,7 +22,7 @@ let token: string;
 let handler: Handler;
 let bundleDir: string;
 let built: Awaited<ReturnType<typeof buildLambda>>;
-const savedEnv = { ...process.env };
+let restoreEnvironment: (() => void) | undefined;
 
 const invoke = (method: string, path: string, options: EventOptions = {}) =>
   handler(functionUrlEvent(method, path, options), {});
@@ -47,37 +47,14 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   ({ token } = (await created.json()) as { token: string });
 
-  const { config } = evergate;
-  const credentials = strictS3FromEnv()?.credentials ?? evergate.stack.credentials;
-  Object.assign(process.env, {
-    AWS_REGION: config.AWS_REGION,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    TABLE_NAME: config.TABLE_NAME,
-    FILES_BUCKET: config.FILES_BUCKET,
-    DYNAMODB_ENDPOINT: config.DYNAMODB_ENDPOINT,
-    S3_ENDPOINT: config.S3_ENDPOINT,
-    S3_FORCE_PATH_STYLE: String(config.S3_FORCE_PATH_STYLE),
-    COGNITO_ISSUER: config.COGNITO_ISSUER,
-    COGNITO_JWKS_URI: config.COGNITO_JWKS_URI,
-    COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID,
-    COGNITO_ENDPOINT: config.COGNITO_ENDPOINT,
-    CLIENT_KEY_SECRET: "lambda-bundle-test-secret-of-32-chars-or-more",
-    LOG_LEVEL: "silent",
-    RATE_LIMITS_ENABLED: String(config.RATE_LIMITS_ENABLED),
-    TOKEN_KEYS: evergate.tokenKeys,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  });
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
+  restoreEnvironment = useLambdaEnvironment(evergate);
   ({ handler } = (await import(/* @vite-ignore */ pathToFileURL(join(bundleDir, "index.mjs")).href)) as {
     handler: Handler;
   });
 }, 120_000);
 
 afterAll(async () => {
-  for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
-  Object.assign(process.env, savedEnv);
+  restoreEnvironment?.();
   await evergate?.stop();
   if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
 });

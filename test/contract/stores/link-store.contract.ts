@@ -248,6 +248,20 @@ export function linkStoreContract(stores: () => Stores) {
     await links().retarget("no-such-link", target);
     expect(await links().get("no-such-link")).toBeNull();
   });
+
+  it("retarget keeps the file size in step, also on a link made before sizes were kept", async () => {
+    const link = aLink();
+    await links().put(link, 1000);
+    const target = {
+      objectKey: link.objectKey,
+      defaultFilename: link.defaultFilename,
+      productTitle: link.productTitle,
+    };
+    await links().retarget(link.id, { ...target, fileSize: 1234 });
+    expect((await links().get(link.id))?.fileSize).toBe(1234);
+    await links().retarget(link.id, { ...target, fileSize: 99 });
+    expect((await links().get(link.id))?.fileSize).toBe(99);
+  });
 }
 
 /** What a record looks like once stored: members set to undefined are absent. */

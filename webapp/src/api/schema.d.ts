@@ -916,6 +916,10 @@ export interface components {
             ownedByCaller: boolean;
             /** @description The username of whoever made the link (absent on links made before it was kept). */
             ownerName?: string;
+            /** @description The username of the product's seller, as the confirm page shows it (absent on older links). */
+            sellerName?: string;
+            /** @description The served file's size in bytes, kept in step with the product (absent on older links). */
+            fileSize?: number;
             label?: string;
             recipient?: string;
             filename?: string;
