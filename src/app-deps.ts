@@ -1,7 +1,6 @@
 import type { Config } from "./config.ts";
 import type { RateLimits } from "./http/rate-limits.ts";
 import type { Logger } from "./logger.ts";
-import type { LegacyTokenList } from "./services/token-check.ts";
 import type { FileStorage, Stores } from "./storage/ports.ts";
 
 /** A user an access token speaks for, once its signature, issuer, audience and expiry are checked. */
@@ -54,6 +53,12 @@ export type WebhookSender = (
 ) => Promise<WebhookResponse>;
 
 /** Everything the app needs from the outside world; tests and the local stack build it the same way. */
+/** Whether a legacy token's stored id is on the list of tokens issued before keyed tags. */
+export interface LegacyTokenList {
+  /** True when listed, or when no list was built yet (then every legacy token costs its lookup). */
+  mayContain(storedId: string): Promise<boolean>;
+}
+
 export interface AppDeps {
   config: Config;
   stores: Stores;

@@ -3,10 +3,12 @@ import { AppError, notFound } from "#src/domain/errors.ts";
 import type { Product } from "#src/domain/product.ts";
 import { newId } from "#src/domain/token.ts";
 import { storeLinkJob } from "./link-jobs.ts";
-import { type ClaimedFile, claimUploads, finishUploads, verifyUpload } from "./uploads.ts";
+import { type ClaimedFile, claimUploads, finishUploads, type UploadDeps, verifyUpload } from "./uploads.ts";
 
 /** How long a replaced or deleted object waits before the sweeper may remove it, if nothing else did. */
 const CLEANUP_DELAY_MS = 10 * 60_000;
+
+type ProductDeps = UploadDeps & Pick<AppDeps, "linkJobs">;
 
 export interface ProductFields {
   title: string;
@@ -15,7 +17,7 @@ export interface ProductFields {
 }
 
 export async function createProduct(
-  deps: AppDeps,
+  deps: ProductDeps,
   author: { userId: string; username: string },
   fields: ProductFields & { imageUploadId: string; deliverableUploadId: string },
 ): Promise<Product> {
@@ -47,7 +49,7 @@ export async function createProduct(
 }
 
 export async function getOwnProductOrThrow(
-  deps: AppDeps,
+  deps: ProductDeps,
   productId: string,
   callerId: string,
 ): Promise<Product> {
@@ -73,7 +75,7 @@ const conflict = () =>
  * A crash before step 4 leaves the cleanup records of step 2: the sweeper then stores the job.
  */
 export async function updateProduct(
-  deps: AppDeps,
+  deps: ProductDeps,
   callerId: string,
   productId: string,
   changes: Partial<ProductFields> & {
@@ -147,7 +149,7 @@ export async function updateProduct(
  * worker walks the links only once the product is gone, so a link created meanwhile is either
  * walked or revokes itself in its creator's re-check; it deletes the files after the walk.
  */
-export async function deleteProduct(deps: AppDeps, callerId: string, productId: string): Promise<void> {
+export async function deleteProduct(deps: ProductDeps, callerId: string, productId: string): Promise<void> {
   const product = await getOwnProductOrThrow(deps, productId, callerId);
   const keys = [product.image.key, product.deliverable.key];
   const dueAt = new Date(deps.clock().getTime() + CLEANUP_DELAY_MS).toISOString();
@@ -167,7 +169,7 @@ export async function deleteProduct(deps: AppDeps, callerId: string, productId: 
  * at any more. Run on a schedule (locally every minute; in AWS the S3 lifecycle rule on pending/
  * is the backstop). Returns how many objects it deleted.
  */
-export async function sweepGarbage(deps: AppDeps, limit = 100): Promise<number> {
+export async function sweepGarbage(deps: ProductDeps, limit = 100): Promise<number> {
   const { uploads, cleanups } = await deps.stores.uploads.listDue(deps.clock(), limit);
   let deleted = 0;
   for (const upload of uploads) {

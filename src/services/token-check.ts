@@ -1,13 +1,7 @@
-import type { AppDeps } from "#src/app-deps.ts";
+import type { AppDeps, LegacyTokenList } from "#src/app-deps.ts";
 import { hashToken, legacyIdPrefix, type TokenKind, tokenFormat } from "#src/domain/token.ts";
 import type { Logger } from "#src/logger.ts";
 import type { LegacyTokenListStore } from "#src/storage/ports.ts";
-
-/** Whether a legacy token's stored id is on the list of tokens issued before keyed tags. */
-export interface LegacyTokenList {
-  /** True when listed, or when no list was built yet (then every legacy token costs its lookup). */
-  mayContain(storedId: string): Promise<boolean>;
-}
 
 /** While no list exists (before the migration), look again this often. */
 const ABSENT_RECHECK_MS = 60_000;
@@ -65,7 +59,11 @@ export function legacyTokenList(
  * keyed token's tag must verify; a legacy one must be on the closed list (or legacy tokens be
  * refused outright with LEGACY_TOKENS=refuse). Only then is it worth a DynamoDB call.
  */
-export async function mayBeIssued(deps: AppDeps, kind: TokenKind, token: string): Promise<boolean> {
+export async function mayBeIssued(
+  deps: Pick<AppDeps, "config" | "legacyTokens">,
+  kind: TokenKind,
+  token: string,
+): Promise<boolean> {
   const format = tokenFormat(kind, token, deps.config.TOKEN_KEYS);
   if (format === "keyed") return true;
   if (format === "invalid" || deps.config.LEGACY_TOKENS === "refuse") return false;

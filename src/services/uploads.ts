@@ -13,6 +13,8 @@ import { bucketPrefixes } from "#src/storage/bucket-layout.ts";
 /** How long after its URL expires an upload may still be attached to a product. */
 const CLAIM_GRACE_SECONDS = 3600;
 
+export type UploadDeps = Pick<AppDeps, "config" | "stores" | "files" | "clock">;
+
 export interface UploadRequest {
   kind: UploadKind;
   contentType: string;
@@ -25,7 +27,7 @@ function invalidUpload(message: string, path = "") {
 }
 
 /** Answers a presigned PUT whose signature pins the key, the exact size and the content type. */
-export async function createUpload(deps: AppDeps, ownerId: string, request: UploadRequest) {
+export async function createUpload(deps: UploadDeps, ownerId: string, request: UploadRequest) {
   const { config } = deps;
   const isImage = request.kind === "promoImage";
   const maxBytes = isImage ? config.MAX_IMAGE_BYTES : config.MAX_DELIVERABLE_BYTES;
@@ -68,7 +70,7 @@ export async function createUpload(deps: AppDeps, ownerId: string, request: Uplo
  * used, and in S3 with exactly the declared size and type (and, for images, matching magic bytes).
  */
 export async function verifyUpload(
-  deps: AppDeps,
+  deps: UploadDeps,
   ownerId: string,
   uploadId: string,
   kind: UploadKind,
@@ -109,7 +111,7 @@ export interface ClaimedFile {
  * claimed and the sweeper removes whatever the product does not end up pointing at.
  */
 export async function claimUploads(
-  deps: AppDeps,
+  deps: UploadDeps,
   ownerId: string,
   productId: string,
   uploads: Upload[],
@@ -143,7 +145,7 @@ export async function claimUploads(
 }
 
 /** After the product points at the copies, the pending objects and their records go. */
-export async function finishUploads(deps: AppDeps, claimed: ClaimedFile[]) {
+export async function finishUploads(deps: UploadDeps, claimed: ClaimedFile[]) {
   for (const { upload } of claimed) {
     await deps.files.delete(upload.pendingKey);
     await deps.stores.uploads.delete(upload.id);
