@@ -100,7 +100,8 @@ export function dynamoWebhookStore(table: DynamoTable): WebhookStore {
           ":why": `Turned off after ${webhook.failureStreak} failed attempts in a row.`,
         },
       });
-      return disabled ? toWebhook(disabled) : webhook;
+      // Refused: another failure (or the owner) turned it off in between; answer it as it is now
+      return disabled ? toWebhook(disabled) : store.get(id);
     },
     async createDelivery(delivery, expiresAt) {
       return table.put(

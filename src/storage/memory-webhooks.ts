@@ -8,7 +8,6 @@ import type { Delivery, WebhookStore } from "./ports.ts";
  * streak and the reason it was turned off; the streak turns it off at `disableAfter` once; a
  * delivery is created once; saving one rewrites its state, attempts and next attempt (an absent
  * next attempt is stored as "", as the DynamoDB store writes it); deliveries list newest first.
- * Not yet covered by the store contract (test/contract/stores/): see ADR 022.
  */
 export function memoryWebhookStore(): WebhookStore {
   const webhooks = new Map<string, Webhook>();

@@ -9,6 +9,7 @@ import { orderStoreContract } from "./order-store.contract.ts";
 import { productStoreContract } from "./product-store.contract.ts";
 import { dynamoSubject, memorySubject } from "./subjects.ts";
 import { uploadStoreContract } from "./upload-store.contract.ts";
+import { webhookStoreContract } from "./webhook-store.contract.ts";
 
 /**
  * One contract, every implementation: the memory stores (for unit tests of the services) and the
@@ -36,4 +37,5 @@ describe.each([memorySubject, dynamoSubject()])("$name", (subject) => {
   describe("UploadStore", () => uploadStoreContract(current));
   describe("LegacyTokenListStore", () => legacyTokenListContract(current));
   describe("EventStore", () => eventStoreContract(current));
+  describe("WebhookStore", () => webhookStoreContract(current));
 });
