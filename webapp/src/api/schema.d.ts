@@ -875,7 +875,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "rate_limited" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "idempotency_key_reused" | "idempotency_in_progress" | "external_id_taken" | "too_many_items" | "rate_limited" | "service_unavailable" | "internal_error";
             requestId: string;
             errors?: unknown[];
         };
@@ -1157,7 +1157,10 @@ export interface components {
         };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -1418,7 +1421,10 @@ export interface operations {
     createLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1431,6 +1437,8 @@ export interface operations {
             /** @description Created. The token is shown only here. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1493,6 +1501,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1818,7 +1835,10 @@ export interface operations {
     rotateLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -1829,6 +1849,8 @@ export interface operations {
             /** @description The new link. Its token is shown only here. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1891,6 +1913,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2457,7 +2488,10 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2470,6 +2504,8 @@ export interface operations {
             /** @description Created. The secret is shown only here. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2503,6 +2539,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -2514,6 +2559,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2828,7 +2882,10 @@ export interface operations {
     rotateWebhookSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -2839,6 +2896,8 @@ export interface operations {
             /** @description The new secret, shown only here. */
             200: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2881,6 +2940,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -2892,6 +2960,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3023,7 +3100,10 @@ export interface operations {
     redeliverWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
                 deliveryId: string;
@@ -3035,6 +3115,8 @@ export interface operations {
             /** @description Queued; the attempt appears in the log. */
             202: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,6 +3179,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3136,7 +3227,10 @@ export interface operations {
     pingWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -3147,6 +3241,8 @@ export interface operations {
             /** @description Queued; the attempt appears in the log. */
             202: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3209,6 +3305,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3329,7 +3434,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3342,6 +3450,8 @@ export interface operations {
             /** @description Created. The key is shown only here. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3375,6 +3485,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -3386,6 +3505,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3573,7 +3701,10 @@ export interface operations {
     createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3586,6 +3717,8 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3655,7 +3788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The uploaded file does not match what was declared. */
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4020,7 +4153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The uploaded file does not match what was declared. */
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4222,7 +4355,10 @@ export interface operations {
     buyProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -4233,6 +4369,8 @@ export interface operations {
             /** @description Already bought: the existing order. */
             200: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4242,6 +4380,8 @@ export interface operations {
             /** @description Bought. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4304,6 +4444,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4505,7 +4654,10 @@ export interface operations {
     refundOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -4516,6 +4668,8 @@ export interface operations {
             /** @description The refunded order. */
             200: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4558,6 +4712,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -4569,6 +4732,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4608,7 +4780,10 @@ export interface operations {
     createUpload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4621,6 +4796,8 @@ export interface operations {
             /** @description Upload with the given method, URL and headers. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4654,6 +4831,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -4665,6 +4851,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
