@@ -5,6 +5,7 @@ import { documentRedirectRoutes } from "./gateway/docs.ts";
 import { redirectRoutes } from "./gateway/route.ts";
 import { resolveCaller } from "./http/auth.ts";
 import { handleError, handleNotFound } from "./http/errors.ts";
+import { idempotency } from "./http/idempotency.ts";
 import { requestContext, requireJsonBody } from "./http/middleware.ts";
 import { limitByAddress, limitByCaller } from "./http/rate-limit-middleware.ts";
 import { createRouter } from "./http/router.ts";
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps) {
     requireJsonBody,
     resolveCaller,
     limitByCaller,
+    idempotency,
   );
 
   app

@@ -142,6 +142,10 @@ const settings = {
   MAX_ACTIVE_LINKS_PER_PRODUCT: required(integer(1, 100_000, 1_000)),
   /** Link writes a worker has in flight at once while it walks a refund, delete or edit. */
   LINK_JOB_CONCURRENCY: required(integer(1, 256, 16)),
+  /** How long an Idempotency-Key's answer is replayed (the IETF draft asks for at least 24 h). */
+  IDEMPOTENCY_TTL_HOURS: required(integer(24, 24 * 30, 24)),
+  /** How long a duplicate waits for the first request with its key before a 409 (then it retries). */
+  IDEMPOTENCY_WAIT_MS: required(integer(0, 25_000, 5_000)),
   AWS_TIMEOUT_MS: required(integer(100, 30_000, 2_000)),
   AWS_MAX_ATTEMPTS: required(integer(1, 5, 2)),
   /**

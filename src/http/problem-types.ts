@@ -70,6 +70,29 @@ export const problemTypes: Record<ErrorCode, { title: string; meaning: string; w
     meaning: "The uploaded object is missing, or its size, type or content differs from what was declared.",
     whatToDo: "Upload again with the declared size and type, then retry.",
   },
+  idempotency_key_reused: {
+    title: "Idempotency key reused",
+    meaning:
+      "This `Idempotency-Key` was already used by you, within the last 24 hours, for a different request " +
+      "(another path or body); the key stands for that first request only.",
+    whatToDo: "Use a new key for a new request; resend the first request unchanged to get its answer.",
+  },
+  idempotency_in_progress: {
+    title: "Idempotent request still in progress",
+    meaning:
+      "A request with this `Idempotency-Key` is still being processed and did not finish while this one waited.",
+    whatToDo: "Retry after the `Retry-After` delay with the same key: you get the first request's answer.",
+  },
+  external_id_taken: {
+    title: "External id already used",
+    meaning: "You already have a link with this `externalId`; it is unique among your links.",
+    whatToDo: "Find that link with GET /api/links?externalId=…, or choose another externalId.",
+  },
+  too_many_items: {
+    title: "Too many items",
+    meaning: "A bulk call carries more items than it accepts (100 links per call).",
+    whatToDo: "Split the items into several calls.",
+  },
   rate_limited: {
     title: "Too many requests",
     meaning:

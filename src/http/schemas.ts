@@ -25,7 +25,7 @@ const problemDescriptions = {
   410: "The link was revoked, has expired or has no downloads left.",
   413: "The request body is too large.",
   415: "The request body is not JSON.",
-  422: "The uploaded file does not match what was declared.",
+  422: "The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items.",
   429: "Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy).",
   503: "A dependency is unavailable; retry after the Retry-After delay.",
   500: "Unexpected error.",

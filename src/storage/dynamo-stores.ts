@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamoApiKeyStore } from "./dynamo-api-keys.ts";
 import { dynamoEventStore } from "./dynamo-events.ts";
+import { dynamoIdempotencyStore } from "./dynamo-idempotency.ts";
 import { dynamoLegacyTokenListStore } from "./dynamo-legacy-tokens.ts";
 import { dynamoLinkJobStore } from "./dynamo-link-jobs.ts";
 import { dynamoLinkStore } from "./dynamo-links.ts";
@@ -23,6 +24,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     legacyTokens: dynamoLegacyTokenListStore(table),
     events: dynamoEventStore(table),
     webhooks: dynamoWebhookStore(table),
+    idempotency: dynamoIdempotencyStore(table),
     ping: () => table.describe(),
   };
 }

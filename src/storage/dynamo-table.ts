@@ -123,6 +123,28 @@ export class DynamoTable {
     );
   }
 
+  /** Deletes the item if the condition holds; false when it does not (or the item is gone). */
+  async deleteIf(pk: string, sk: string, condition: { expression: string; values?: Item }): Promise<boolean> {
+    try {
+      await callDependency("dynamodb", () =>
+        this.client.send(
+          new DeleteItemCommand({
+            TableName: this.tableName,
+            Key: { pk: { S: pk }, sk: { S: sk } },
+            ConditionExpression: condition.expression,
+            ExpressionAttributeValues: condition.values
+              ? marshall(condition.values, marshallOptions)
+              : undefined,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Deletes the items (gone ones are no error), 25 to a BatchWriteItem, retrying what is left over. */
   async deleteMany(keys: Array<{ pk: string; sk: string }>): Promise<void> {
     for (let start = 0; start < keys.length; start += 25) {

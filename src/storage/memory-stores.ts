@@ -1,5 +1,6 @@
 import { memoryApiKeyStore } from "./memory-api-keys.ts";
 import { memoryEventStore } from "./memory-events.ts";
+import { memoryIdempotencyStore } from "./memory-idempotency.ts";
 import { memoryLegacyTokenListStore } from "./memory-legacy-tokens.ts";
 import { memoryLinkJobStore } from "./memory-link-jobs.ts";
 import { memoryLinkStore } from "./memory-links.ts";
@@ -35,6 +36,7 @@ export function memoryStores(): Stores {
     legacyTokens: memoryLegacyTokenListStore(async () => [...issued]),
     events: memoryEventStore(),
     webhooks: memoryWebhookStore(),
+    idempotency: memoryIdempotencyStore(),
     ping: async () => {},
   };
 }

@@ -1,6 +1,7 @@
 import type { AccessEvent, HitOutcome, LinkHit } from "#src/domain/access-event.ts";
 import type { ApiKey } from "#src/domain/api-key.ts";
 import type { DownloadHit, GraceSlot } from "#src/domain/download-hit.ts";
+import type { IdempotencyRecord, StoredAnswer } from "#src/domain/idempotency.ts";
 import type { Link, LinkChanges, LinkTarget } from "#src/domain/link.ts";
 import type { LinkJob } from "#src/domain/link-job.ts";
 import type { Order, Product } from "#src/domain/product.ts";
@@ -235,6 +236,22 @@ export interface WebhookStore {
   listDeliveries(webhookId: string, page: PageRequest): Promise<Page<Delivery>>;
 }
 
+export type IdempotencyClaim = { claimed: true } | { claimed: false; record: IdempotencyRecord };
+
+/** Idempotency-Key records (src/http/idempotency.ts), one per caller and key, kept until `expiresAt`. */
+export interface IdempotencyStore {
+  /**
+   * Takes the key for one request (`lockedBy`), atomically: when no record holds it, or the one
+   * there has expired, or it is a lock left past `lockedUntil` by a request with the same
+   * fingerprint (one that died). Otherwise answers the record that holds it.
+   */
+  claim(record: IdempotencyRecord & { lockedBy: string }, now: Date): Promise<IdempotencyClaim>;
+  /** Stores the answer while `lockedBy` still holds the key; false when it no longer does. */
+  complete(scope: string, key: string, lockedBy: string, answer: StoredAnswer): Promise<boolean>;
+  /** Gives the key up if `lockedBy` holds it (its request failed): the next try runs anew. */
+  release(scope: string, key: string, lockedBy: string): Promise<void>;
+}
+
 export interface Stores {
   links: LinkStore;
   products: ProductStore;
@@ -245,5 +262,6 @@ export interface Stores {
   legacyTokens: LegacyTokenListStore;
   events: EventStore;
   webhooks: WebhookStore;
+  idempotency: IdempotencyStore;
   ping(): Promise<void>;
 }

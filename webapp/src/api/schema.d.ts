@@ -875,7 +875,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "rate_limited" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "idempotency_key_reused" | "idempotency_in_progress" | "external_id_taken" | "too_many_items" | "rate_limited" | "service_unavailable" | "internal_error";
             requestId: string;
             errors?: unknown[];
         };
@@ -1161,7 +1161,10 @@ export interface components {
         };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -1422,7 +1425,10 @@ export interface operations {
     createLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1435,6 +1441,8 @@ export interface operations {
             /** @description Created. The token is shown only here. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1497,6 +1505,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1822,7 +1839,10 @@ export interface operations {
     rotateLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -1833,6 +1853,8 @@ export interface operations {
             /** @description The new link. Its token is shown only here. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1895,6 +1917,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2461,7 +2492,10 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2474,6 +2508,8 @@ export interface operations {
             /** @description Created. The secret is shown only here. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2507,6 +2543,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -2518,6 +2563,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2832,7 +2886,10 @@ export interface operations {
     rotateWebhookSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -2843,6 +2900,8 @@ export interface operations {
             /** @description The new secret, shown only here. */
             200: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2885,6 +2944,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -2896,6 +2964,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3027,7 +3104,10 @@ export interface operations {
     redeliverWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
                 deliveryId: string;
@@ -3039,6 +3119,8 @@ export interface operations {
             /** @description Queued; the attempt appears in the log. */
             202: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3101,6 +3183,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3140,7 +3231,10 @@ export interface operations {
     pingWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -3151,6 +3245,8 @@ export interface operations {
             /** @description Queued; the attempt appears in the log. */
             202: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3213,6 +3309,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3333,7 +3438,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3346,6 +3454,8 @@ export interface operations {
             /** @description Created. The key is shown only here. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3379,6 +3489,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -3390,6 +3509,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3577,7 +3705,10 @@ export interface operations {
     createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3590,6 +3721,8 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3659,7 +3792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The uploaded file does not match what was declared. */
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4024,7 +4157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The uploaded file does not match what was declared. */
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4226,7 +4359,10 @@ export interface operations {
     buyProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -4237,6 +4373,8 @@ export interface operations {
             /** @description Already bought: the existing order. */
             200: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4246,6 +4384,8 @@ export interface operations {
             /** @description Bought. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4308,6 +4448,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4509,7 +4658,10 @@ export interface operations {
     refundOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 id: string;
             };
@@ -4520,6 +4672,8 @@ export interface operations {
             /** @description The refunded order. */
             200: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4562,6 +4716,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -4573,6 +4736,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4612,7 +4784,10 @@ export interface operations {
     createUpload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4625,6 +4800,8 @@ export interface operations {
             /** @description Upload with the given method, URL and headers. */
             201: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4658,6 +4835,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -4669,6 +4855,15 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
