@@ -1,0 +1,293 @@
+import { Command, CommanderError, Option } from "commander";
+import { clientVersion, createEvergateClient, type EvergateClient } from "../client.ts";
+import { EvergateConnectionError, EvergateError, unwrap } from "../errors.ts";
+import type { components } from "../schema.js";
+import { UploadError } from "../upload.ts";
+import {
+  cliEnvironment,
+  defaultUrl,
+  readStoredConfig,
+  removeStoredConfig,
+  resolveConfig,
+  writeStoredConfig,
+} from "./config.ts";
+import { CliError, exitCodeFor, exitCodes } from "./exit-codes.ts";
+import { eventLine, linkLine, statsText } from "./format.ts";
+import { type CliIo, readSecret } from "./io.ts";
+import { expiry, integerIn } from "./options.ts";
+
+type Schemas = components["schemas"];
+
+interface GlobalOptions {
+  url?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+/**
+ * Runs `evergate …` and answers its exit code (exit-codes.ts). stdout carries the answer (one JSON
+ * document with --json, also for errors: `{"error": {…}}`); stderr carries messages and progress.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let json = argv.includes("--json");
+  const program = buildProgram(io, (value) => {
+    json = value;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCodes.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message (or the help) already.
+      if (error.exitCode === 0) return exitCodes.ok;
+      if (json) io.stdout.write(`${JSON.stringify({ error: { code: "usage", detail: error.message } })}\n`);
+      return exitCodes.usage;
+    }
+    const code = exitCodeFor(error);
+    if (json) io.stdout.write(`${JSON.stringify({ error: errorJson(error) }, null, 2)}\n`);
+    io.stderr.write(`evergate: ${errorText(error)}\n`);
+    return code;
+  }
+}
+
+function errorJson(error: unknown): unknown {
+  if (
+    error instanceof EvergateError ||
+    error instanceof EvergateConnectionError ||
+    error instanceof UploadError
+  )
+    return error.toJSON();
+  if (error instanceof CliError) return { code: error.code, detail: error.message };
+  return { code: "failed", detail: error instanceof Error ? error.message : String(error) };
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof EvergateError)
+    return `${error.detail} (${error.code}, HTTP ${error.status}${error.requestId ? `, request ${error.requestId}` : ""})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
+  const environment = cliEnvironment(io.env);
+  const program = new Command("evergate")
+    .description("Permanent, revocable links to private files, from a shell or a script.")
+    .version(clientVersion)
+    .option("--url <url>", `where Evergate answers (default: EVERGATE_URL, the login's, or ${defaultUrl})`)
+    .option("--json", 'print the answer as JSON on stdout (errors too: {"error": {code, status, detail}})')
+    .option("--no-progress", "no progress bar on stderr")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .hook("preAction", (_program, action) => onJson(Boolean(action.optsWithGlobals<GlobalOptions>().json)));
+  // Subcommands inherit the output and exit behaviour.
+  const group = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .exitOverride()
+      .configureOutput({
+        writeOut: (text) => io.stdout.write(text),
+        writeErr: (text) => io.stderr.write(text),
+      });
+
+  async function connect(command: Command): Promise<{ client: EvergateClient; url: string }> {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    const config = await resolveConfig({ url: options.url }, environment);
+    return { client: createEvergateClient({ baseUrl: config.url, apiKey: config.apiKey }), url: config.url };
+  }
+
+  function emit(command: Command, data: unknown, human: () => string) {
+    if (command.optsWithGlobals<GlobalOptions>().json) io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    else io.stdout.write(`${human()}\n`);
+  }
+
+  program
+    .command("login")
+    .description("check an API key and keep it, with the URL, in the config file (mode 0600)")
+    .addHelpText(
+      "after",
+      `\nThe key is read from stdin when piped (echo "$KEY" | evergate login --url …), else asked for.\nThe file: ${environment.configPath} (EVERGATE_CONFIG moves it). EVERGATE_API_KEY / EVERGATE_URL override it.`,
+    )
+    .action(async (_options, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
+      const stored = await readStoredConfig(environment.configPath).catch(() => undefined);
+      const url = options.url ?? environment.url ?? stored?.url ?? defaultUrl;
+      const apiKey = await readSecret(io, "API key (evk_…): ");
+      if (!apiKey) throw new CliError("No API key given.", exitCodes.usage);
+      const client = createEvergateClient({ baseUrl: url, apiKey });
+      const me = unwrap(await client.GET("/api/me"));
+      await writeStoredConfig(environment.configPath, { url, apiKey });
+      emit(command, { url, username: me.username, via: me.via, configPath: environment.configPath }, () =>
+        [
+          `Logged in to ${url} as ${me.username}${me.via === "apiKey" ? " (API key)" : ""}.`,
+          `Saved to ${environment.configPath} (mode 0600).`,
+        ].join("\n"),
+      );
+    });
+
+  program
+    .command("logout")
+    .description("delete the config file and the key in it")
+    .action(async (_options, command: Command) => {
+      const removed = await removeStoredConfig(environment.configPath);
+      emit(command, { removed, configPath: environment.configPath }, () =>
+        removed ? `Removed ${environment.configPath}.` : `No config file at ${environment.configPath}.`,
+      );
+    });
+
+  program
+    .command("whoami")
+    .description("who the configured key acts as")
+    .action(async (_options, command: Command) => {
+      const { client, url } = await connect(command);
+      const me = unwrap(await client.GET("/api/me"));
+      emit(
+        command,
+        { ...me, url },
+        () => `${me.username} (${me.via === "apiKey" ? "API key" : "user"}) at ${url}`,
+      );
+    });
+
+  const links = group("links", "create, list, revoke permanent links and read their stats");
+
+  links
+    .command("create")
+    .description("mint a permanent link; prints its URL (the token is shown only now)")
+    .requiredOption("--product <id>", "the product whose deliverable the link serves")
+    .option("--max <n>", "downloads allowed (default: unlimited)", integerIn(1, 1_000_000))
+    .addOption(
+      new Option("--expires <when>", "when it stops: 30m, 12h, 7d, 2w from now, or ISO 8601").argParser(
+        expiry(),
+      ),
+    )
+    .option("--recipient <who>", "who the link is for (a note)")
+    .option("--label <text>", "a label for your own lists")
+    .option("--filename <name>", "the name the download is saved under")
+    .option("--grace <seconds>", "resume grace in seconds (0 = off)", integerIn(0, 86_400))
+    .option(
+      "--idempotency-key <key>",
+      "send this key (default: a new one): re-running with it answers the same link",
+    )
+    .action(async (options, command: Command) => {
+      const { client } = await connect(command);
+      const body: Schemas["CreateLink"] = {
+        productId: options.product,
+        ...(options.max !== undefined ? { maxDownloads: options.max } : {}),
+        ...(options.expires ? { expiresAt: options.expires } : {}),
+        ...(options.recipient ? { recipient: options.recipient } : {}),
+        ...(options.label ? { label: options.label } : {}),
+        ...(options.filename ? { filename: options.filename } : {}),
+        ...(options.grace !== undefined ? { graceSeconds: options.grace } : {}),
+      };
+      const link = unwrap(
+        await client.POST("/api/links", {
+          body,
+          ...(options.idempotencyKey ? { headers: { "idempotency-key": options.idempotencyKey } } : {}),
+        }),
+      );
+      emit(command, link, () => link.url);
+    });
+
+  links
+    .command("list")
+    .description("your links, newest first")
+    .option("--limit <n>", "links per page", integerIn(1, 100))
+    .option("--cursor <cursor>", "the page after this one (nextCursor of the previous page)")
+    .option("--all", "every page (JSON: one array)")
+    .action(async (options, command: Command) => {
+      const { client } = await connect(command);
+      const items: Schemas["Link"][] = [];
+      let cursor: string | undefined = options.cursor;
+      do {
+        const page = unwrap(
+          await client.GET("/api/links", {
+            params: {
+              query: { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) },
+            },
+          }),
+        );
+        items.push(...page.items);
+        cursor = page.nextCursor;
+      } while (options.all && cursor);
+      emit(command, { items, ...(cursor ? { nextCursor: cursor } : {}) }, () =>
+        [...items.map(linkLine), ...(cursor ? [`(more: --cursor ${cursor})`] : [])].join("\n"),
+      );
+    });
+
+  links
+    .command("get <id>")
+    .description("one link")
+    .action(async (id: string, _options, command: Command) => {
+      const { client } = await connect(command);
+      const link = unwrap(await client.GET("/api/links/{id}", { params: { path: { id } } }));
+      emit(command, link, () => linkLine(link));
+    });
+
+  links
+    .command("revoke <ids...>")
+    .description("revoke links by id; they stop at once (the records stay)")
+    .action(async (ids: string[], _options, command: Command) => {
+      const { client } = await connect(command);
+      const revoked: Schemas["Link"][] = [];
+      for (const id of ids)
+        revoked.push(unwrap(await client.DELETE("/api/links/{id}", { params: { path: { id } } })));
+      emit(command, { items: revoked }, () => revoked.map(linkLine).join("\n"));
+    });
+
+  links
+    .command("rotate <id>")
+    .description("revoke a link and mint a new token with the same settings; prints the new URL")
+    .action(async (id: string, _options, command: Command) => {
+      const { client } = await connect(command);
+      const link = unwrap(await client.POST("/api/links/{id}/rotate", { params: { path: { id } } }));
+      emit(command, link, () => link.url);
+    });
+
+  links
+    .command("stats <id>")
+    .description("downloads per day, refusals, distinct clients, countries, client classes")
+    .option("--days <n>", "the window, in days back (default 30)", integerIn(1, 90))
+    .action(async (id: string, options, command: Command) => {
+      const { client } = await connect(command);
+      const stats = unwrap(
+        await client.GET("/api/links/{id}/stats", {
+          params: { path: { id }, query: options.days ? { days: options.days } : {} },
+        }),
+      );
+      emit(command, stats, () => statsText(stats));
+    });
+
+  links
+    .command("events <id>")
+    .description("the link's access log, newest first")
+    .option("--limit <n>", "events per page", integerIn(1, 100))
+    .addOption(
+      new Option("--outcome <outcome>", "only these").choices([
+        "granted",
+        "revoked",
+        "expired",
+        "exhausted",
+        "rate_limited",
+      ]),
+    )
+    .action(async (id: string, options, command: Command) => {
+      const { client } = await connect(command);
+      const page = unwrap(
+        await client.GET("/api/links/{id}/events", {
+          params: {
+            path: { id },
+            query: {
+              ...(options.limit ? { limit: options.limit } : {}),
+              ...(options.outcome ? { outcome: options.outcome } : {}),
+            },
+          },
+        }),
+      );
+      emit(command, page, () => page.items.map(eventLine).join("\n"));
+    });
+
+  return program;
+}
