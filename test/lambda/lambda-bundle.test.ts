@@ -65,6 +65,8 @@ beforeAll(async () => {
     CLIENT_KEY_SECRET: "lambda-bundle-test-secret-of-32-chars-or-more",
     LOG_LEVEL: "silent",
     RATE_LIMITS_ENABLED: String(config.RATE_LIMITS_ENABLED),
+    // The same hot-link setting as the app over HTTP (the harness's), so both answer alike.
+    HOT_LINK_CACHE_MS: String(config.HOT_LINK_CACHE_MS),
     TOKEN_KEYS: evergate.tokenKeys,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });
