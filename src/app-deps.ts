@@ -1,4 +1,5 @@
 import type { Config } from "./config.ts";
+import type { HotLinks } from "./gateway/hot-links.ts";
 import type { RateLimits } from "./http/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import type { FileStorage, Stores } from "./storage/ports.ts";
@@ -74,6 +75,11 @@ export interface AppDeps {
   clock: () => Date;
   /** The closed list of tokens issued before keyed tags, loaded on the first one seen. */
   legacyTokens: LegacyTokenList;
+  /**
+   * This instance's copies of hot links and their pending counts (src/gateway/hot-links.ts,
+   * ADR 024); absent when HOT_LINK_CACHE_MS is 0: every hit is the store's conditional write.
+   */
+  hotLinks?: HotLinks;
   /** Per-client request budgets, one set per process, shared by Hono and the Lambda's /l/ path. */
   rateLimits: RateLimits;
   logger: Logger;

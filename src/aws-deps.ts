@@ -2,6 +2,7 @@ import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AppDeps } from "./app-deps.ts";
 import type { Config } from "./config.ts";
+import { createHotLinks } from "./gateway/hot-links.ts";
 import { createRateLimits } from "./http/rate-limits.ts";
 import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
 import { loadOnce } from "./load-once.ts";
@@ -76,6 +77,15 @@ export function awsDeps(
   );
   const stores = dynamoStores(dynamo, config.TABLE_NAME);
   const logger = options.logger ?? jsonLogger(config.LOG_LEVEL);
+  const hotLinks =
+    config.HOT_LINK_CACHE_MS > 0
+      ? createHotLinks(
+          stores.links,
+          { cacheMs: config.HOT_LINK_CACHE_MS, flushMs: config.HOT_LINK_FLUSH_MS },
+          clock,
+          logger,
+        )
+      : undefined;
   return {
     config,
     stores,
@@ -112,6 +122,7 @@ export function awsDeps(
     // The table's stream starts the worker when a job item is written (infra/constructs/link-jobs.ts).
     linkJobs: { started: () => {} },
     clock,
+    ...(hotLinks ? { hotLinks } : {}),
     rateLimits: createRateLimits(config),
     logger,
     legacyTokens: legacyTokenList(stores.legacyTokens, logger),

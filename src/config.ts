@@ -128,6 +128,14 @@ const settings = {
    */
   LINK_GRACE_SECONDS: required(integer(0, 86_400, 900)),
   /**
+   * Hot links (ADR 024): how long an instance serves a link that needs no exact per-hit decision
+   * from its own copy of the link before reading it again (0 = off: every hit is the store's
+   * conditional write). At most 4 s, so a revocation stops every instance within 5 s.
+   */
+  HOT_LINK_CACHE_MS: required(integer(0, 4_000, 2_000)),
+  /** How often an instance writes the hot links' counts it holds (one ADD per link). */
+  HOT_LINK_FLUSH_MS: required(integer(100, 10_000, 1_000)),
+  /**
    * The key behind "the same client" (a keyed hash of network and User-Agent): every Lambda
    * instance must share it. Unset (tests, `npm start`): one random key per process.
    */

@@ -17,6 +17,8 @@ export interface LinkHit {
   /** ISO 3166 alpha-2 from the deployment's edge (CloudFront), absent locally. */
   country?: string;
   outcome: HitOutcome;
+  /** A hot link's flush (ADR 024): the hits it adds; the fields above are the last one's. */
+  count?: number;
 }
 
 /** A link as stored, with the hits the gateway wrote on it. */
@@ -54,6 +56,11 @@ export interface AccessEvent {
   clientId?: string;
   client?: ClientInfo;
   country?: string;
+  /**
+   * A hot link's summary (ADR 024): this many downloads, flushed by one instance in one write;
+   * client, country and time are those of the last of them. Absent: one download.
+   */
+  count?: number;
 }
 
 /** An access event before it has an id and a client class (the consumer adds both). */
@@ -89,7 +96,9 @@ export function eventsOfLinkChange(
       clientId: "",
       outcome: "granted" as const,
     };
-    events.push(hitEvent("download", hit));
+    // A hot link's flush (ADR 024) adds many downloads in one write: one event that says how many.
+    const count = after.downloadCount - before.downloadCount;
+    events.push({ ...hitEvent("download", hit), ...(count > 1 ? { count } : {}) });
     if (after.maxDownloads !== undefined && after.downloadCount >= after.maxDownloads) {
       events.push({ ...base, kind: "exhausted", at: hit.at });
     }

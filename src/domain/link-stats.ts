@@ -25,11 +25,15 @@ const DAY_MS = 86_400_000;
 
 const floorTo = (time: number, step: number) => Math.floor(time / step) * step;
 
+/** How many downloads an event stands for: a hot link's summary carries its count (ADR 024). */
+const weightOf = (event: AccessEvent) => event.count ?? 1;
+const sumOf = (events: AccessEvent[]) => events.reduce((total, event) => total + weightOf(event), 0);
+
 function buckets(downloads: AccessEvent[], from: Date, to: Date, step: number): Bucket[] {
   const counts = new Map<number, number>();
   for (const event of downloads) {
     const start = floorTo(Date.parse(event.at), step);
-    counts.set(start, (counts.get(start) ?? 0) + 1);
+    counts.set(start, (counts.get(start) ?? 0) + weightOf(event));
   }
   const result: Bucket[] = [];
   for (let start = floorTo(from.getTime(), step); start <= to.getTime(); start += step) {
@@ -38,9 +42,15 @@ function buckets(downloads: AccessEvent[], from: Date, to: Date, step: number): 
   return result;
 }
 
-function ranked<K extends string>(values: K[], limit: number): Array<{ key: K; count: number }> {
+function ranked<K extends string>(
+  values: Array<K | [K, number]>,
+  limit: number,
+): Array<{ key: K; count: number }> {
   const counts = new Map<K, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  for (const entry of values) {
+    const [value, weight] = Array.isArray(entry) ? entry : [entry, 1];
+    counts.set(value, (counts.get(value) ?? 0) + weight);
+  }
   return [...counts]
     .map(([key, count]) => ({ key, count }))
     .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
@@ -59,7 +69,7 @@ export function statsOf(events: AccessEvent[], now: Date, days: number, truncate
   return {
     from: from.toISOString(),
     to: now.toISOString(),
-    downloads: downloads.length,
+    downloads: sumOf(downloads),
     refusals: inWindow.filter((event) => event.kind === "refused").length,
     distinctClients: new Set(downloads.flatMap((event) => (event.clientId ? [event.clientId] : []))).size,
     perHour: buckets(
@@ -70,11 +80,13 @@ export function statsOf(events: AccessEvent[], now: Date, days: number, truncate
     ),
     perDay: buckets(downloads, from, now, DAY_MS),
     topCountries: ranked(
-      downloads.flatMap((event) => (event.country ? [event.country] : [])),
+      downloads.flatMap(
+        (event): Array<[string, number]> => (event.country ? [[event.country, weightOf(event)]] : []),
+      ),
       10,
     ).map(({ key, count }) => ({ country: key, downloads: count })),
     clientClasses: ranked(
-      downloads.map((event) => event.client?.class ?? "other"),
+      downloads.map((event): [ClientClass, number] => [event.client?.class ?? "other", weightOf(event)]),
       4,
     ).map(({ key, count }) => ({ class: key, downloads: count })),
     truncated,
@@ -98,6 +110,7 @@ export const EVENT_CSV_COLUMNS = [
   "country",
   "clientId",
   "eventId",
+  "count",
 ] as const;
 
 export function eventCsvRow(event: AccessEvent): string {
@@ -111,6 +124,7 @@ export function eventCsvRow(event: AccessEvent): string {
     event.country,
     event.clientId,
     event.id,
+    event.kind === "download" ? (event.count ?? 1) : undefined,
   ]
     .map(csvCell)
     .join(",");

@@ -77,3 +77,15 @@ export function downloadFilename(link: Link): string {
 export function canManageLink(link: Link, callerId: string, productAuthorId: string | undefined): boolean {
   return link.ownerId === callerId || productAuthorId === callerId;
 }
+
+/**
+ * Whether every hit on the link must be decided by the store's one conditional write (ADR 012)
+ * rather than served from an instance's short-lived copy of the link (ADR 024): a rule that
+ * depends on how many hits came before (a download limit) needs the exact count at the moment of
+ * the hit. Rules added to links that also depend on earlier hits (a device limit, a passphrase's
+ * failed attempts) belong here too. Everything else (revocation, expiry, the target) is state the
+ * copy carries, checked on every hit.
+ */
+export function needsExactHit(link: Link): boolean {
+  return link.maxDownloads !== undefined;
+}

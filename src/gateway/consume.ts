@@ -8,6 +8,7 @@ import { errorFields } from "#src/logger.ts";
 import { mayBeIssued } from "#src/services/token-check.ts";
 import { decideRefusedHit, type GoneReason, type HitOutcome } from "./decide-hit.ts";
 import { hitUserAgent, linkHitOf } from "./hit.ts";
+import type { HotLinks } from "./hot-links.ts";
 import { newHitId, sameClientKey } from "./same-client.ts";
 
 export type LinkLookup =
@@ -18,7 +19,8 @@ export type LinkLookup =
 /** Reads a link without counting (HEAD, previews, the confirm page). Malformed or forged tokens cost no read. */
 export async function peekLink(deps: AppDeps, token: string): Promise<LinkLookup> {
   if (!(await mayBeIssued(deps, "link", token))) return { kind: "unknown" };
-  const link = await deps.stores.links.get(hashToken(token));
+  const id = hashToken(token);
+  const link = deps.hotLinks ? (await deps.hotLinks.copyOf(id))?.link : await deps.stores.links.get(id);
   if (!link) return { kind: "unknown" };
   const status = linkStatus(link, deps.clock());
   return status === "active" ? { kind: "active", link } : { kind: "gone", reason: status, link };
@@ -64,11 +66,42 @@ export async function hitLink(
     ...(hitUserAgent(request.userAgent) ? { userAgent: hitUserAgent(request.userAgent) } : {}),
     ...(request.country ? { country: request.country } : {}),
   };
-  const result = await deps.stores.links.hit(hashToken(request.token), hit);
+  const id = hashToken(request.token);
+  const { hotLinks } = deps;
+  if (hotLinks) {
+    const copy = await hotLinks.copyOf(id);
+    if (!copy) return { kind: "unknown" };
+    if (!copy.exact) return hitHotLink(deps, hotLinks, copy.link, hit);
+  }
+  const sentAt = deps.clock().getTime();
+  const result = await deps.stores.links.hit(id, hit);
+  if (result.link) hotLinks?.learn(result.link, sentAt);
   if (result.counted) return { kind: "serve", link: result.link, counted: true };
   const outcome = decideRefusedHit(result.link, result.slot, hit);
   if (outcome.kind === "gone") await recordRefusal(deps, outcome.link, outcome.reason, hit);
   return outcome;
+}
+
+/**
+ * A link that needs no exact per-hit decision, from this instance's copy (ADR 024): revocation
+ * and expiry checked on the copy against the clock, the download counted in the instance's batch
+ * (one write per link per flush interval; `flushDue` starts the writes that are due), the same
+ * client inside its grace served without counting, as the conditional write does.
+ */
+function hitHotLink(
+  deps: AppDeps,
+  hotLinks: HotLinks,
+  link: Link,
+  hit: DownloadHit,
+): HitOutcome | Promise<HitOutcome> {
+  const status = linkStatus(link, hit.now);
+  if (status !== "active") {
+    if (!hotLinks.mayRecordRefusal(link.id)) return { kind: "gone", reason: status, link };
+    return recordRefusal(deps, link, status, hit).then(() => ({ kind: "gone", reason: status, link }));
+  }
+  const counted = hotLinks.count(link, hit);
+  hotLinks.flushDue();
+  return { kind: "serve", link, counted };
 }
 
 /**

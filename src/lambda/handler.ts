@@ -105,6 +105,9 @@ export function createLambdaHandler(deps: AppDeps) {
       header,
     }).catch((error: unknown) => errorAnswer(error, requestId, deps.logger));
     logAccess(deps.logger, { requestId, method, path: event.rawPath, status: answer.status, startedAt });
+    // Hot links' counts (ADR 024): a flush that is due runs before the answer goes, since Lambda
+    // freezes the instance once it has answered (no extension, no shutdown hook).
+    await deps.hotLinks?.settled();
     return {
       statusCode: answer.status,
       headers: { "referrer-policy": DEFAULT_REFERRER_POLICY, ...answer.headers, ...commonHeaders(requestId) },

@@ -240,6 +240,11 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     stack.expireItems().catch((error) => deps.logger.warn("TTL pass failed", errorFields(error)));
   }, 60_000);
   ttl.unref();
+  // Hot links' counts (ADR 024): written when due on the next hit, and by this timer when the
+  // hits stop; whatever is left when the server stops is written before the stand-ins go.
+  const { hotLinks } = deps;
+  const hotFlusher = hotLinks ? setInterval(() => hotLinks.flushDue(), config.HOT_LINK_FLUSH_MS) : undefined;
+  hotFlusher?.unref();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -259,6 +264,8 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
         clearInterval(ttl);
         stopSummaries();
         await closeServer(server, 500);
+        clearInterval(hotFlusher);
+        await hotLinks?.flushAll();
         // A job still walking would only meet stopped stand-ins; it resumes at the next start.
         await Promise.race([linkJobs.settled(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
         await streamConsumer.stop();

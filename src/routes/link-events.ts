@@ -32,6 +32,16 @@ export const AccessEventSchema = z
       .object({ class: z.enum(CLIENT_CLASSES), browser: z.string().optional(), os: z.string().optional() })
       .optional(),
     country: z.string().optional().openapi({ description: "ISO 3166 alpha-2, where the edge tells it." }),
+    count: z
+      .number()
+      .int()
+      .min(2)
+      .optional()
+      .openapi({
+        description:
+          "A hot link's summary: this many downloads flushed by one instance in one write; client and " +
+          "country are those of the last of them. Absent: one download.",
+      }),
   })
   .openapi("AccessEvent");
 

@@ -22,10 +22,12 @@ const productSortKey = (event: AccessEvent) =>
     event.country ?? "",
     event.clientId ?? "",
     event.id,
+    // A hot link's summary (ADR 024); absent (one download) on every other event.
+    ...(event.count ? [String(event.count)] : []),
   ].join("#");
 
 function fromProductSortKey(productId: string, sortKey: string): AccessEvent {
-  const [at = "", kind, outcome, clientClass, country, clientId, id = ""] = sortKey.split("#");
+  const [at = "", kind, outcome, clientClass, country, clientId, id = "", count] = sortKey.split("#");
   return {
     id,
     linkId: "",
@@ -37,6 +39,7 @@ function fromProductSortKey(productId: string, sortKey: string): AccessEvent {
     ...(clientClass ? { client: { class: clientClass as ClientClass } } : {}),
     ...(country ? { country } : {}),
     ...(clientId ? { clientId } : {}),
+    ...(count ? { count: Number(count) } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-
 import { editableLinkFields, type Link, type LinkChanges } from "#src/domain/link.ts";
 import { callDependency } from "./dependency-errors.ts";
 import { type DynamoTable, type Item, recordOf } from "./dynamo-table.ts";
-import type { LinkStore, Page, PageRequest } from "./ports.ts";
+import type { HitFlush, LinkStore, Page, PageRequest } from "./ports.ts";
 
 const SK = "LINK";
 const pkOf = (id: string) => `LINK#${id}`;
@@ -62,12 +62,37 @@ function lastHitAttribute(hit: {
   return { M: fields };
 }
 
+/** The flushed hits' summary, as the access log's `lastHit` shape wants it. */
+const flushedHit = (flush: HitFlush) => ({
+  now: new Date(flush.lastHit.at),
+  client: flush.lastHit.clientId,
+  ...(flush.lastHit.userAgent ? { userAgent: flush.lastHit.userAgent } : {}),
+  ...(flush.lastHit.country ? { country: flush.lastHit.country } : {}),
+});
+
+/** Each instance's last applied flush of a hot link (`hf`, ADR 024). */
+function flushesOf(item: Item): Record<string, number> {
+  const map = item.hf;
+  if (!map || typeof map !== "object") return {};
+  return Object.fromEntries(
+    Object.entries(map as Record<string, unknown>).filter(
+      (entry): entry is [string, number] => typeof entry[1] === "number",
+    ),
+  );
+}
+
+const isMissingDocumentPath = (error: unknown) =>
+  error instanceof Error &&
+  error.name === "ValidationException" &&
+  /document path provided in the update expression is invalid/i.test(error.message);
+
 /** At most one refusal per link per second is written: hammering a dead link costs little. */
 const REFUSAL_LOG_INTERVAL_MS = 1000;
 
 function toLink(item: Item): Link {
   const record = recordOf<Link & Record<string, unknown>>(item);
   for (const name of Object.keys(record)) if (SLOT_ATTRIBUTE.test(name)) delete record[name];
+  delete record.hf;
   return record;
 }
 
@@ -227,6 +252,68 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
         names: { "#at": "at" },
       });
       return item !== null;
+    },
+
+    async flushHits(id, flush) {
+      // `hf` maps each instance to the number of its last applied flush: a retry of an applied
+      // flush finds its number there and is refused. The map is created by the first flush.
+      const names: Record<string, string> = { "#inst": flush.instance };
+      const forget = (flush.forget ?? []).filter((instance) => instance !== flush.instance);
+      forget.forEach((instance, index) => {
+        names[`#f${index}`] = instance;
+      });
+      const values: Record<string, AttributeValue> = {
+        ":n": { N: String(flush.count) },
+        ":at": { S: flush.lastHit.at },
+        ":hit": {
+          M: { ...(lastHitAttribute(flushedHit(flush)).M ?? {}), count: { N: String(flush.count) } },
+        },
+      };
+      const sequence: AttributeValue = { N: String(flush.sequence) };
+      const send = (create: boolean) =>
+        callDependency("dynamodb", () =>
+          table.client.send(
+            new UpdateItemCommand({
+              TableName: table.tableName,
+              Key: { pk: { S: pkOf(id) }, sk: { S: SK } },
+              UpdateExpression:
+                "ADD downloadCount :n SET lastDownloadAt = :at, lastHit = :hit, " +
+                (create
+                  ? "hf = :first"
+                  : `hf.#inst = :seq${forget.length ? ` REMOVE ${forget.map((_, i) => `hf.#f${i}`).join(", ")}` : ""}`),
+              ConditionExpression: create
+                ? "attribute_exists(pk) AND attribute_not_exists(hf)"
+                : "attribute_exists(pk) AND (attribute_not_exists(hf.#inst) OR hf.#inst < :seq)",
+              ExpressionAttributeNames: create ? undefined : names,
+              ExpressionAttributeValues: create
+                ? { ...values, ":first": { M: { [flush.instance]: sequence } } }
+                : { ...values, ":seq": sequence },
+              ReturnValues: "ALL_NEW",
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          ),
+        );
+      for (const create of [false, true, false]) {
+        try {
+          const result = await send(create);
+          if (!result.Attributes) throw new Error("UpdateItem flushed hits but returned no item");
+          const item = unmarshall(result.Attributes);
+          return { outcome: "applied", link: toLink(item), flushes: flushesOf(item) };
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) {
+            if (!error.Item) return { outcome: "gone" };
+            const item = unmarshall(error.Item);
+            const applied = flushesOf(item)[flush.instance];
+            if (applied !== undefined && applied >= flush.sequence)
+              return { outcome: "duplicate", link: toLink(item), flushes: flushesOf(item) };
+            continue; // the map appeared meanwhile: the nested write again
+          }
+          // The link has no map yet: DynamoDB refuses a nested path under a missing attribute.
+          if (!create && isMissingDocumentPath(error)) continue;
+          throw error;
+        }
+      }
+      throw new Error("the hit flush found neither the instance map nor its absence");
     },
 
     listByOwner: (ownerId, request) => page("gsi1", `OWNER_LINKS#${ownerId}`, request),

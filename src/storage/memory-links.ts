@@ -19,6 +19,8 @@ export function memoryLinkStore(): LinkStore {
   const held = new Map<string, number>();
   /** Links that took a slot when they were put. */
   const holdingSlot = new Set<string>();
+  /** linkId → each instance's last applied hot-link flush (the DynamoDB store's `hf` map). */
+  const flushes = new Map<string, Map<string, number>>();
 
   const listed = (match: (link: Link) => boolean) =>
     [...links.values()].filter(match).map((link): [string, Link] => [byCreation(link), link]);
@@ -78,6 +80,22 @@ export function memoryLinkStore(): LinkStore {
       });
       slots.set(id, slotsOfLink);
       return { counted: true, link: copyOf(link) };
+    },
+
+    async flushHits(id, flush) {
+      const link = links.get(id);
+      if (!link) return { outcome: "gone" };
+      const ofLink = flushes.get(id) ?? new Map<string, number>();
+      flushes.set(id, ofLink);
+      const applied = ofLink.get(flush.instance);
+      if (applied !== undefined && applied >= flush.sequence)
+        return { outcome: "duplicate", link: copyOf(link), flushes: Object.fromEntries(ofLink) };
+      link.downloadCount += flush.count;
+      link.lastDownloadAt = flush.lastHit.at;
+      link.lastHit = { ...flush.lastHit };
+      ofLink.set(flush.instance, flush.sequence);
+      for (const instance of flush.forget ?? []) if (instance !== flush.instance) ofLink.delete(instance);
+      return { outcome: "applied", link: copyOf(link), flushes: Object.fromEntries(ofLink) };
     },
 
     async recordRefusal(id, hit: LinkHit) {

@@ -19,6 +19,30 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/**
+ * The hits one instance served from its copy of a hot link (ADR 024), written as one ADD. The
+ * instance numbers its flushes of a link (`sequence`, growing); a flush is retried with the same
+ * number until the store answers, and the store applies each number once, so a retry after a lost
+ * answer never counts twice.
+ */
+export interface HitFlush {
+  /** The serving instance, random per process: its flush numbers are kept on the link. */
+  instance: string;
+  /** Greater than every earlier flush of this link by this instance (epoch ms, made unique). */
+  sequence: number;
+  /** Downloads served since the last flush (≥ 1). */
+  count: number;
+  /** The last of them, as the access log keeps it (`lastHit`, with `count`). */
+  lastHit: LinkHit & { count: number };
+  /** Other instances' flush numbers seen on the link that are old enough to forget (bounded item). */
+  forget?: string[];
+}
+
+/** applied: counted now; duplicate: this flush was applied before (a retry); gone: no such link. */
+export type FlushResult =
+  | { outcome: "applied" | "duplicate"; link: Link; flushes: Record<string, number> }
+  | { outcome: "gone" };
+
 export type HitResult =
   | { counted: true; link: Link }
   | { counted: false; link: Link | null; slot: GraceSlot | undefined };
@@ -43,6 +67,11 @@ export interface LinkStore {
    * when this one was not written (too soon after the last, or no such link).
    */
   recordRefusal(id: string, hit: LinkHit): Promise<boolean>;
+  /**
+   * Adds a hot link's flushed hits (ADR 024): one write, applied once per (instance, sequence)
+   * whatever the retries. Counts even on a revoked or expired link (they were served before).
+   */
+  flushHits(id: string, flush: HitFlush): Promise<FlushResult>;
   listByOwner(ownerId: string, page: PageRequest): Promise<Page<Link>>;
   listByProduct(productId: string, page: PageRequest): Promise<Page<Link>>;
   /**

@@ -176,7 +176,10 @@ describe("GET /l/{token}", () => {
           .then((r) => r.status),
       ),
     );
-    expect(statuses.filter((s) => s === 303), JSON.stringify(statuses)).toHaveLength(7);
+    expect(
+      statuses.filter((s) => s === 303),
+      JSON.stringify(statuses),
+    ).toHaveLength(7);
     expect(statuses.filter((s) => s === 410)).toHaveLength(53);
     expect(
       await json(await evergate.request("GET", `/api/links/${link.id}`, { token: buyer.token })),

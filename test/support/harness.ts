@@ -104,6 +104,10 @@ export async function startTestEvergate(options: Partial<LocalEvergateOptions> =
       LOG_LEVEL: "silent",
       RATE_LIMITS_ENABLED: "false",
       HEALTH_CACHE_SECONDS: "0",
+      // Hot links (ADR 024) count in batches a second later; tests of counting read the counts
+      // right after the hits, so the exact write is on unless a test turns the cache on
+      // (test/integration/hot-links.test.ts).
+      HOT_LINK_CACHE_MS: "0",
       ...options.configOverrides,
     },
   });

@@ -26,6 +26,8 @@ export function useLambdaEnvironment(evergate: TestEvergate): () => void {
     CLIENT_KEY_SECRET: "lambda-environment-test-secret-of-32-chars-or-more",
     TOKEN_KEYS: evergate.tokenKeys,
     RATE_LIMITS_ENABLED: String(config.RATE_LIMITS_ENABLED),
+    // The same hot-link setting as the app over HTTP (the harness's), so both answer alike.
+    HOT_LINK_CACHE_MS: String(config.HOT_LINK_CACHE_MS),
     LOG_LEVEL: "silent",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });
