@@ -173,6 +173,10 @@ describe("API function", () => {
       APP_ORIGIN_FROM_REQUEST: "true",
       AUTHORIZATION_HEADER: "x-evergate-authorization",
       CLIENT_ADDRESS_HEADER: "cloudfront-viewer-address",
+      CLIENT_COUNTRY_HEADER: "cloudfront-viewer-country",
+      WEBHOOK_QUEUE_URL: {
+        Ref: logicalIdOf(template, "AWS::SQS::Queue", { RedrivePolicy: Match.anyValue() }),
+      },
       CLIENT_KEY_SECRET: {
         "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: clientKeySecret }, ":SecretString:::}}"]],
       },
@@ -328,6 +332,18 @@ describe("least privilege", () => {
         // Lambda's on-failure destination for the sweeper (ADR 020): its own dead-letter queue only.
         actions: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
         resources: [{ "Fn::GetAtt": [sweeperDeadLetters(template), "Arn"] }],
+      },
+      {
+        // Redeliver and ping queue an attempt (ADR 022): the webhook queue only, send only.
+        actions: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+        resources: [
+          {
+            "Fn::GetAtt": [
+              logicalIdOf(template, "AWS::SQS::Queue", { RedrivePolicy: Match.anyValue() }),
+              "Arn",
+            ],
+          },
+        ],
       },
     ]);
   });

@@ -1,6 +1,7 @@
 import { Aws, CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
+import { AccessEventConsumer } from "./constructs/access-events.ts";
 import { ApiFunction } from "./constructs/api-function.ts";
 import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
 import { CustomDomain, type DomainSettings } from "./constructs/custom-domain.ts";
@@ -10,6 +11,7 @@ import { LinkJobWorker } from "./constructs/link-jobs.ts";
 import { Monitoring, type WebAclWatch } from "./constructs/monitoring.ts";
 import { Site } from "./constructs/site.ts";
 import { TokenKeys } from "./constructs/token-keys.ts";
+import { WebhookDelivery, WebhookQueue } from "./constructs/webhook-delivery.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
 import type { Stage } from "./stage.ts";
 
@@ -49,6 +51,10 @@ export class EvergateStack extends Stack {
   readonly auth: Auth;
   readonly api: ApiFunction;
   readonly linkJobs: LinkJobWorker;
+  /** The table's stream → access events and webhook deliveries (ADR 021). */
+  readonly accessEvents: AccessEventConsumer;
+  readonly webhookQueue: WebhookQueue;
+  readonly webhookDelivery: WebhookDelivery;
   readonly site: Site;
   readonly domain?: CustomDomain;
   /** Alarms, their topic and the dashboard; watchDeadLetterQueue() / watchWebAcl() add more. */
@@ -93,12 +99,24 @@ export class EvergateStack extends Stack {
       code: props.apiCode,
       table: this.data.table,
       filesBucketName: this.data.filesBucketName,
-      environment: {
-        TABLE_NAME: this.data.table.tableName,
-        FILES_BUCKET: this.data.filesBucketName,
-        COGNITO_ISSUER: this.auth.issuerUrl,
-        COGNITO_CLIENT_ID: this.auth.webClientId,
-      },
+      environment: this.api.appEnvironment,
+    });
+    this.webhookQueue = new WebhookQueue(this, "WebhookQueue", { stage: props.stage });
+    // Redeliver and ping queue an attempt from the API.
+    this.webhookQueue.allowSendingFrom(this.api.function);
+    this.accessEvents = new AccessEventConsumer(this, "AccessEvents", {
+      stage: props.stage,
+      code: props.apiCode,
+      table: this.data.table,
+      environment: this.api.appEnvironment,
+      webhookQueue: this.webhookQueue,
+    });
+    this.webhookDelivery = new WebhookDelivery(this, "WebhookDelivery", {
+      stage: props.stage,
+      code: props.apiCode,
+      table: this.data.table,
+      environment: this.api.appEnvironment,
+      webhookQueue: this.webhookQueue,
     });
     this.site = new Site(this, "Site", {
       stage: props.stage,
@@ -123,6 +141,26 @@ export class EvergateStack extends Stack {
       alarmEmail: props.alarmEmail,
       webAcl: props.webAcl,
     });
+    this.monitoring.watchDeadLetterQueue(
+      "LinkJobs",
+      this.linkJobs.deadLetters,
+      "A link job's stream record failed four times: its links were not all revoked or re-pointed (the minute schedule retries the job itself).",
+    );
+    this.monitoring.watchDeadLetterQueue(
+      "AccessEvents",
+      this.accessEvents.deadLetters,
+      "Stream records the access-event consumer gave up on (3 retries or a day old): their events and webhooks are missing. The message names the shard and sequence numbers.",
+    );
+    this.monitoring.watchDeadLetterQueue(
+      "WebhookDelivery",
+      this.webhookQueue.deadLetters,
+      "Webhook jobs that failed on our side 5 times (not a receiver's failure, which is retried on schedule): the delivery stays pending; the owner can redeliver it.",
+    );
+    this.monitoring.watchFunctionErrors(
+      "AccessEvents",
+      this.accessEvents.function,
+      "The access-event consumer threw or timed out: its batch is retried, halved, then parked in its dead-letter queue; events are late meanwhile.",
+    );
 
     // Both need the distribution's domain, so both come after it.
     this.data.allowBrowserUploadsFrom([this.site.url, ...localOrigins]);

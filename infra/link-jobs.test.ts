@@ -30,9 +30,9 @@ const workerId = () => {
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
 describe("link-job worker", () => {
-  it("the table streams keys only", () => {
+  it("the table streams new and old images (the access events need them; the worker reads only the keys)", () => {
     template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
-      StreamSpecification: { StreamViewType: "KEYS_ONLY" },
+      StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" },
     });
   });
 
@@ -50,6 +50,9 @@ describe("link-job worker", () => {
           FILES_BUCKET: expect.anything(),
           COGNITO_ISSUER: expect.anything(),
           COGNITO_CLIENT_ID: expect.anything(),
+          // src/lambda/main.ts refuses to start without these two (it used to lack them)
+          CLIENT_KEY_SECRET: expect.anything(),
+          TOKEN_KEYS: expect.anything(),
           LINK_JOB_CONCURRENCY: String(WORKER_LINK_CONCURRENCY),
         }),
       },
@@ -58,8 +61,8 @@ describe("link-job worker", () => {
 
   it("gets only the INSERTs of LINK_JOB# items from the stream, retries a failed record, then parks it in a dead-letter queue", () => {
     // The worker's own dead-letter queue (the sweeper has another).
-    const queue = Object.keys(template.findResources("AWS::SQS::Queue")).filter(
-      (id) => !id.includes("SweeperDeadLetters"),
+    const queue = Object.keys(template.findResources("AWS::SQS::Queue")).filter((id) =>
+      id.startsWith("LinkJobsDeadLetters"),
     );
     expect(queue).toHaveLength(1);
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {

@@ -91,14 +91,18 @@ describe("every alarm", () => {
     const alarms = Object.values(watched.template.findResources("AWS::CloudWatch::Alarm")) as Resource[];
     expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual(
       [
+        "AccessEventsDeadLetters",
+        "AccessEventsErrors",
         "DynamoThrottles",
         "LambdaErrors",
         "LambdaThrottles",
+        "LinkJobsDeadLetters",
         "LinkLatencyP99",
         "RevocationJobsDeadLetters",
         "ServerErrorRate",
         "SweeperDeadLetters",
         "WafBlockedSpike",
+        "WebhookDeliveryDeadLetters",
       ].map((name) => `evergate-prod-${name}`),
     );
     for (const { Properties } of alarms) {
@@ -295,7 +299,7 @@ describe("the alarms", () => {
     expect(
       idsOf(plain.template, "AWS::CloudWatch::Alarm", { AlarmName: "evergate-prod-WafBlockedSpike" }),
     ).toEqual([]);
-    expect(idsOf(plain.template, "AWS::CloudWatch::Alarm")).toHaveLength(6);
+    expect(idsOf(plain.template, "AWS::CloudWatch::Alarm")).toHaveLength(10);
   });
 });
 

@@ -1,11 +1,13 @@
 import { type CfnElement, Stack, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
+import type { AccessEventConsumer } from "./constructs/access-events.ts";
 import type { ApiFunction } from "./constructs/api-function.ts";
 import type { Auth } from "./constructs/auth.ts";
 import type { Data } from "./constructs/data.ts";
 import type { LinkJobWorker } from "./constructs/link-jobs.ts";
 import { Site } from "./constructs/site.ts";
 import type { TokenKeys } from "./constructs/token-keys.ts";
+import type { WebhookDelivery } from "./constructs/webhook-delivery.ts";
 import type { Stage } from "./stage.ts";
 
 /** What the acknowledgements look at: the stack's parts, without importing the stack (no cycle). */
@@ -15,6 +17,8 @@ export interface NaggedStack extends Stack {
   readonly auth: Auth;
   readonly api: ApiFunction;
   readonly linkJobs: LinkJobWorker;
+  readonly accessEvents: AccessEventConsumer;
+  readonly webhookDelivery: WebhookDelivery;
   readonly site: Site;
   readonly domain?: unknown;
   readonly tokenKeys: TokenKeys;
@@ -28,7 +32,7 @@ const acknowledge = (scope: IConstruct, id: string, reason: string) =>
  * Nothing is acknowledged stack-wide, so a new resource is checked in full.
  */
 export function acknowledgeNagFindings(stack: NaggedStack): void {
-  const { data, auth, api, site, linkJobs } = stack;
+  const { data, auth, api, site, linkJobs, accessEvents, webhookDelivery } = stack;
 
   for (const bucket of [data.filesBucket, site.webappBucket]) {
     acknowledge(
@@ -106,6 +110,19 @@ export function acknowledgeNagFindings(stack: NaggedStack): void {
     workerPolicy,
     "AwsSolutions-IAM5[Resource::*]",
     "dynamodb:ListStreams, which IAM cannot scope to a table; granted by CDK's grantStreamRead for the stream source.",
+  );
+
+  for (const worker of [accessEvents.function, webhookDelivery.function]) {
+    acknowledge(
+      worker,
+      "AwsSolutions-L1",
+      "Pinned to nodejs22.x on purpose: the same bundle as the API, built and tested for Node 22 (ADR 006).",
+    );
+  }
+  acknowledge(
+    accessEvents.deadLetters,
+    "AwsSolutions-SQS3",
+    "This queue is the dead-letter destination itself (of the access-event stream source); nothing consumes from it.",
   );
 
   acknowledge(

@@ -1,16 +1,17 @@
-import { Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Aws, Duration } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
 import { type Stage, stageSettings } from "../stage.ts";
+import { evergateFunction } from "./evergate-function.ts";
 
 /** Header the edge copies the viewer's `Authorization` into: OAC overwrites the original. */
 export const forwardedAuthorizationHeader = "x-evergate-authorization";
@@ -49,23 +50,64 @@ export class ApiFunction extends Construct {
   readonly role: iam.Role;
   /** The key of the "same client" hash (docs/decisions/012-fair-counting.md), shared by all instances. */
   readonly clientKeySecret: secretsmanager.Secret;
+  /**
+   * The settings every Evergate function needs to start (src/lambda/main.ts parses them all at
+   * cold start): the workers get these, the API these and its edge's.
+   */
+  readonly appEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     super(scope, id);
     const settings = stageSettings(props.stage);
 
-    this.logGroup = new logs.LogGroup(this, "Logs", {
-      retention: settings.logRetention,
+    this.clientKeySecret = new secretsmanager.Secret(this, "ClientKeySecret", {
+      description: "Evergate: key of the same-client hash behind the download grace (ADR 012)",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: settings.removalPolicy,
     });
-    const logGroup = this.logGroup;
+    this.appEnvironment = {
+      TABLE_NAME: props.table.tableName,
+      FILES_BUCKET: props.filesBucketName,
+      COGNITO_ISSUER: props.cognitoIssuer,
+      COGNITO_CLIENT_ID: props.cognitoClientId,
+      // Resolved by CloudFormation at deploy time (a dynamic reference): no read at cold start.
+      CLIENT_KEY_SECRET: this.clientKeySecret.secretValue.unsafeUnwrap(),
+      TOKEN_KEYS: props.tokenKeys,
+      ...(props.publicBaseUrl && { PUBLIC_BASE_URL: props.publicBaseUrl }),
+    };
 
-    // A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this one log group only.
-    this.role = new iam.Role(this, "Role", {
-      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-      description: "Evergate API: its log group, two prefixes of the files bucket, the table, AdminGetUser",
+    const {
+      function: fn,
+      role,
+      logGroup,
+    } = evergateFunction(this, {
+      stage: props.stage,
+      code: props.code,
+      description: "Evergate API and link redirects (Hono)",
+      roleDescription:
+        "Evergate API: its log group, two prefixes of the files bucket, the table, AdminGetUser",
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      retainVersions: true,
+      environment: {
+        ...this.appEnvironment,
+        COGNITO_DOMAIN_URL: props.cognitoDomainUrl,
+        // PUBLIC_BASE_URL would need the distribution's domain, which depends on this function.
+        // The edge sets X-Forwarded-Host from the viewer's Host instead (see infra/edge/).
+        APP_ORIGIN_FROM_REQUEST: "true",
+        AUTHORIZATION_HEADER: forwardedAuthorizationHeader,
+        // The viewer's address and country, as CloudFront adds them for the origin (the peer is
+        // an edge server); infra/constructs/site.ts's origin request policy forwards both.
+        CLIENT_ADDRESS_HEADER: "cloudfront-viewer-address",
+        CLIENT_COUNTRY_HEADER: "cloudfront-viewer-country",
+        // Presigned URLs die with the role session that signed them: keep well below an hour.
+        LINK_URL_TTL_SECONDS: "300",
+      },
     });
-    logGroup.grantWrite(this.role);
+    this.function = fn;
+    this.role = role;
+    this.logGroup = logGroup;
     this.grantStorage(props);
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -75,47 +117,6 @@ export class ApiFunction extends Construct {
         resources: [props.userPoolArn],
       }),
     );
-
-    this.clientKeySecret = new secretsmanager.Secret(this, "ClientKeySecret", {
-      description: "Evergate: key of the same-client hash behind the download grace (ADR 012)",
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      removalPolicy: settings.removalPolicy,
-    });
-
-    this.function = new lambda.Function(this, "Function", {
-      description: "Evergate API and link redirects (Hono)",
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: "index.handler",
-      code: props.code,
-      memorySize: 1024,
-      timeout: Duration.seconds(10),
-      reservedConcurrentExecutions: props.reservedConcurrency,
-      role: this.role,
-      logGroup,
-      // Without it CloudFormation deletes the previous version on every deploy: nothing to roll back to.
-      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
-      environment: {
-        TABLE_NAME: props.table.tableName,
-        FILES_BUCKET: props.filesBucketName,
-        COGNITO_ISSUER: props.cognitoIssuer,
-        COGNITO_CLIENT_ID: props.cognitoClientId,
-        COGNITO_DOMAIN_URL: props.cognitoDomainUrl,
-        // PUBLIC_BASE_URL would need the distribution's domain, which depends on this function.
-        // The edge sets X-Forwarded-Host from the viewer's Host instead (see infra/edge/).
-        APP_ORIGIN_FROM_REQUEST: "true",
-        AUTHORIZATION_HEADER: forwardedAuthorizationHeader,
-        // The viewer's address, as CloudFront adds it for the origin (the peer is an edge server).
-        CLIENT_ADDRESS_HEADER: "cloudfront-viewer-address",
-        // Resolved by CloudFormation at deploy time (a dynamic reference): no read at cold start.
-        CLIENT_KEY_SECRET: this.clientKeySecret.secretValue.unsafeUnwrap(),
-        // Presigned URLs die with the role session that signed them: keep well below an hour.
-        LINK_URL_TTL_SECONDS: "300",
-        TOKEN_KEYS: props.tokenKeys,
-        NODE_OPTIONS: "--enable-source-maps",
-        ...(props.publicBaseUrl && { PUBLIC_BASE_URL: props.publicBaseUrl }),
-      },
-    });
 
     // Every deploy publishes a version (kept when the next one replaces it) and points `live` at it;
     // the URL and the schedule call `live`, so a rollback is one update-alias (infra/README.md).

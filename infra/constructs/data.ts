@@ -45,8 +45,9 @@ export class Data extends Construct {
         projectionType: dynamodb.ProjectionType.KEYS_ONLY,
       })),
       billing: dynamodb.Billing.onDemand(),
-      // New link jobs reach their worker through the stream (infra/constructs/link-jobs.ts).
-      dynamoStream: dynamodb.StreamViewType.KEYS_ONLY,
+      // New link jobs reach their worker through the stream (infra/constructs/link-jobs.ts); access
+      // events are the difference between a link's old and new image (infra/constructs/access-events.ts).
+      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: "expiresAtEpoch",
       deletionProtection: settings.deletionProtection,

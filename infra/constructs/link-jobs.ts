@@ -5,12 +5,12 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
-import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { bucketPrefixes } from "../../src/storage/bucket-layout.ts";
 import { LINK_JOB_KEY_PREFIX } from "../../src/storage/dynamo-link-jobs.ts";
-import { type Stage, stageSettings } from "../stage.ts";
+import type { Stage } from "../stage.ts";
+import { evergateFunction } from "./evergate-function.ts";
 
 export interface LinkJobWorkerProps {
   stage: Stage;
@@ -19,7 +19,7 @@ export interface LinkJobWorkerProps {
   /** The table, with its stream on (KEYS_ONLY is enough: the worker reads the job itself). */
   table: dynamodb.ITableV2;
   filesBucketName: string;
-  /** The settings src/config.ts requires (the same values the API function gets). */
+  /** The settings src/config.ts requires: the API's `appEnvironment`. */
   environment: Record<string, string>;
 }
 
@@ -39,17 +39,19 @@ export class LinkJobWorker extends Construct {
 
   constructor(scope: Construct, id: string, props: LinkJobWorkerProps) {
     super(scope, id);
-    const settings = stageSettings(props.stage);
-    const logGroup = new logs.LogGroup(this, "Logs", {
-      retention: settings.logRetention,
-      removalPolicy: settings.removalPolicy,
+    const worker = evergateFunction(this, {
+      stage: props.stage,
+      code: props.code,
+      description: "Evergate link jobs: revokes or re-points the links of a refund, delete or edit",
+      roleDescription:
+        "Evergate link-job worker: its log group, the table and its stream, deletes under files/",
+      memorySize: 512,
+      // The worker saves its cursor 15 s before this and a later run resumes there.
+      timeout: Duration.minutes(5),
+      environment: { ...props.environment, LINK_JOB_CONCURRENCY: String(WORKER_LINK_CONCURRENCY) },
     });
-
-    this.role = new iam.Role(this, "Role", {
-      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-      description: "Evergate link-job worker: its log group, the table and its stream, deletes under files/",
-    });
-    logGroup.grantWrite(this.role);
+    this.function = worker.function;
+    this.role = worker.role;
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: "TableItems",
@@ -80,24 +82,6 @@ export class LinkJobWorker extends Construct {
         resources: [`arn:${Aws.PARTITION}:s3:::${props.filesBucketName}/${bucketPrefixes.files}*`],
       }),
     );
-
-    this.function = new lambda.Function(this, "Function", {
-      description: "Evergate link jobs: revokes or re-points the links of a refund, delete or edit",
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: "index.handler",
-      code: props.code,
-      memorySize: 512,
-      // The worker saves its cursor 15 s before this and a later run resumes there.
-      timeout: Duration.minutes(5),
-      role: this.role,
-      logGroup,
-      environment: {
-        ...props.environment,
-        LINK_JOB_CONCURRENCY: String(WORKER_LINK_CONCURRENCY),
-        NODE_OPTIONS: "--enable-source-maps",
-      },
-    });
 
     this.deadLetters = new sqs.Queue(this, "DeadLetters", {
       retentionPeriod: Duration.days(14),

@@ -221,6 +221,19 @@ export class Monitoring extends Construct {
     });
   }
 
+  /** Alarms as soon as a worker function throws or times out (its own records are retried, then parked). */
+  watchFunctionErrors(name: string, fn: lambda.IFunction, description: string): cloudwatch.Alarm {
+    const errors = fn.metricErrors({
+      statistic: "Sum",
+      period: Duration.minutes(5),
+      label: `${name} errors`,
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: `${name} errors`, left: [errors], width: 6 }),
+    );
+    return this.alarm(`${name}Errors`, errors, { threshold: alarmThresholds.lambdaErrors, description });
+  }
+
   /** Alarms on a spike of requests the web ACL blocked (an attack, or a rule that blocks users). */
   watchWebAcl(webAcl: WebAclWatch): cloudwatch.Alarm {
     const blocked = new cloudwatch.Metric({

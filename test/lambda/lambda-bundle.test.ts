@@ -19,6 +19,7 @@ let evergate: TestEvergate;
 let user: TestUser;
 let product: TestProduct;
 let token: string;
+let linkId: string;
 let handler: Handler;
 let bundleDir: string;
 let built: Awaited<ReturnType<typeof buildLambda>>;
@@ -45,7 +46,7 @@ beforeAll(async () => {
     json: { productId: product.id },
   });
   expect(created.status).toBe(201);
-  ({ token } = (await created.json()) as { token: string });
+  ({ token, id: linkId } = (await created.json()) as { token: string; id: string });
 
   restoreEnvironment = useLambdaEnvironment(evergate);
   ({ handler } = (await import(/* @vite-ignore */ pathToFileURL(join(bundleDir, "index.mjs")).href)) as {
@@ -259,6 +260,81 @@ describe("the built Lambda bundle behind a function URL", () => {
     expect(result.statusCode).toBe(404);
     expect(header(result, "Content-Type")).toMatch(/^application\/problem\+json/);
     expect(bodyJson(result)).toMatchObject({ status: 404, code: "not_found" });
+  });
+
+  it("a stream batch (the access-event consumer's function) writes the link's event, once however often it comes", async () => {
+    const at = "2026-01-02T03:04:05.000Z";
+    const image = (downloadCount: number) => ({
+      pk: { S: `LINK#${linkId}` },
+      sk: { S: "LINK" },
+      id: { S: linkId },
+      ownerId: { S: user.userId },
+      productId: { S: product.id },
+      createdAt: { S: "2026-01-01T00:00:00.000Z" },
+      downloadCount: { N: String(downloadCount) },
+      ...(downloadCount > 0 && {
+        lastHit: {
+          M: {
+            at: { S: at },
+            clientId: { S: "bundle-client-id" },
+            outcome: { S: "granted" },
+            country: { S: "NZ" },
+          },
+        },
+      }),
+    });
+    const batch = {
+      Records: [
+        {
+          eventID: "bundle-test-record",
+          eventName: "MODIFY",
+          eventSource: "aws:dynamodb",
+          dynamodb: {
+            Keys: { pk: { S: `LINK#${linkId}` }, sk: { S: "LINK" } },
+            OldImage: image(0),
+            NewImage: image(1),
+            SequenceNumber: "900000000000000000001",
+            StreamViewType: "NEW_AND_OLD_IMAGES",
+          },
+        },
+      ],
+    };
+    const context = { getRemainingTimeInMillis: () => 60_000 };
+    for (let i = 0; i < 3; i++) expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+    const events = await evergate.request("GET", `/api/links/${linkId}/events?limit=100`, {
+      token: user.token,
+    });
+    expect(events.status).toBe(200);
+    const ours = ((await events.json()) as { items: Array<Record<string, unknown>> }).items.filter(
+      (event) => event.at === at,
+    );
+    expect(ours).toEqual([
+      expect.objectContaining({
+        kind: "download",
+        outcome: "granted",
+        country: "NZ",
+        clientId: "bundle-client-id",
+      }),
+    ]);
+  });
+
+  it("a queue batch (the webhook delivery function's) attempts due jobs and names only the message it cannot read", async () => {
+    const job = (body: string, messageId: string) => ({
+      messageId,
+      receiptHandle: messageId,
+      body,
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:evergate-webhooks",
+      attributes: {},
+      messageAttributes: {},
+    });
+    const due = JSON.stringify({
+      webhookId: "no-such-webhook",
+      deliveryId: "none",
+      notBefore: new Date(0).toISOString(),
+    });
+    const answer = await handler({ Records: [job(due, "m-due"), job("{not json", "m-bad")] }, {});
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: "m-bad" }] });
   });
 
   it("the EventBridge schedule's { evergate: 'sweep' } runs the sweeper instead of HTTP", async () => {
