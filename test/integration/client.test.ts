@@ -78,6 +78,44 @@ describe("the typed client against a local stack", () => {
     expect(page.items.filter((link) => link.productId === product.id)).toHaveLength(links.length);
   }, 120_000);
 
+  it("a POST whose answer is lost is retried with the same Idempotency-Key and answers the same link, made once", async () => {
+    // Prepare: a key of its own (the test above spent the other's rate limit); the connection
+    // breaks after the server has made the link (its answer never arrives)
+    const created = await evergate.request("POST", "/api/keys", {
+      token: seller.token,
+      json: { name: "lossy network", scopes: ["links:read", "links:write"] },
+    });
+    const ownKey = (await json<{ key: string }>(created)).key;
+    const lost: Array<{ id: string }> = [];
+    const sent: Request[] = [];
+    const client = createEvergateClient({
+      baseUrl: `http://127.0.0.1:${evergate.port}`,
+      apiKey: ownKey,
+      fetch: async (request) => {
+        sent.push(request.clone());
+        const response = await fetch(request);
+        if (sent.length === 1) {
+          lost.push((await response.json()) as { id: string });
+          throw new TypeError("fetch failed", { cause: { code: "ECONNRESET" } });
+        }
+        return response;
+      },
+    });
+
+    // Act
+    const { data, response } = await client.POST("/api/links", {
+      body: { productId: product.id, label: "answer lost once", recipient: "grace@example.com" },
+    });
+
+    // Assess
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.headers.get("idempotency-key")).toBe(sent[0]?.headers.get("idempotency-key"));
+    expect(data?.id).toBe(lost[0]?.id);
+    expect(response.headers.get("idempotent-replayed")).toBe("true");
+    const page = unwrap(await client.GET("/api/links", { params: { query: { limit: 100 } } }));
+    expect(page.items.filter((link) => link.label === "answer lost once")).toHaveLength(1);
+  });
+
   it("turns problem+json into EvergateError with the answer's code, status, detail and request id", async () => {
     const { client } = recordedClient();
     const failure = await client
