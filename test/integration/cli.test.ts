@@ -151,6 +151,37 @@ describe("evergate links", () => {
     expect((await fetch(link.url, { method: "POST", redirect: "manual" })).status).toBe(410);
   });
 
+  it("links create --idempotency-key: a script re-run answers the same link; the key with other options is exit 5", async () => {
+    // Act
+    const args = ["links", "create", "--product", product.id, "--recipient", "job-42", "--json"];
+    const first = await evergateInProcess([...args, "--idempotency-key", "order-42-link"], { env });
+    const again = await evergateCli([...args, "--idempotency-key", "order-42-link"], { env });
+    const changed = await evergateInProcess(
+      [
+        "links",
+        "create",
+        "--product",
+        product.id,
+        "--recipient",
+        "job-43",
+        "--idempotency-key",
+        "order-42-link",
+        "--json",
+      ],
+      { env },
+    );
+
+    // Assess
+    expect(first.code, first.stderr).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ id: string; url: string }>()).toEqual(first.json());
+    expect(changed.code).toBe(5);
+    expect(changed.json()).toMatchObject({ error: { status: 422, code: "idempotency_key_reused" } });
+    // One link was made, and it is revoked here so this file's small cap has room for the next test
+    const revoked = await evergateInProcess(["links", "revoke", first.json<{ id: string }>().id], { env });
+    expect(revoked.code).toBe(0);
+  });
+
   it("exit codes: 2 usage, 3 not found, 4 no or bad key, 5 limit reached, 6 unreachable; --json errors on stdout", async () => {
     // Usage: a bad option value, a missing required option, an unknown command
     const badMax = await evergateInProcess(["links", "create", "--product", product.id, "--max", "0"], {

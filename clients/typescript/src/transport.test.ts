@@ -131,6 +131,23 @@ describe("evergateFetch", () => {
     expect(waits[0]).toBeLessThanOrEqual(3_000);
   });
 
+  it("retries a 409 idempotency_in_progress (the first request with the key still runs), not another 409", async () => {
+    const waits: number[] = [];
+    const server = scripted(
+      problem(409, "idempotency_in_progress", { "retry-after": "1" }),
+      new Response("{}", { status: 201 }),
+      problem(409, "conflict"),
+    );
+    const send = evergateFetch({ fetch: server.fetch, sleep: async (ms) => void waits.push(ms) });
+    const first = await send(new Request("http://api.test/api/links", { method: "POST", body: "{}" }));
+    const second = await send(new Request("http://api.test/api/links", { method: "POST", body: "{}" }));
+    expect([first.status, second.status]).toEqual([201, 409]);
+    expect(waits).toEqual([1000]);
+    expect(server.seen[0]?.headers.get("idempotency-key")).toBe(
+      server.seen[1]?.headers.get("idempotency-key"),
+    );
+  });
+
   it("retries neither a 4xx nor a 500: those answers would repeat", async () => {
     for (const status of [400, 404, 409, 500]) {
       const server = scripted(problem(status, "x"), new Response("{}"));

@@ -28,6 +28,20 @@ const idempotentMethods = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 const retryableStatuses = new Set([429, 503]);
 
 /**
+ * Also "not now": a 409 `idempotency_in_progress` means the first request with this key still runs
+ * (this call timed out and retried); its answer will be replayed to the next try.
+ */
+async function isRetryable(response: Response): Promise<boolean> {
+  if (retryableStatuses.has(response.status)) return true;
+  if (response.status !== 409 || !response.headers.get("content-type")?.includes("json")) return false;
+  const problem: unknown = await response
+    .clone()
+    .json()
+    .catch(() => undefined);
+  return (problem as { code?: unknown } | undefined)?.code === "idempotency_in_progress";
+}
+
+/**
  * The fetch under the typed client: auth, an Idempotency-Key on each POST (one per call, reused by
  * that call's retries), the body's SHA-256 (CloudFront's origin access control signs the request to
  * the Lambda function URL with it), and bounded retries that wait what Retry-After says.
@@ -64,7 +78,7 @@ export function evergateFetch(options: TransportOptions): (request: Request) => 
         await sleep(backoffMs(attempt, maxDelayMs));
         continue;
       }
-      if (!retryableStatuses.has(response.status) || attempt >= maxRetries) return response;
+      if (attempt >= maxRetries || !(await isRetryable(response))) return response;
       const asked = retryAfterSeconds(response.headers.get("retry-after"));
       const wait = asked === undefined ? backoffMs(attempt, maxDelayMs) : asked * 1000;
       if (wait > maxDelayMs) return response;

@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 
@@ -111,4 +112,61 @@ function putOnce(
     file.on("error", (error) => request.destroy(error));
     file.pipe(request);
   });
+}
+
+/** How the server asked for a file's bytes (`POST /api/files` → `upload`). */
+export type UploadPlan =
+  | { kind: "single"; method: "PUT"; url: string; headers: Record<string, string> }
+  | {
+      kind: "multipart";
+      partSize: number;
+      parts: Array<{ partNumber: number; size: number; method: "PUT"; url: string }>;
+    };
+
+export interface UploadedParts {
+  /** A multipart upload's parts with their ETags, ascending, for `POST /api/files/{id}/complete`. */
+  parts?: Array<{ partNumber: number; etag: string }>;
+}
+
+/**
+ * Sends a file the way the plan says: one PUT, or each part's byte range to its URL, `concurrency`
+ * at a time. `onProgress` gets the bytes sent so far (all parts together).
+ */
+export async function uploadByPlan(
+  plan: UploadPlan,
+  path: string,
+  options: { onProgress?: (sentBytes: number) => void; concurrency?: number } = {},
+): Promise<UploadedParts> {
+  let sent = 0;
+  const onBytes = (delta: number) => {
+    sent += delta;
+    options.onProgress?.(sent);
+  };
+  if (plan.kind === "single") {
+    const { size } = await stat(path);
+    await putFileRange(
+      { url: plan.url, method: plan.method, headers: plan.headers },
+      { path, start: 0, length: size },
+      onBytes,
+    );
+    return {};
+  }
+  const queue = [...plan.parts];
+  const parts: Array<{ partNumber: number; etag: string }> = [];
+  let failed = false;
+  const worker = async () => {
+    for (let part = queue.shift(); part && !failed; part = queue.shift()) {
+      const range = { path, start: (part.partNumber - 1) * plan.partSize, length: part.size };
+      const { etag } = await putFileRange({ url: part.url, method: part.method }, range, onBytes).catch(
+        (error) => {
+          failed = true;
+          throw error;
+        },
+      );
+      if (!etag) throw new UploadError(200, `part ${part.partNumber} was stored but answered no ETag`);
+      parts.push({ partNumber: part.partNumber, etag });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, queue.length) }, worker));
+  return { parts: parts.sort((a, b) => a.partNumber - b.partNumber) };
 }
