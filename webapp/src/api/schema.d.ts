@@ -776,6 +776,8 @@ export interface components {
             };
             /** @description ISO 3166 alpha-2, where the edge tells it. */
             country?: string;
+            /** @description A hot link's summary: this many downloads flushed by one instance in one write; client and country are those of the last of them. Absent: one download. */
+            count?: number;
         };
         link_downloaded_payload: {
             /** @enum {string} */
