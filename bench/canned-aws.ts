@@ -18,7 +18,8 @@ export interface CountingHandler {
   updateHttpClientConfig(): void;
   httpHandlerConfigs(): Record<string, never>;
   destroy(): void;
-  counts: { dynamodb: number; s3: number; operations: string[] };
+  /** DynamoDB calls a request made, and hot-link flushes (background, not the request's) apart. */
+  counts: { dynamodb: number; s3: number; flushes: number; operations: string[] };
   reset(): void;
 }
 
@@ -53,7 +54,7 @@ export function linkItem(id: string, fields: Record<string, { S: string } | { N:
  * ReturnValuesOnConditionCheckFailure ALL_OLD does; a POST's applies) and any other id (no item).
  */
 export function cannedAws(linkId: string, limitedId = "limited"): CountingHandler {
-  const counts = { dynamodb: 0, s3: 0, operations: [] as string[] };
+  const counts = { dynamodb: 0, s3: 0, flushes: 0, operations: [] as string[] };
   const jsonHeaders = { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "bench" };
   const limited = linkItem(limitedId, { maxDownloads: { N: "1000" } });
   const items: Record<string, ReturnType<typeof linkItem>> = {
@@ -76,18 +77,23 @@ export function cannedAws(linkId: string, limitedId = "limited"): CountingHandle
     reset() {
       counts.dynamodb = 0;
       counts.s3 = 0;
+      counts.flushes = 0;
       counts.operations.length = 0;
     },
     async handle(request) {
       const target = request.headers["x-amz-target"];
       if (target?.startsWith("DynamoDB_")) {
         const operation = target.slice(target.indexOf(".") + 1);
-        counts.dynamodb += 1;
-        counts.operations.push(`dynamodb:${operation}`);
         const input = JSON.parse(bodyText(request.body)) as {
           Key?: { pk?: { S?: string } };
           ConditionExpression?: string;
+          UpdateExpression?: string;
         };
+        // A hot link's flush (ADR 024): the instance's batched downloads, once a second at most.
+        const flush = operation === "UpdateItem" && input.UpdateExpression?.startsWith("ADD downloadCount");
+        if (flush) counts.flushes += 1;
+        else counts.dynamodb += 1;
+        counts.operations.push(`dynamodb:${operation}${flush ? "(flush)" : ""}`);
         const item = items[input.Key?.pk?.S ?? ""];
         if (operation === "UpdateItem" && input.Key) {
           if (!item) return refused(undefined);

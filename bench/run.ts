@@ -4,12 +4,17 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import type { DynamoDBClient, DynamoDBClientConfig, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  UpdateItemCommand as SdkUpdateItemCommand,
+  type UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import autocannon from "autocannon";
@@ -25,10 +30,11 @@ import { type FunctionUrlResult, functionUrlEvent } from "../test/lambda/functio
 import { cannedAws } from "./canned-aws.ts";
 import { compareCpu, median } from "./cpu.ts";
 import { floorPresigner } from "./floor-presigner.ts";
+import { measureRevocation, simulateWrites } from "./hot-link.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const quick = process.argv.includes("--quick");
-/** `--only=presign,redirect,cold,throughput` runs a subset while iterating; results.json then has only those. */
+/** `--only=presign,redirect,cold,throughput,hot` runs a subset while iterating; results.json then has only those. */
 const only = process.argv
   .find((arg) => arg.startsWith("--only="))
   ?.slice("--only=".length)
@@ -214,6 +220,7 @@ async function redirectScenarios(benchDir: string) {
     toParts: ratio(partsOf),
     toBare: ratio((sample) => sample.bare),
     toPartsInOne: ratio((sample) => sample.partsInOne),
+    toNaive: ratio((sample) => sample.naive),
   };
   log(
     `\n2. Redirect CPU (µs per GET /l/{token} through the built bundle's handler, function URL event; median of ${perProcess.length} processes)`,
@@ -227,6 +234,9 @@ async function redirectScenarios(benchDir: string) {
     `   redirect                                ${fmt(us.redirect).padStart(7)}  ${fmt(ratios.toParts, 2)}× (a+b+c) (goal ≤ 1.2×), ${fmt(ratios.toBare, 1)}× (a), ${fmt(ratios.toPartsInOne, 2)}× (a, b, c as one)`,
   );
   log(
+    `   naive Hono + SDK UpdateItem + getSignedUrl + 302 ${fmt(us.naive).padStart(7)}  → redirect / naive ${fmt(ratios.toNaive, 3)} (goal ≤ 0.5)`,
+  );
+  log(
     `   per process: redirect / a + b + c = ${perProcess.map((sample) => `${fmt(sample.redirect)} / ${fmt(partsOf(sample))}`).join(", ")}`,
   );
   results.redirectCpu = {
@@ -238,9 +248,12 @@ async function redirectScenarios(benchDir: string) {
     ratioToBare: ratios.toBare,
     partsInOneUs: us.partsInOne,
     ratioToPartsInOne: ratios.toPartsInOne,
+    naiveUs: us.naive,
+    naiveRatio: ratios.toNaive,
     processes: perProcess.length,
     perProcess,
   };
+  hotLink.naiveRatio = ratios.toNaive;
 }
 
 /** What bench/lambda-entry.ts exports from the built bundle. */
@@ -250,7 +263,44 @@ interface BenchBundle {
   UpdateItemCommand: typeof UpdateItemCommand;
 }
 
-type RedirectCpu = Record<"redirect" | "bare" | "updateItem" | "presignFloor" | "partsInOne", number>;
+type RedirectCpu = Record<
+  "redirect" | "bare" | "updateItem" | "presignFloor" | "partsInOne" | "naive",
+  number
+>;
+
+/**
+ * What a user of these packages would write first (issue 20's `naiveRatio`): Hono on
+ * hono/aws-lambda, the SDK's DynamoDBClient as constructed by default, one UpdateItem that counts,
+ * getSignedUrl, a 302. Built here, on the same canned AWS, measured in the same processes.
+ */
+function naiveGateway(aws: ReturnType<typeof cannedAws>) {
+  const credentials = { accessKeyId: "ASIABENCH", secretAccessKey: "secret", sessionToken: "token" };
+  const dynamo = new DynamoDBClient({
+    region: lambdaEnv.AWS_REGION,
+    credentials,
+    requestHandler: aws as never,
+  });
+  const s3 = new S3Client({ region: lambdaEnv.AWS_REGION, credentials, requestHandler: aws as never });
+  const app = new Hono().get("/l/:token", async (c) => {
+    const id = hashToken(c.req.param("token"));
+    const counted = await dynamo.send(
+      new SdkUpdateItemCommand({
+        TableName: "evergate",
+        Key: { pk: { S: `LINK#${id}` }, sk: { S: "LINK" } },
+        UpdateExpression: "SET downloadCount = downloadCount + :one, lastDownloadAt = :now",
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
+        ExpressionAttributeValues: { ":one": { N: "1" }, ":now": { S: new Date().toISOString() } },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    const key = counted.Attributes?.objectKey?.S ?? "";
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: lambdaEnv.FILES_BUCKET, Key: key }), {
+      expiresIn: 300,
+    });
+    return c.redirect(url, 302);
+  });
+  return handle(app);
+}
 
 async function loadBench(benchDir: string) {
   const benchKeys = parseTokenKeys(lambdaEnv.TOKEN_KEYS ?? "");
@@ -281,11 +331,30 @@ const browser = {
 };
 
 async function roundTripsInBundle(bundle: BenchBundle, aws: ReturnType<typeof cannedAws>, token: string) {
+  // A cold instance: its first hit on a link reads the link (one GetItem, ADR 024).
+  aws.reset();
   const handler = bundle.createHandler(aws);
   const first = await handler(functionUrlEvent("GET", `/l/${token}`), {});
   if (first.statusCode !== 302 || !first.headers?.location?.includes("X-Amz-Signature=")) {
     throw new Error(`the bundle did not redirect: ${JSON.stringify(first)}`);
   }
+  const cold = {
+    dynamodb: aws.counts.dynamodb,
+    s3: aws.counts.s3,
+    flushes: aws.counts.flushes,
+    operations: [...aws.counts.operations],
+  };
+  log(`\n3. Round trips per request (SDK calls counted at the clients' request handler)`);
+  log(
+    `   cold instance, first hit on a hot link → ${first.statusCode}: DynamoDB ${cold.dynamodb}, S3 ${cold.s3}  (${cold.operations.join(", ")}; the flush of that first hit is due at once)`,
+  );
+  if (
+    !cold.operations.includes("dynamodb:GetItem") ||
+    cold.operations.filter((o) => o === "dynamodb:GetItem").length !== 1
+  )
+    throw new Error("a cold instance must read the link exactly once");
+  // The limited link's first hit reads it too; from then on its hits are the conditional write.
+  await handler(functionUrlEvent("GET", `/l/${limitedToken}`, { headers: browser }), {});
   // 3. Round trips per hot route, counted at the clients' request handler.
   const routes: Array<[string, string, string, number, Record<string, string>?]> = [
     ["redirect", "GET", `/l/${token}`, 302],
@@ -305,22 +374,33 @@ async function roundTripsInBundle(bundle: BenchBundle, aws: ReturnType<typeof ca
     ],
     ["products", "GET", "/api/products?limit=1", 200],
   ];
-  const roundTrips: Record<string, { dynamodb: number; s3: number; status: number }> = {};
-  log("\n3. Round trips per request (SDK calls counted at the clients' request handler)");
+  const roundTrips: Record<string, { dynamodb: number; s3: number; flushes: number; status: number }> = {};
   for (const [name, method, path, expected, headers] of routes) {
     aws.reset();
     const result = await handler(functionUrlEvent(method, path, { headers }), {});
     if (result.statusCode !== expected)
       throw new Error(`${name}: ${method} ${path}: ${result.statusCode}, expected ${expected}`);
-    roundTrips[name] = { dynamodb: aws.counts.dynamodb, s3: aws.counts.s3, status: result.statusCode };
+    roundTrips[name] = {
+      dynamodb: aws.counts.dynamodb,
+      s3: aws.counts.s3,
+      flushes: aws.counts.flushes,
+      status: result.statusCode,
+    };
     process.stdout.write(
       `   ${name.padEnd(16)} ${`${method} ${path.replace(token, "{token}").replace(limitedToken, "{limited}")}`.padEnd(30)} → ${result.statusCode}: DynamoDB ${aws.counts.dynamodb}, S3 ${aws.counts.s3}  (${aws.counts.operations.join(", ") || "none"})\n`,
     );
   }
-  for (const name of ["redirect", "browserRedirect", "confirmPage", "confirm", "head", "preview"]) {
-    if (roundTrips[name]?.dynamodb !== 1 || roundTrips[name]?.s3 !== 0)
-      throw new Error(`${name}: /l/{token} must cost 1 DynamoDB call and 0 S3 calls`);
+  // A hot link from a warm instance's copy: no call (its flush, once a second, is not due here).
+  for (const name of ["redirect", "browserRedirect", "head", "preview"]) {
+    if (roundTrips[name]?.dynamodb !== 0 || roundTrips[name]?.s3 !== 0)
+      throw new Error(`${name}: a hot link from a warm copy must cost no DynamoDB or S3 call`);
   }
+  // A limited link: the one conditional write per hit, unchanged.
+  for (const name of ["confirmPage", "confirm"]) {
+    if (roundTrips[name]?.dynamodb !== 1 || roundTrips[name]?.s3 !== 0)
+      throw new Error(`${name}: a limited link must cost 1 DynamoDB call and 0 S3 calls`);
+  }
+  results.roundTripsCold = cold;
   if (roundTrips.malformed?.dynamodb !== 0 || roundTrips.malformed.s3 !== 0)
     throw new Error("a malformed token must cost nothing");
   if (roundTrips.forged?.dynamodb !== 0 || roundTrips.forged.s3 !== 0)
@@ -360,6 +440,14 @@ async function redirectCpuInBundle(benchDir: string): Promise<RedirectCpu> {
   const signedAt = new Date();
   const disposition = attachmentDisposition("Field recordings vol. 2 – final.zip");
   const key = "deliverables/prd_bench0000000000000000/v3/field recordings vol 2 (final).zip";
+  const naive = naiveGateway(aws);
+  const naiveEvent = functionUrlEvent("GET", `/l/${token}`);
+  const naiveFirst = (await naive(naiveEvent as never)) as {
+    statusCode: number;
+    headers?: Record<string, string>;
+  };
+  if (naiveFirst.statusCode !== 302 || !naiveFirst.headers?.location?.includes("X-Amz-Signature="))
+    throw new Error(`the naive gateway did not redirect: ${JSON.stringify(naiveFirst)}`);
   return withQuietAccessLog(() =>
     compareCpu(
       {
@@ -373,6 +461,7 @@ async function redirectCpuInBundle(benchDir: string): Promise<RedirectCpu> {
           floor(key, 300, signedAt, disposition, DELIVERABLE_CACHE_CONTROL);
           return bare(bareEvent as never);
         },
+        naive: () => naive(naiveEvent as never),
       },
       { rounds: quick ? 3 : 9, iterations: quick ? 200 : 800, warmup: 300 },
     ),
@@ -453,7 +542,44 @@ async function throughputScenario() {
     products,
     ratioToBare: redirect.rps / bareResult.rps,
   };
+  hotLink.localRps = redirect.rps;
+  hotLink.localRpsRatioToBare = redirect.rps / bareResult.rps;
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. Hot link (issue 20, ADR 024)
+// ---------------------------------------------------------------------------------------------
+async function hotLinkScenario() {
+  const keys = parseTokenKeys(lambdaEnv.TOKEN_KEYS ?? "");
+  const { token } = mintToken("link", keys);
+  const linkId = hashToken(token);
+  const rate = 10_000;
+  const seconds = quick ? 2 : 10;
+  const writes = await withQuietAccessLog(() =>
+    simulateWrites({ linkId, token, rate, seconds, instances: 20 }),
+  );
+  if (writes.served !== writes.hits)
+    throw new Error(`hot link: ${writes.hits - writes.served} hits not served`);
+  if (writes.countedAfterFlush !== writes.hits)
+    throw new Error(`hot link: ${writes.hits} served but ${writes.countedAfterFlush} counted`);
+  const revocation = await withQuietAccessLog(() => measureRevocation({ linkId, token, instances: 20 }));
+  log(
+    `\n7. Hot link: one unlimited link over 20 in-process Lambda instances, canned DynamoDB counting writes`,
+  );
+  log(
+    `   ${rate} hits/s for ${seconds} s (simulated clock): ${writes.writes} writes to the item = ${fmt(writes.writesPerHit, 5)} per hit (goal ≤ 0.01), busiest second ${writes.busiestSecondWrites} writes (goal ≤ 100); ${writes.reads} reads (${fmt(writes.readsPerSecond)}/s); ${writes.countedAfterFlush} counted of ${writes.hits} served; ${fmt(writes.cpuUsPerHit)} µs CPU per hit`,
+  );
+  log(
+    `   revocation (real clock): last 302 ${fmt(revocation.revocationMs, 0)} ms after the revoke was written (goal ≤ 5,000; copy lifetime ${revocation.cacheMs} ms); ${revocation.hits} hits, ${revocation.servedAfterRevoke} served after the revoke`,
+  );
+  results.hotLinkDetail = { writes, revocation };
+  hotLink.writesPerHit = writes.writesPerHit;
+  hotLink.busiestSecondWrites = writes.busiestSecondWrites;
+  hotLink.revocationMs = revocation.revocationMs;
+}
+
+/** The four figures of issue 20, gathered from scenarios 2, 4 and 7. */
+const hotLink: Record<string, number> = {};
 
 // ---------------------------------------------------------------------------------------------
 // 5. Cold start
@@ -546,6 +672,8 @@ if (wanted("redirect")) await redirectScenarios(built.benchDir);
 if (wanted("cold")) await coldStartScenario(built);
 if (wanted("throughput")) await throughputScenario();
 log("\n6. Scale model: see bench/SCALE.md");
+if (wanted("hot")) await hotLinkScenario();
+if (Object.keys(hotLink).length) results.hotLink = { ...hotLink, load: loadavg() };
 
 await Promise.all([built.realDir, built.benchDir].map((dir) => rm(dir, { recursive: true, force: true })));
 results.machine = {

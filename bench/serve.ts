@@ -22,7 +22,8 @@ if (mode === "bare") {
   );
   process.on("SIGTERM", () => server.close(() => process.exit(0)));
 } else if (mode === "evergate") {
-  const evergate = await startTestEvergate();
+  // As `npm start` runs: hot links on (the test harness turns them off for exact counts).
+  const evergate = await startTestEvergate({ configOverrides: { HOT_LINK_CACHE_MS: "2000" } });
   const user = await evergate.newUser("bench");
   const product = await evergate.createProduct(user, { filename: "bench file.bin" });
   const created = await evergate.request("POST", "/api/links", {

@@ -15,6 +15,32 @@ const event = (at: string, fields: Partial<AccessEvent> = {}): AccessEvent => ({
 });
 
 describe("statsOf", () => {
+  it("weighs a hot link's summary by its count (ADR 024): downloads, buckets, countries and classes", () => {
+    const events = [
+      event("2026-11-27T12:10:00.000Z", {
+        clientId: "a",
+        country: "DE",
+        client: { class: "browser" },
+        count: 500,
+      }),
+      event("2026-11-27T12:11:00.000Z", { clientId: "b", country: "FR", client: { class: "cli" } }),
+    ];
+    const stats = statsOf(events, now, 7, false);
+    expect(stats).toMatchObject({ downloads: 501, distinctClients: 2 });
+    expect(stats.perHour.at(-1)).toEqual({ start: "2026-11-27T12:00:00.000Z", downloads: 501 });
+    expect(stats.perDay.at(-1)?.downloads).toBe(501);
+    expect(stats.topCountries).toEqual([
+      { country: "DE", downloads: 500 },
+      { country: "FR", downloads: 1 },
+    ]);
+    expect(stats.clientClasses).toEqual([
+      { class: "browser", downloads: 500 },
+      { class: "cli", downloads: 1 },
+    ]);
+    expect(eventCsvRow(events[0] as AccessEvent).endsWith(',"500"')).toBe(true);
+    expect(eventCsvRow(events[1] as AccessEvent).endsWith(',"1"')).toBe(true);
+  });
+
   it("counts downloads per hour and day, distinct clients, countries and classes within the window", () => {
     const events = [
       event("2026-11-27T12:10:00.000Z", { clientId: "a", country: "DE", client: { class: "browser" } }),
@@ -67,7 +93,7 @@ describe("CSV", () => {
         }),
       ),
     ).toBe(
-      '"2026-11-27T12:10:00.000Z","download","granted","cli","curl","","DE","a","e-2026-11-27T12:10:00.000Z"',
+      '"2026-11-27T12:10:00.000Z","download","granted","cli","curl","","DE","a","e-2026-11-27T12:10:00.000Z","1"',
     );
   });
 });

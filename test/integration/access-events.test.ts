@@ -272,7 +272,7 @@ describe("the access log and stats over HTTP", () => {
       `attachment; filename="link-${link.id.slice(0, 12)}-events.csv"`,
     );
     const lines = (await csv.text()).trimEnd().split("\r\n");
-    expect(lines[0]).toBe("at,kind,outcome,clientClass,browser,os,country,clientId,eventId");
+    expect(lines[0]).toBe("at,kind,outcome,clientClass,browser,os,country,clientId,eventId,count");
     expect(lines).toHaveLength(all.items.length + 1);
     expect(
       lines.filter((line) => line.includes('"download","granted","browser","Chrome","Windows","BE"')),
