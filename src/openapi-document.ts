@@ -69,7 +69,8 @@ function documentIdempotency(document: Document) {
     const post = (item as { post?: Operation }).post;
     if (!path.startsWith("/api/") || !post) continue;
     post.parameters = [...(post.parameters ?? []), { $ref: "#/components/parameters/IdempotencyKey" }];
-    const responses = (post.responses ??= {});
+    post.responses ??= {};
+    const responses = post.responses;
     for (const [status, response] of Object.entries(responses)) {
       if (!status.startsWith("2")) continue;
       response.headers = {
