@@ -155,7 +155,7 @@ export function createHotLinks(
       };
       unanswered.set(id, waiting);
     }
-    lastFlushAt.set(id, at);
+    keep(lastFlushAt, id, at, MAX_COPIES);
     try {
       const result = await store.flushHits(id, waiting.flush);
       unanswered.delete(id);
