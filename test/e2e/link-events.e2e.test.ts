@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EVENT_CSV_COLUMNS } from "#src/domain/link-stats.ts";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
@@ -203,17 +204,7 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
     const lines = csv.trim().split("\r\n");
     const unquote = (cell: string) => cell.replace(/^"(.*)"$/, "$1").replaceAll('""', '"');
     const header = (lines[0] ?? "").split(",").map(unquote);
-    expect(header).toEqual([
-      "at",
-      "kind",
-      "outcome",
-      "clientClass",
-      "browser",
-      "os",
-      "country",
-      "clientId",
-      "eventId",
-    ]);
+    expect(header).toEqual([...EVENT_CSV_COLUMNS]);
     const rows = lines
       .slice(1)
       .map((line) => Object.fromEntries(line.split(",").map((cell, i) => [header[i], unquote(cell)])));
