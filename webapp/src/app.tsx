@@ -11,6 +11,7 @@ import { useStore } from "./lib/store.ts";
 import { ApiKeysPage } from "./pages/api-keys.tsx";
 import { CallbackPage } from "./pages/callback.tsx";
 import { HomePage } from "./pages/home.tsx";
+import { LinkDetailPage, ProductStatsPage } from "./pages/link-detail.tsx";
 import { MyLinksPage } from "./pages/my-links.tsx";
 import { MyProductsPage } from "./pages/my-products.tsx";
 import { OrdersPage, SalesPage } from "./pages/orders.tsx";
@@ -64,6 +65,18 @@ const routes: Route[] = [
     title: "My products",
     about: "My products lists the products you sell, to view and edit them.",
     render: () => <MyProductsPage />,
+  },
+  {
+    pattern: new RegExp(`^/products/${productId}/stats$`),
+    title: "Product downloads",
+    about: "Here the seller of a product sees its downloads over time, devices, countries and clients.",
+    render: ([, id]) => <ProductStatsPage id={id as string} />,
+  },
+  {
+    pattern: /^\/links\/([A-Za-z0-9_-]{43})$/,
+    title: "Link",
+    about: "Here a link's maker, or its product's seller, sees its downloads, refusals and devices.",
+    render: ([, id]) => <LinkDetailPage id={id as string} />,
   },
   {
     pattern: /^\/links$/,

@@ -13,6 +13,8 @@ export type Price = Schemas["Price"];
 export type UploadTicket = Schemas["UploadTicket"];
 export type Problem = Schemas["Problem"];
 export type Scope = Schemas["CreateApiKey"]["scopes"][number];
+export type DownloadStats = Schemas["DownloadStats"];
+export type AccessEvent = Schemas["AccessEvent"];
 
 /** An API failure with a sentence a person can read; `code` and `status` for the program. */
 export class ApiError extends Error {

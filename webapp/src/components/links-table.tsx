@@ -88,7 +88,14 @@ export function LinksTable(props: {
   const links = props.links.filter((link) => !removed.has(link.id));
   if (links.length === 0) return <p class="empty">No links here.</p>;
   const columns: Column<Link>[] = [
-    { label: "Label", cell: (link) => link.label ?? <span class="muted">(no label)</span> },
+    {
+      label: "Label",
+      cell: (link) => (
+        <A href={`/links/${link.id}`} title="Downloads, devices and events of this link">
+          {link.label ?? "(no label)"}
+        </A>
+      ),
+    },
     { label: "Token ends", cell: (link) => <span class="mono">…{link.tokenHint}</span>, class: "nowrap" },
     ...(props.showProduct
       ? [

@@ -37,6 +37,9 @@ export function MyProductsPage() {
                     <A href={`/products/${encodeURIComponent(product.id)}/edit`} class="button secondary">
                       Edit<span class="visually-hidden"> {product.title}</span>
                     </A>
+                    <A href={`/products/${encodeURIComponent(product.id)}/stats`} class="button secondary">
+                      Downloads<span class="visually-hidden"> of {product.title}</span>
+                    </A>
                   </li>
                 ))}
               </ul>

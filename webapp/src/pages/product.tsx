@@ -132,9 +132,14 @@ function Actions(props: { product: ProductDetail; signedIn: boolean; onBought: (
         </button>
       )}
       {viewer?.isAuthor && (
-        <A href={`/products/${encodeURIComponent(product.id)}/edit`} class="button secondary">
-          Edit
-        </A>
+        <>
+          <A href={`/products/${encodeURIComponent(product.id)}/edit`} class="button secondary">
+            Edit
+          </A>
+          <A href={`/products/${encodeURIComponent(product.id)}/stats`} class="button secondary">
+            Downloads
+          </A>
+        </>
       )}
       {viewer && (viewer.isAuthor || viewer.hasBought) && (
         <button type="button" onClick={download} disabled={busy !== ""}>
