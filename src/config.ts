@@ -127,6 +127,9 @@ const settings = {
    * a fresh URL without counting (0 = off). Links may set their own (`graceSeconds`).
    */
   LINK_GRACE_SECONDS: required(integer(0, 86_400, 900)),
+  /** Wrong passphrases on one link that lock it, counted from the first in a window of PASSPHRASE_LOCK_SECONDS. */
+  PASSPHRASE_MAX_ATTEMPTS: required(integer(1, 100, 5)),
+  PASSPHRASE_LOCK_SECONDS: required(integer(10, 86_400, 900)),
   /**
    * Hot links (ADR 024): how long an instance serves a link that needs no exact per-hit decision
    * from its own copy of the link before reading it again (0 = off: every hit is the store's

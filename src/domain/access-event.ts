@@ -1,7 +1,19 @@
 import type { Link } from "./link.ts";
 
 /** Why a hit on a known link was answered as it was. */
-export const HIT_OUTCOMES = ["granted", "revoked", "expired", "exhausted", "rate_limited"] as const;
+export const HIT_OUTCOMES = [
+  "granted",
+  "revoked",
+  "expired",
+  "exhausted",
+  "rate_limited",
+  // Link policies (docs/decisions/025-link-policies.md): not from an allowed network, every device
+  // place taken, a wrong passphrase, and a hit while wrong passphrases lock the link.
+  "network",
+  "device_limit",
+  "passphrase",
+  "locked",
+] as const;
 export type HitOutcome = (typeof HIT_OUTCOMES)[number];
 
 /**

@@ -1,4 +1,4 @@
-import { type Link, linkStatus } from "./link.ts";
+import { type Link, linkStatus, needsConfirmation } from "./link.ts";
 
 /**
  * A hit on a link that asks for the file, as the store's one conditional write sees it. The rules
@@ -31,6 +31,58 @@ export interface DownloadHit {
   userAgent?: string;
   /** ISO 3166 alpha-2 from the deployment's edge, when it sends one (ADR 021). */
   country?: string;
+  /**
+   * What the gateway checked outside the write, on the link a refused write handed back (or a
+   * cached copy): the write's condition pins each, so a link changed in between is refused again.
+   */
+  checked?: HitChecks;
+}
+
+export interface HitChecks {
+  /**
+   * The stored hash the hit's passphrase was verified against (src/domain/passphrase.ts). The
+   * lock-out is not in the write: every attempt is counted before it is hashed, and only a counted
+   * one is hashed, so a locked link costs no hashing and its attempts are bounded under any concurrency.
+   */
+  passphraseHash?: string;
+  /** The allow-list the client's address was found in (compared as a set: lists have no duplicates). */
+  allowedNetworks?: string[];
+  /** The link has a device limit: the write binds the client, or finds it bound. */
+  bindClient?: boolean;
+}
+
+export interface PassphraseLock {
+  maxAttempts: number;
+  windowSeconds: number;
+}
+
+/** Whether the checks the hit carries are exactly what the link asks for (none, for a plain link). */
+export function checksMatch(link: Link, checked: HitChecks | undefined): boolean {
+  const networks = checked?.allowedNetworks;
+  return (
+    link.passphraseHash === checked?.passphraseHash &&
+    (link.allowedNetworks === undefined
+      ? networks === undefined
+      : networks !== undefined &&
+        networks.length === link.allowedNetworks.length &&
+        networks.every((network) => link.allowedNetworks?.includes(network))) &&
+    (link.maxClients !== undefined) === (checked?.bindClient === true)
+  );
+}
+
+/** Until when (epoch seconds) wrong passphrases lock the link; undefined when it is not locked. */
+export function passphraseLockedUntil(link: Link, now: Date, lock: PassphraseLock): number | undefined {
+  const { passphraseFails: fails, passphraseFailsSince: since } = link;
+  if (fails === undefined || since === undefined || fails < lock.maxAttempts) return undefined;
+  const until = since + lock.windowSeconds;
+  return until > epochSeconds(now) ? until : undefined;
+}
+
+/** The device limit refuses this client: it is not bound, and every place is taken. */
+export function deviceLimitRefuses(link: Link, client: string): boolean {
+  if (link.maxClients === undefined) return false;
+  const bound = link.boundClients ?? [];
+  return !bound.includes(client) && bound.length >= link.maxClients;
 }
 
 export function graceSlotOf(client: string): number {
@@ -52,6 +104,8 @@ export function slotState(slot: GraceSlot | undefined, hit: DownloadHit): "appli
 export function countsOn(link: Link | null, slot: GraceSlot | undefined, hit: DownloadHit): boolean {
   if (!link) return false;
   if (linkStatus(link, hit.now) !== "active") return false;
-  if (hit.method === "GET" && link.maxDownloads !== undefined) return false;
+  if (!checksMatch(link, hit.checked)) return false;
+  if (hit.method === "GET" && needsConfirmation(link)) return false;
+  if (deviceLimitRefuses(link, hit.client)) return false;
   return slotState(slot, hit) === "none";
 }

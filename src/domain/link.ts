@@ -30,10 +30,32 @@ export interface Link {
   lastDownloadAt?: string;
   revokedAt?: string;
   revokedBy?: string;
+  /** The passphrase as a slow hash (src/domain/passphrase.ts); never shown, never logged. */
+  passphraseHash?: string;
+  /** Wrong passphrases in the current window, and when that window began (epoch seconds). */
+  passphraseFails?: number;
+  passphraseFailsSince?: number;
+  /** CIDR blocks (IPv4 and IPv6) the link may be used from; unset: anywhere. */
+  allowedNetworks?: string[];
+  /** Device limit: only the first N distinct clients (the same-client key) may ever use the link. */
+  maxClients?: number;
+  /** The same-client keys bound so far (at most maxClients); a set on the item. */
+  boundClients?: string[];
 }
 
+/** The largest device limit: the bound clients live on the link's item, which stays under 1 KB. */
+export const MAX_CLIENTS = 20;
+
 /** What an update may change on a link; the API's PATCH body, the port and both stores use this list. */
-export const editableLinkFields = ["label", "expiresAt", "maxDownloads", "graceSeconds"] as const;
+export const editableLinkFields = [
+  "label",
+  "expiresAt",
+  "maxDownloads",
+  "graceSeconds",
+  "passphraseHash",
+  "allowedNetworks",
+  "maxClients",
+] as const;
 export type EditableLinkField = (typeof editableLinkFields)[number];
 
 /** A change per editable field: a value sets it, null removes it, absent leaves it. */
@@ -82,10 +104,17 @@ export function canManageLink(link: Link, callerId: string, productAuthorId: str
  * Whether every hit on the link must be decided by the store's one conditional write (ADR 012)
  * rather than served from an instance's short-lived copy of the link (ADR 024): a rule that
  * depends on how many hits came before (a download limit) needs the exact count at the moment of
- * the hit. Rules added to links that also depend on earlier hits (a device limit, a passphrase's
- * failed attempts) belong here too. Everything else (revocation, expiry, the target) is state the
- * copy carries, checked on every hit.
+ * the hit; so do a device limit (the clients bound so far) and a passphrase (its counted attempts,
+ * ADR 025). An allow-list of networks is not here: it is checked on the copy. Everything else
+ * (revocation, expiry, the target) is state the copy carries, checked on every hit.
  */
 export function needsExactHit(link: Link): boolean {
-  return link.maxDownloads !== undefined;
+  return (
+    link.maxDownloads !== undefined || link.maxClients !== undefined || link.passphraseHash !== undefined
+  );
+}
+
+/** Whether a GET may never be served: the holder confirms (and, for a passphrase, proves) with a POST. */
+export function needsConfirmation(link: Link): boolean {
+  return needsExactHit(link);
 }

@@ -1,4 +1,4 @@
-import type { DownloadHit, GraceSlot } from "#src/domain/download-hit.ts";
+import type { DownloadHit, GraceSlot, HitChecks } from "#src/domain/download-hit.ts";
 import type { Link } from "#src/domain/link.ts";
 import type { HitOutcome } from "./decide-hit.ts";
 
@@ -9,10 +9,19 @@ import type { HitOutcome } from "./decide-hit.ts";
 export interface HitCase {
   name: string;
   method: "GET" | "POST";
-  expected: "count" | "serve uncounted" | "confirm" | "404" | `410 ${"revoked" | "expired" | "exhausted"}`;
+  expected:
+    | "count"
+    | "serve uncounted"
+    | "confirm"
+    | "404"
+    | `410 ${"revoked" | "expired" | "exhausted"}`
+    | "check"
+    | "403 device_limit";
   /** The link as stored (null: no such link) and the hitting client's slot; times relative to `now`. */
   link: Partial<Link> | null;
   slot?: "mine in grace" | "mine expired" | "mine, this request" | "another client's";
+  /** What the gateway checked before this write (a passphrase, the networks, binding the client). */
+  checked?: HitChecks;
 }
 
 export const NOW = new Date("2026-11-27T12:00:00.000Z");
@@ -22,6 +31,13 @@ export const REQUEST = "request-0001";
 
 const past = new Date(NOW.getTime() - 60_000).toISOString();
 const future = new Date(NOW.getTime() + 60_000).toISOString();
+const nowSeconds = NOW.getTime() / 1000;
+
+/** A stored passphrase hash as the cases see it: only compared, never verified here. */
+export const HASH = "scrypt$15$8$1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+const NETWORKS = ["203.0.113.0/24", "2001:db8::/32"];
+/** Five passphrase attempts (the default lock) a minute ago: locked for another 14 minutes. */
+const locked = { passphraseHash: HASH, passphraseFails: 5, passphraseFailsSince: nowSeconds - 60 };
 
 const cases: Array<Omit<HitCase, "method"> & { method?: "GET" | "POST" }> = [
   { name: "unknown link", link: null, expected: "404" },
@@ -112,6 +128,124 @@ const cases: Array<Omit<HitCase, "method"> & { method?: "GET" | "POST" }> = [
     slot: "mine expired",
     expected: "confirm",
   },
+  // Passphrases: the first write is refused (`check`), the gateway verifies, the second write pins the hash.
+  { name: "passphrase link, nothing checked", link: { passphraseHash: HASH }, expected: "check" },
+  {
+    name: "passphrase link, passphrase verified",
+    method: "POST",
+    link: { passphraseHash: HASH },
+    checked: { passphraseHash: HASH },
+    expected: "count",
+  },
+  {
+    name: "passphrase link, verified (never on a GET)",
+    method: "GET",
+    link: { passphraseHash: HASH },
+    checked: { passphraseHash: HASH },
+    expected: "confirm",
+  },
+  {
+    name: "passphrase changed since it was verified",
+    link: { passphraseHash: `${HASH}x` },
+    checked: { passphraseHash: HASH },
+    expected: "check",
+  },
+  {
+    name: "passphrase removed since it was verified",
+    link: {},
+    checked: { passphraseHash: HASH },
+    expected: "check",
+  },
+  {
+    name: "passphrase link, same client in grace, nothing checked (no bare GET)",
+    link: { passphraseHash: HASH },
+    slot: "mine in grace",
+    expected: "check",
+  },
+  {
+    name: "passphrase link, verified, same client in grace",
+    method: "POST",
+    link: { passphraseHash: HASH },
+    checked: { passphraseHash: HASH },
+    slot: "mine in grace",
+    expected: "serve uncounted",
+  },
+  // The lock-out is held by counting each attempt before hashing it (the gateway), not by this write:
+  // a passphrase verified by a counted attempt counts, even if later attempts used up the window.
+  {
+    name: "passphrase link, every attempt of the window used, verified by a counted one",
+    method: "POST",
+    link: locked,
+    checked: { passphraseHash: HASH },
+    expected: "count",
+  },
+  {
+    name: "expired passphrase link",
+    link: { passphraseHash: HASH, expiresAt: past },
+    expected: "410 expired",
+  },
+  // Allowed networks: checked by the gateway on the item handed back, the list pinned by the second write.
+  { name: "network-limited link, nothing checked", link: { allowedNetworks: NETWORKS }, expected: "check" },
+  {
+    name: "network-limited link, address allowed",
+    link: { allowedNetworks: NETWORKS },
+    checked: { allowedNetworks: NETWORKS },
+    expected: "count",
+  },
+  {
+    name: "network list changed since it was checked",
+    link: { allowedNetworks: [NETWORKS[0] as string] },
+    checked: { allowedNetworks: NETWORKS },
+    expected: "check",
+  },
+  // Device limit: the second write binds the client while places are left.
+  { name: "device-limited link, nothing checked", link: { maxClients: 2 }, expected: "check" },
+  {
+    name: "device-limited link, a place left",
+    method: "POST",
+    link: { maxClients: 2, boundClients: [OTHER] },
+    checked: { bindClient: true },
+    expected: "count",
+  },
+  {
+    name: "device-limited link, full, this client bound",
+    method: "POST",
+    link: { maxClients: 2, boundClients: [OTHER, ME] },
+    checked: { bindClient: true },
+    expected: "count",
+  },
+  {
+    name: "device-limited link, full, another client",
+    link: { maxClients: 1, boundClients: [OTHER] },
+    checked: { bindClient: true },
+    expected: "403 device_limit",
+  },
+  {
+    name: "device-limited link, a place left",
+    method: "GET",
+    link: { maxClients: 2 },
+    checked: { bindClient: true },
+    expected: "confirm",
+  },
+  {
+    name: "device limit removed since it was checked",
+    link: {},
+    checked: { bindClient: true },
+    expected: "check",
+  },
+  {
+    name: "every policy at once, all checked",
+    method: "POST",
+    link: {
+      passphraseHash: HASH,
+      allowedNetworks: NETWORKS,
+      maxClients: 3,
+      maxDownloads: 3,
+      downloadCount: 2,
+    },
+    checked: { passphraseHash: HASH, allowedNetworks: NETWORKS, bindClient: true },
+    expected: "count",
+  },
 ];
 
 const slotFor = (kind: HitCase["slot"]): GraceSlot | undefined => {
@@ -154,7 +288,14 @@ export const hitCases: Array<
               ...c.link,
             } as Link),
       slot: slotFor(c.slot),
-      hit: { method, client: ME, requestId: REQUEST, now: NOW, defaultGraceSeconds: 900 },
+      hit: {
+        method,
+        client: ME,
+        requestId: REQUEST,
+        now: NOW,
+        defaultGraceSeconds: 900,
+        ...(c.checked ? { checked: c.checked } : {}),
+      },
     }),
   })),
 );
@@ -170,5 +311,13 @@ export function describeOutcome(outcome: HitOutcome): string {
       return "404";
     case "confirm":
       return "confirm";
+    case "check":
+      return "check";
+    case "locked":
+      return "locked";
+    case "refused":
+      return `403 ${outcome.reason}`;
+    case "passphrase":
+      return `passphrase ${outcome.state}`;
   }
 }

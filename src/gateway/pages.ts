@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { safeFilename } from "#src/domain/content-disposition.ts";
 import { downloadFilename, type Link } from "#src/domain/link.ts";
+import { PASSPHRASE_MAX_CHARS } from "#src/domain/passphrase.ts";
 
 /**
  * The small pages /l/{token} shows to people and previews. No script, no third-party resource,
@@ -10,7 +11,9 @@ const STYLE =
   "body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}" +
   "h1{font-size:1.4rem}button{font-size:1rem;padding:.6rem 1.2rem;background:#0b5fff;color:#fff;border:0;border-radius:.3rem;cursor:pointer}" +
   "a{color:#0b5fff}" +
-  "p.note{color:#555}";
+  "p.note{color:#555}" +
+  "label{display:block;margin:1rem 0 .3rem}input{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;margin-bottom:1rem}" +
+  "p.error{color:#b00020;font-weight:600}";
 const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 
 export const linkPageHeaders: Readonly<Record<string, string>> = {
@@ -55,7 +58,11 @@ export function readableSize(bytes: number): string {
 }
 
 /** Before a counted download, the person sees what they are about to spend it on and from whom. */
-export function confirmPage(link: Link, remaining: number): string {
+export function confirmPage(
+  link: Link,
+  remaining: number | undefined,
+  options: { passphrase?: boolean; error?: string } = {},
+): string {
   const filename = safeFilename(downloadFilename(link));
   const plural = remaining === 1 ? "download" : "downloads";
   const facts = [
@@ -63,11 +70,18 @@ export function confirmPage(link: Link, remaining: number): string {
     link.sellerName ? `sold by ${escapeHtml(link.sellerName)}` : "",
     link.fileSize === undefined ? "" : readableSize(link.fileSize),
   ].filter(Boolean);
+  const left =
+    remaining === undefined ? "" : `<p class="note">This link has ${remaining} ${plural} left.</p>`;
+  const error = options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : "";
+  const field = options.passphrase
+    ? `<label for="passphrase">Passphrase</label><input id="passphrase" name="passphrase" type="password" autocomplete="off" required maxlength="${PASSPHRASE_MAX_CHARS}" autofocus>`
+    : "";
   return page(
     `Download ${filename}`,
-    `<h1>${escapeHtml(filename)}</h1><p>${facts.join(" · ")}</p>` +
-      `<p class="note">This link has ${remaining} ${plural} left.</p>` +
-      `<form method="post"><button type="submit">Download</button></form>`,
+    `<h1>${escapeHtml(filename)}</h1><p>${facts.join(" · ")}</p>${left}` +
+      (options.passphrase ? '<p class="note">This link is protected by a passphrase.</p>' : "") +
+      error +
+      `<form method="post">${field}<button type="submit">Download</button></form>`,
   );
 }
 
@@ -88,7 +102,14 @@ export function startingPage(rawFilename: string, signedUrl: string): string {
   );
 }
 
-export type RefusalReason = "unknown" | "revoked" | "expired" | "exhausted";
+export type RefusalReason =
+  | "unknown"
+  | "revoked"
+  | "expired"
+  | "exhausted"
+  | "network"
+  | "device_limit"
+  | "locked";
 
 const refusalText: Record<RefusalReason, { title: string; body: string }> = {
   unknown: {
@@ -102,6 +123,18 @@ const refusalText: Record<RefusalReason, { title: string; body: string }> = {
   expired: {
     title: "Link expired",
     body: "<h1>This link has expired</h1><p>It was valid for a limited time only. Ask the person who shared it for a new one.</p>",
+  },
+  network: {
+    title: "Not available from your network",
+    body: "<h1>This link cannot be used from your network</h1><p>The person who shared it allowed it only from certain networks (an office or a VPN, for instance). Connect from one of those, or ask them for access.</p>",
+  },
+  device_limit: {
+    title: "Device limit reached",
+    body: "<h1>This link is already in use on its maximum number of devices</h1><p>It may be used only from a limited number of devices, and all of them are taken. Use it from a device where it already worked, or ask the person who shared it to reset its devices.</p>",
+  },
+  locked: {
+    title: "Too many wrong passphrases",
+    body: "<h1>This link is locked for a while</h1><p>Too many wrong passphrases were entered. Try again later, or ask the person who shared it for the passphrase.</p>",
   },
   exhausted: {
     title: "No downloads left",

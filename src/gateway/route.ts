@@ -1,5 +1,12 @@
 import { Hono } from "hono";
-import { answerLink, LINK_METHODS, type LinkMethod } from "#src/gateway/answer.ts";
+import { bodyLimit } from "hono/body-limit";
+import {
+  answerLink,
+  LINK_FORM_MAX_BYTES,
+  LINK_METHODS,
+  type LinkMethod,
+  linkFormOf,
+} from "#src/gateway/answer.ts";
 import { toResponse } from "#src/http/answer.ts";
 import { clientAddress, peerAddressOf } from "#src/http/client-address.ts";
 import type { AppEnv } from "#src/http/context.ts";
@@ -14,8 +21,15 @@ export const redirectRoutes = new Hono<AppEnv>();
 
 // The same rule as the Lambda's /l/ path (src/lambda/handler.ts): before any DynamoDB call.
 redirectRoutes.use("/l/*", limitByAddress("link"));
-redirectRoutes.on([...LINK_METHODS], "/l/:token", async (c) =>
-  toResponse(
+// A confirm form is a passphrase field at most: a larger body is not read (the form is then ignored).
+redirectRoutes.use("/l/*", bodyLimit({ maxSize: LINK_FORM_MAX_BYTES, onError: (c) => c.body(null, 413) }));
+redirectRoutes.on([...LINK_METHODS], "/l/:token", async (c) => {
+  const contentType = c.req.header("content-type");
+  const form =
+    c.req.method === "POST" && linkFormOf(contentType, "x") !== undefined
+      ? linkFormOf(contentType, await c.req.text())
+      : undefined;
+  return toResponse(
     await answerLink(c.get("deps"), {
       method: c.req.method as LinkMethod,
       token: c.req.param("token"),
@@ -26,6 +40,7 @@ redirectRoutes.on([...LINK_METHODS], "/l/:token", async (c) =>
         header: (name) => c.req.header(name),
       }),
       header: (name) => c.req.header(name),
+      ...(form ? { form } : {}),
     }),
-  ),
-);
+  );
+});

@@ -55,6 +55,46 @@ export const problemTypes: Record<ErrorCode, { title: string; meaning: string; w
       "The link was revoked, has expired or has no downloads left: `reason` (`revoked`, `expired`, `exhausted`) and `detail` say which.",
     whatToDo: "Ask the person who shared it for a new link.",
   },
+  passphrase_required: {
+    title: "Passphrase required",
+    meaning: "The link is protected by a passphrase, and the request carried none.",
+    whatToDo:
+      "Open the link in a browser and type the passphrase, or POST with the `Evergate-Passphrase` header: " +
+      "`curl -L -d '' -H 'Evergate-Passphrase: …' URL`.",
+  },
+  passphrase_incorrect: {
+    title: "Wrong passphrase",
+    meaning:
+      "The passphrase does not match. `attemptsLeft` says how many more wrong ones lock the link " +
+      "(`PASSPHRASE_MAX_ATTEMPTS` in `PASSPHRASE_LOCK_SECONDS`).",
+    whatToDo: "Ask the person who shared the link for the passphrase.",
+  },
+  passphrase_locked: {
+    title: "Locked after wrong passphrases",
+    meaning:
+      "Too many wrong passphrases were sent for this link; it refuses every attempt, right or wrong, until the " +
+      "window ends (`Retry-After`).",
+    whatToDo: "Wait the `Retry-After` seconds, then try again with the right passphrase.",
+  },
+  link_network_refused: {
+    title: "Not allowed from this network",
+    meaning:
+      "The link may be used only from certain networks (its `allowedNetworks`), and this client's address is in none.",
+    whatToDo: "Use the link from an allowed network, or ask its owner to add yours.",
+  },
+  link_device_limit: {
+    title: "Device limit reached",
+    meaning:
+      "The link may be used only by its first `maxClients` clients (network and browser), and every place is taken.",
+    whatToDo: "Use it from a device where it already worked, or ask its owner to reset its devices.",
+  },
+  policy_violation: {
+    title: "Against the deployment's link policy",
+    meaning:
+      "The link's settings break a rule the deployment sets for every link (`GET /api/config` shows them); " +
+      "`errors` names each rule (`rule`) and the field it concerns.",
+    whatToDo: "Change the fields named in `errors` to fit the policy, then send the request again.",
+  },
   payload_too_large: {
     title: "Payload too large",
     meaning: "The request body is larger than the server accepts.",

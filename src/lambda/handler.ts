@@ -1,7 +1,7 @@
 import type { DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import type { AppDeps } from "../app-deps.ts";
-import { answerLink, LINK_METHODS, type LinkMethod } from "../gateway/answer.ts";
+import { answerLink, LINK_METHODS, type LinkMethod, linkFormOf } from "../gateway/answer.ts";
 import type { Answer } from "../http/answer.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { errorAnswer } from "../http/errors.ts";
@@ -97,12 +97,20 @@ export function createLambdaHandler(deps: AppDeps) {
       trustedHeader: deps.config.CLIENT_ADDRESS_HEADER,
       header,
     });
+    const body =
+      method === "POST" && event.body
+        ? event.isBase64Encoded
+          ? Buffer.from(event.body, "base64").toString("utf8")
+          : event.body
+        : undefined;
+    const form = linkFormOf(headers["content-type"], body);
     const answer = await limitedLinkAnswer(address, {
       method,
       token,
       requestId,
       clientAddress: address,
       header,
+      ...(form ? { form } : {}),
     }).catch((error: unknown) => errorAnswer(error, requestId, deps.logger));
     logAccess(deps.logger, { requestId, method, path: event.rawPath, status: answer.status, startedAt });
     // Hot links' counts (ADR 024): a flush that is due runs before the answer goes, since Lambda

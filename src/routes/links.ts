@@ -1,6 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type Link, linkStatus } from "#src/domain/link.ts";
+import { type Link, linkStatus, MAX_CLIENTS } from "#src/domain/link.ts";
+import { canonicalNetwork, MAX_ALLOWED_NETWORKS } from "#src/domain/networks.ts";
+import { PASSPHRASE_MAX_CHARS, PASSPHRASE_MIN_CHARS } from "#src/domain/passphrase.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import type { AppEnv } from "#src/http/context.ts";
 import { futureDateTime, hashIdSchema, productIdSchema, singleLine } from "#src/http/field-schemas.ts";
@@ -19,6 +21,7 @@ import {
   getManageableLinkOrThrow,
   listOwnLinks,
   listProductLinks,
+  resetLinkClients,
   revokeLink,
   rotateLink,
   updateLink,
@@ -37,6 +40,55 @@ const graceSecondsSchema = z
       "Resume grace in seconds (0 = off): for this long after a counted download, the same client " +
       "(network and User-Agent) gets the file again without counting. Unset: the deployment's " +
       "LINK_GRACE_SECONDS (900). null in an update returns to that default.",
+  });
+
+const passphraseSchema = z
+  .string()
+  .min(PASSPHRASE_MIN_CHARS)
+  .max(PASSPHRASE_MAX_CHARS)
+  .openapi({
+    description:
+      "A passphrase the holder must give: typed on the confirm page, or sent by API clients in the " +
+      "`Evergate-Passphrase` header of a POST. Kept only as a scrypt hash; never shown again. " +
+      "A passphrase link never redirects on a GET. null in an update removes it.",
+  });
+
+const allowedNetworksSchema = z
+  .array(
+    z
+      .string()
+      .max(64)
+      .transform((raw, context) => {
+        const network = canonicalNetwork(raw);
+        if (network === null) {
+          context.addIssue({
+            code: "custom",
+            message: "must be an IPv4 or IPv6 CIDR block, e.g. 203.0.113.0/24",
+          });
+          return z.NEVER;
+        }
+        return network;
+      }),
+  )
+  .min(1)
+  .max(MAX_ALLOWED_NETWORKS)
+  .transform((networks) => [...new Set(networks)])
+  .openapi({
+    description:
+      "CIDR blocks (IPv4 and IPv6) the link may be used from; a bare address is its /32 or /128. " +
+      "Stored in canonical form. Unset: anywhere. null in an update removes the list.",
+  });
+
+const maxClientsSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_CLIENTS)
+  .openapi({
+    description:
+      "Device limit: only the first N distinct clients (network and User-Agent, the resume grace's " +
+      "notion) may ever use the link; the next ones get 403 `link_device_limit`. A GET never binds " +
+      "a client: like a download limit, it needs a POST. Reset with DELETE /api/links/{id}/clients.",
   });
 
 export const LinkSchema = z
@@ -66,6 +118,14 @@ export const LinkSchema = z
     expiresAt: z.string().optional(),
     maxDownloads: maxDownloadsSchema.optional(),
     graceSeconds: graceSecondsSchema.optional(),
+    passphraseProtected: z.boolean().openapi({ description: "Whether the link asks for a passphrase." }),
+    allowedNetworks: z.array(z.string()).optional(),
+    maxClients: maxClientsSchema.optional(),
+    boundClients: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "How many clients the device limit has bound so far." }),
     downloadCount: z.number().int(),
     lastDownloadAt: z.string().optional(),
     status: z.enum(["active", "revoked", "expired", "exhausted"]),
@@ -86,6 +146,9 @@ const CreateLinkSchema = z
     expiresAt: futureDateTime.optional(),
     maxDownloads: maxDownloadsSchema.optional(),
     graceSeconds: graceSecondsSchema.optional(),
+    passphrase: passphraseSchema.optional(),
+    allowedNetworks: allowedNetworksSchema.optional(),
+    maxClients: maxClientsSchema.optional(),
     filename: singleLine(200).optional(),
     recipient: singleLine(200).optional().openapi({ description: "Who the link is for (a note)." }),
   })
@@ -97,6 +160,9 @@ const UpdateLinkSchema = z
     expiresAt: futureDateTime.nullable().optional(),
     maxDownloads: maxDownloadsSchema.nullable().optional(),
     graceSeconds: graceSecondsSchema.nullable().optional(),
+    passphrase: passphraseSchema.nullable().optional(),
+    allowedNetworks: allowedNetworksSchema.nullable().optional(),
+    maxClients: maxClientsSchema.nullable().optional(),
   })
   .openapi("UpdateLink");
 
@@ -104,9 +170,20 @@ const LinkIdParams = z.object({ id: hashIdSchema.openapi({ param: { name: "id", 
 const ProductIdParams = z.object({ id: productIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 
 export function linkView(link: Link, now: Date, callerId: string): z.infer<typeof LinkSchema> {
-  const { objectKey: _key, defaultFilename: _name, ownerId, ...visible } = link;
+  const {
+    objectKey: _key,
+    defaultFilename: _name,
+    ownerId,
+    passphraseHash,
+    passphraseFails: _fails,
+    passphraseFailsSince: _since,
+    boundClients,
+    ...visible
+  } = link;
   return {
     ...visible,
+    passphraseProtected: passphraseHash !== undefined,
+    ...(link.maxClients !== undefined ? { boundClients: boundClients?.length ?? 0 } : {}),
     target: {
       kind: "productDeliverable" as const,
       productId: link.productId,
@@ -235,6 +312,27 @@ export const linkRoutes = createRouter()
       const caller = requireCaller(c, "links:write");
       const deps = c.get("deps");
       const link = await revokeLink(deps, c.req.valid("param").id, caller.userId);
+      return c.json(linkView(link, deps.clock(), caller.userId), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/links/{id}/clients",
+      operationId: "resetLinkClients",
+      tags: ["links"],
+      summary: "Forget the clients a device limit bound, so new ones may use the link (its maker)",
+      security: anyCallerSecurity,
+      request: { params: LinkIdParams },
+      responses: {
+        200: jsonContent(LinkSchema, "The link, with no client bound."),
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const caller = requireCaller(c, "links:write");
+      const deps = c.get("deps");
+      const link = await resetLinkClients(deps, c.req.valid("param").id, caller.userId);
       return c.json(linkView(link, deps.clock(), caller.userId), 200);
     },
   )

@@ -1,6 +1,7 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
 import { canManageLink, type Link, type LinkChanges, productTarget, sameTarget } from "#src/domain/link.ts";
+import { hashPassphrase } from "#src/domain/passphrase.ts";
 import { mintToken } from "#src/domain/token.ts";
 import type { Page, PageRequest } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
@@ -12,8 +13,25 @@ export type MintingLinkDeps = LinkDeps;
 
 /** What the maker of a link chooses; everything else the link carries is the server's. */
 export type LinkSettings = Partial<
-  Pick<Link, "label" | "expiresAt" | "maxDownloads" | "graceSeconds" | "filename" | "recipient">
->;
+  Pick<
+    Link,
+    | "label"
+    | "expiresAt"
+    | "maxDownloads"
+    | "graceSeconds"
+    | "filename"
+    | "recipient"
+    | "allowedNetworks"
+    | "maxClients"
+    | "passphraseHash"
+  >
+> & {
+  /** The passphrase in clear, as the API takes it: only its hash is kept. */
+  passphrase?: string;
+};
+
+/** An update as the API takes it: the passphrase in clear (null removes it). */
+export type LinkUpdate = Omit<LinkChanges, "passphraseHash"> & { passphrase?: string | null };
 
 function assertFuture(expiresAt: string | undefined | null, now: Date) {
   if (expiresAt && Date.parse(expiresAt) <= now.getTime()) {
@@ -32,8 +50,10 @@ export async function createLink(
   ownerName?: string,
 ): Promise<{ link: Link; token: string }> {
   const now = deps.clock();
-  assertFuture(settings.expiresAt, now);
+  const { passphrase, ...chosen } = settings;
+  assertFuture(chosen.expiresAt, now);
   const { product } = await getEntitledProductOrThrow(deps, productId, callerId);
+  const passphraseHash = passphrase === undefined ? chosen.passphraseHash : await hashPassphrase(passphrase);
   const { token, hash, hint } = mintToken("link", deps.config.TOKEN_KEYS);
   const link: Link = {
     id: hash,
@@ -45,8 +65,9 @@ export async function createLink(
     tokenHint: hint,
     createdAt: now.toISOString(),
     downloadCount: 0,
-    ...settings,
-    expiresAt: settings.expiresAt ? new Date(settings.expiresAt).toISOString() : undefined,
+    ...chosen,
+    expiresAt: chosen.expiresAt ? new Date(chosen.expiresAt).toISOString() : undefined,
+    passphraseHash,
   };
   const limit = deps.config.MAX_ACTIVE_LINKS_PER_PRODUCT;
   if (!(await deps.stores.links.put(link, limit))) {
@@ -84,17 +105,30 @@ export async function getManageableLinkOrThrow(
   return link;
 }
 
-export async function updateLink(deps: LinkDeps, linkId: string, callerId: string, changes: LinkChanges) {
+export async function updateLink(deps: LinkDeps, linkId: string, callerId: string, update: LinkUpdate) {
   const link = await getManageableLinkOrThrow(deps, linkId, callerId);
   if (link.ownerId !== callerId) throw notFound("Link");
+  const { passphrase, ...changes } = update;
   assertFuture(changes.expiresAt, deps.clock());
   const normalized: LinkChanges = {
     ...changes,
     expiresAt: changes.expiresAt ? new Date(changes.expiresAt).toISOString() : changes.expiresAt,
+    ...(passphrase === undefined
+      ? {}
+      : { passphraseHash: passphrase === null ? null : await hashPassphrase(passphrase) }),
   };
   const updated = await deps.stores.links.update(linkId, normalized);
   if (!updated) throw new AppError("conflict", "A revoked link cannot be changed.");
   return updated;
+}
+
+/** Forgets the clients a link's device limit bound; only its maker may (the owner of the limit). */
+export async function resetLinkClients(deps: LinkDeps, linkId: string, callerId: string): Promise<Link> {
+  const link = await getManageableLinkOrThrow(deps, linkId, callerId);
+  if (link.ownerId !== callerId) throw notFound("Link");
+  const reset = await deps.stores.links.resetClients(linkId);
+  if (!reset) throw new AppError("conflict", "A revoked link cannot be changed.");
+  return reset;
 }
 
 export async function revokeLink(deps: LinkDeps, linkId: string, callerId: string): Promise<Link> {
@@ -123,6 +157,10 @@ export async function rotateLink(deps: MintingLinkDeps, linkId: string, callerId
         link.expiresAt && Date.parse(link.expiresAt) > deps.clock().getTime() ? link.expiresAt : undefined,
       maxDownloads: link.maxDownloads,
       graceSeconds: link.graceSeconds,
+      // The same policies; the new token starts with no client bound and no wrong passphrase.
+      passphraseHash: link.passphraseHash,
+      allowedNetworks: link.allowedNetworks,
+      maxClients: link.maxClients,
       filename: link.filename,
       recipient: link.recipient,
     },

@@ -6,7 +6,13 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { LinkHit } from "#src/domain/access-event.ts";
-import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
+import {
+  type DownloadHit,
+  epochSeconds,
+  type GraceSlot,
+  graceSlotOf,
+  type PassphraseLock,
+} from "#src/domain/download-hit.ts";
 import { editableLinkFields, type Link, type LinkChanges } from "#src/domain/link.ts";
 import { callDependency } from "./dependency-errors.ts";
 import { type DynamoTable, type Item, recordOf } from "./dynamo-table.ts";
@@ -25,17 +31,48 @@ const slotsSk = (ownerId: string) => `ACTIVE_LINKS#${ownerId}`;
  * The gateway's one round trip per hit (src/gateway/decide-hit.ts states the same rule as
  * `countsOn`): count only an active link, a limited one only on a POST, and not for a client
  * inside its grace (or whose own write already applied: a retry). The slot of that client is
- * set only by a counted hit, so the grace never slides.
+ * set only by a counted hit, so the grace never slides. A passphrase, an allow-list of networks
+ * and a device limit are counted on only when the gateway checked them on the item (`checked`):
+ * the condition pins what it checked, and a device limit binds the client here, atomically.
  */
-function hitCondition(slot: number, spendLimited: boolean): string {
-  return (
-    "attribute_exists(pk) AND attribute_not_exists(revokedAt) " +
-    "AND (attribute_not_exists(expiresAt) OR expiresAt > :now) " +
-    (spendLimited
-      ? "AND (attribute_not_exists(maxDownloads) OR downloadCount < maxDownloads) "
-      : "AND attribute_not_exists(maxDownloads) ") +
-    `AND NOT (gc${slot} = :client AND (gu${slot} > :t OR gr${slot} = :request))`
-  );
+function hitCondition(slot: number, hit: DownloadHit): string {
+  const checked = hit.checked ?? {};
+  return [
+    "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
+    "(attribute_not_exists(expiresAt) OR expiresAt > :now)",
+    hit.method === "POST"
+      ? "(attribute_not_exists(maxDownloads) OR downloadCount < maxDownloads)"
+      : "attribute_not_exists(maxDownloads) AND attribute_not_exists(maxClients) AND attribute_not_exists(passphraseHash)",
+    checked.passphraseHash ? "passphraseHash = :passphrase" : "attribute_not_exists(passphraseHash)",
+    // The same set of blocks as checked (lists are deduplicated on the way in): a size and a
+    // contains() each, since DynamoDB's = on lists is not in every stand-in.
+    checked.allowedNetworks
+      ? [
+          "size(allowedNetworks) = :networkCount",
+          ...checked.allowedNetworks.map((_, index) => `contains(allowedNetworks, :network${index})`),
+        ].join(" AND ")
+      : "attribute_not_exists(allowedNetworks)",
+    checked.bindClient
+      ? "attribute_exists(maxClients) AND (contains(boundClients, :client) OR " +
+        "attribute_not_exists(boundClients) OR size(boundClients) < maxClients)"
+      : "attribute_not_exists(maxClients)",
+    `NOT (gc${slot} = :client AND (gu${slot} > :t OR gr${slot} = :request))`,
+  ].join(" AND ");
+}
+
+/** The values the checks add to the hit's condition and update (see hitCondition). */
+function checkValues(hit: DownloadHit): Record<string, AttributeValue> {
+  const checked = hit.checked ?? {};
+  const values: Record<string, AttributeValue> = {};
+  if (checked.passphraseHash) values[":passphrase"] = { S: checked.passphraseHash };
+  if (checked.allowedNetworks) {
+    values[":networkCount"] = { N: String(checked.allowedNetworks.length) };
+    checked.allowedNetworks.forEach((network, index) => {
+      values[`:network${index}`] = { S: network };
+    });
+  }
+  if (checked.bindClient) values[":clients"] = { SS: [hit.client] };
+  return values;
 }
 
 /** The grace slots' attributes (gc0, gu0, gr0, …) stay in storage: the Link never carries them. */
@@ -93,6 +130,8 @@ function toLink(item: Item): Link {
   const record = recordOf<Link & Record<string, unknown>>(item);
   for (const name of Object.keys(record)) if (SLOT_ATTRIBUTE.test(name)) delete record[name];
   delete record.hf;
+  // A string set on the item (ADD binds a client atomically); an array on the Link.
+  if (record.boundClients instanceof Set) record.boundClients = [...record.boundClients].sort();
   return record;
 }
 
@@ -103,6 +142,67 @@ function slotOf(item: Item, slot: number): GraceSlot | undefined {
   if (typeof client !== "string" || typeof until !== "number" || typeof request !== "string")
     return undefined;
   return { client, until, request };
+}
+
+/**
+ * Counts a passphrase attempt in the link's current window (PassphraseLock.windowSeconds from the
+ * first one): at most `maxAttempts` are counted per window, each by a conditional write, so
+ * concurrent guesses cannot get more hashed than that. Null when there is no such link.
+ */
+async function passphraseAttempt(
+  table: DynamoTable,
+  pk: string,
+  now: Date,
+  lock: PassphraseLock,
+  triesLeft: number,
+): Promise<{ counted: boolean; fails: number; since: number } | null> {
+  const t = epochSeconds(now);
+  const key = { pk: { S: pk }, sk: { S: SK } };
+  try {
+    const counted = await callDependency("dynamodb", () =>
+      table.client.send(
+        new UpdateItemCommand({
+          TableName: table.tableName,
+          Key: key,
+          UpdateExpression: "SET passphraseFails = passphraseFails + :one",
+          ConditionExpression:
+            "attribute_exists(pk) AND passphraseFailsSince > :windowStart AND passphraseFails < :max",
+          ExpressionAttributeValues: {
+            ":one": { N: "1" },
+            ":windowStart": { N: String(t - lock.windowSeconds) },
+            ":max": { N: String(lock.maxAttempts) },
+          },
+          ReturnValues: "ALL_NEW",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      ),
+    );
+    const item = unmarshall(counted.Attributes ?? {});
+    return { counted: true, fails: Number(item.passphraseFails), since: Number(item.passphraseFailsSince) };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const old = error.Item ? unmarshall(error.Item) : undefined;
+    if (!old) return null;
+    if (typeof old.passphraseFailsSince === "number" && old.passphraseFailsSince > t - lock.windowSeconds) {
+      // Still inside the window with every attempt used: locked.
+      return {
+        counted: false,
+        fails: Number(old.passphraseFails ?? lock.maxAttempts),
+        since: old.passphraseFailsSince,
+      };
+    }
+  }
+  // No window yet, or the last one is over: this attempt opens a new one.
+  const opened = await table.update(pk, SK, {
+    expression: "SET passphraseFails = :one, passphraseFailsSince = :t",
+    condition:
+      "attribute_exists(pk) AND (attribute_not_exists(passphraseFailsSince) OR passphraseFailsSince <= :windowStart)",
+    values: { ":one": 1, ":t": t, ":windowStart": t - lock.windowSeconds },
+  });
+  if (opened) return { counted: true, fails: 1, since: t };
+  // Another attempt opened it a moment ago: count this one in it.
+  if (triesLeft <= 0) throw new Error("the passphrase window kept changing under an attempt count");
+  return passphraseAttempt(table, pk, now, lock, triesLeft - 1);
 }
 
 export function dynamoLinkStore(table: DynamoTable): LinkStore {
@@ -189,6 +289,8 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
           // Links made before slots existed hold none, and give none back when revoked.
           holdsSlot: true,
           ...link,
+          // A string set, which the hit's ADD extends (an empty set cannot be stored).
+          boundClients: link.boundClients?.length ? new Set(link.boundClients) : undefined,
         },
         { expression: "attribute_not_exists(pk)" },
       );
@@ -211,6 +313,7 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
         ":request": { S: hit.requestId },
         ":grace": { N: String(hit.defaultGraceSeconds) },
         ":hit": lastHitAttribute(hit),
+        ...checkValues(hit),
       };
       let result: UpdateItemCommandOutput;
       try {
@@ -221,8 +324,11 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
               Key: { pk: { S: pkOf(id) }, sk: { S: SK } },
               UpdateExpression:
                 "SET downloadCount = downloadCount + :one, lastDownloadAt = :now, lastHit = :hit, " +
-                `gc${slot} = :client, gu${slot} = if_not_exists(graceSeconds, :grace) + :t, gr${slot} = :request`,
-              ConditionExpression: hitCondition(slot, hit.method === "POST"),
+                `gc${slot} = :client, gu${slot} = if_not_exists(graceSeconds, :grace) + :t, gr${slot} = :request` +
+                (hit.checked?.bindClient ? " ADD boundClients :clients" : "") +
+                // A right passphrase clears the attempts counted before it.
+                (hit.checked?.passphraseHash ? " REMOVE passphraseFails, passphraseFailsSince" : ""),
+              ConditionExpression: hitCondition(slot, hit),
               ExpressionAttributeValues: values,
               ReturnValues: "ALL_NEW",
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -316,6 +422,18 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
       throw new Error("the hit flush found neither the instance map nor its absence");
     },
 
+    async countPassphraseAttempt(id, now, lock) {
+      return passphraseAttempt(table, pkOf(id), now, lock, 2);
+    },
+
+    async resetClients(id) {
+      const item = await table.update(pkOf(id), SK, {
+        expression: "REMOVE boundClients",
+        condition: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
+      });
+      return item ? toLink(item) : null;
+    },
+
     listByOwner: (ownerId, request) => page("gsi1", `OWNER_LINKS#${ownerId}`, request),
 
     async pageActiveIds(productId, ownerId, request) {
@@ -346,6 +464,8 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
         const current = await this.get(id);
         return current && !current.revokedAt ? current : null;
       }
+      // A new or removed passphrase starts with no wrong attempts counted against it.
+      if (changes.passphraseHash !== undefined) removes.push("passphraseFails", "passphraseFailsSince");
       const expression = [
         sets.length ? `SET ${sets.join(", ")}` : "",
         removes.length ? `REMOVE ${removes.join(", ")}` : "",

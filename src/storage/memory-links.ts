@@ -65,6 +65,13 @@ export function memoryLinkStore(): LinkStore {
       }
       link.downloadCount += 1;
       link.lastDownloadAt = hit.now.toISOString();
+      if (hit.checked?.bindClient && !link.boundClients?.includes(hit.client)) {
+        link.boundClients = [...(link.boundClients ?? []), hit.client].sort();
+      }
+      if (hit.checked?.passphraseHash) {
+        delete link.passphraseFails;
+        delete link.passphraseFailsSince;
+      }
       link.lastHit = {
         at: hit.now.toISOString(),
         clientId: hit.client,
@@ -108,6 +115,29 @@ export function memoryLinkStore(): LinkStore {
       return true;
     },
 
+    async countPassphraseAttempt(id, now, lock) {
+      const link = links.get(id);
+      if (!link) return null;
+      const t = epochSeconds(now);
+      const since = link.passphraseFailsSince;
+      if (since !== undefined && since > t - lock.windowSeconds) {
+        const fails = link.passphraseFails ?? lock.maxAttempts;
+        if (fails >= lock.maxAttempts) return { counted: false, fails, since };
+        link.passphraseFails = fails + 1;
+        return { counted: true, fails: fails + 1, since };
+      }
+      link.passphraseFails = 1;
+      link.passphraseFailsSince = t;
+      return { counted: true, fails: 1, since: t };
+    },
+
+    async resetClients(id) {
+      const link = links.get(id);
+      if (!link || link.revokedAt) return null;
+      delete link.boundClients;
+      return copyOf(link);
+    },
+
     listByOwner: async (ownerId, request) =>
       pageOf(
         `owner:${ownerId}`,
@@ -139,6 +169,10 @@ export function memoryLinkStore(): LinkStore {
         const value = changes[field];
         if (value === null) delete link[field];
         else if (value !== undefined) Object.assign(link, { [field]: value });
+      }
+      if (changes.passphraseHash !== undefined) {
+        delete link.passphraseFails;
+        delete link.passphraseFailsSince;
       }
       return copyOf(link);
     },

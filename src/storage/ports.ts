@@ -1,6 +1,6 @@
 import type { AccessEvent, HitOutcome, LinkHit } from "#src/domain/access-event.ts";
 import type { ApiKey } from "#src/domain/api-key.ts";
-import type { DownloadHit, GraceSlot } from "#src/domain/download-hit.ts";
+import type { DownloadHit, GraceSlot, PassphraseLock } from "#src/domain/download-hit.ts";
 import type { IdempotencyRecord, StoredAnswer } from "#src/domain/idempotency.ts";
 import type { Link, LinkChanges, LinkTarget } from "#src/domain/link.ts";
 import type { LinkJob } from "#src/domain/link-job.ts";
@@ -72,6 +72,19 @@ export interface LinkStore {
    * whatever the retries. Counts even on a revoked or expired link (they were served before).
    */
   flushHits(id: string, flush: HitFlush): Promise<FlushResult>;
+  /**
+   * Counts a passphrase attempt before it is hashed: at most `lock.maxAttempts` per window of
+   * `lock.windowSeconds` from the first, each atomically. `counted` false: every attempt of the
+   * window is used (the link is locked). A counted hit with the right passphrase clears the count.
+   * Null when there is no such link.
+   */
+  countPassphraseAttempt(
+    id: string,
+    now: Date,
+    lock: PassphraseLock,
+  ): Promise<{ counted: boolean; fails: number; since: number } | null>;
+  /** Forgets the clients a device limit bound, so the next ones may use the link; null when revoked or gone. */
+  resetClients(id: string): Promise<Link | null>;
   listByOwner(ownerId: string, page: PageRequest): Promise<Page<Link>>;
   listByProduct(productId: string, page: PageRequest): Promise<Page<Link>>;
   /**

@@ -199,6 +199,59 @@ for (const way of waysIn) {
       await context.close();
     });
 
+    it("a passphrase link: a wrong passphrase is told so, the right one downloads; counted once", async () => {
+      const link = await createLink({ passphrase: "blue heron at dawn" });
+      const { context, page } = await freshPage({ userAgent: `Mozilla/5.0 Chrome/131 pass-${way.name}` });
+      const shown = await page.goto(linkUrl(link));
+      expect(shown?.status()).toBe(200);
+      await expect.poll(() => page.locator("h1").textContent()).toBe(FILENAME);
+      const field = page.getByLabel("Passphrase");
+      expect(await field.getAttribute("type")).toBe("password");
+
+      await field.fill("red heron at dusk");
+      await page.getByRole("button", { name: "Download" }).click();
+      await expect
+        .poll(() => page.getByRole("alert").textContent())
+        .toBe("Wrong passphrase. 4 attempts left before the link locks for a while.");
+      expect(await countOf(link)).toBe(0);
+
+      await page.getByLabel("Passphrase").fill("blue heron at dawn");
+      const got = await downloadFrom(page, () => page.getByRole("button", { name: "Download" }).click());
+      expectTheFile(got);
+      await expect.poll(() => page.locator("h1").textContent()).toBe("Your download is starting…");
+      expect(await countOf(link)).toBe(1);
+      await context.close();
+    });
+
+    it("a passphrase link after too many wrong passphrases: the lock-out page, even for the right one", async () => {
+      const link = await createLink({ passphrase: "blue heron at dawn" });
+      const { context, page } = await freshPage({ userAgent: `Mozilla/5.0 Chrome/131 guesser-${way.name}` });
+      await page.goto(linkUrl(link));
+      for (let attempt = 1; attempt <= 4; attempt += 1) {
+        await page.getByLabel("Passphrase").fill(`guess ${attempt}`);
+        await page.getByRole("button", { name: "Download" }).click();
+        await expect.poll(() => page.getByRole("alert").textContent()).toContain(`${5 - attempt} attempt`);
+      }
+      await page.getByLabel("Passphrase").fill("guess 5");
+      const [locked] = await Promise.all([
+        page.waitForResponse((response) => response.request().method() === "POST"),
+        page.getByRole("button", { name: "Download" }).click(),
+      ]);
+      expect(locked.status()).toBe(429);
+      await expect.poll(() => page.locator("h1").textContent()).toBe("This link is locked for a while");
+      const again = await page.goto(linkUrl(link));
+      expect(again?.status()).toBe(200);
+      await page.getByLabel("Passphrase").fill("blue heron at dawn");
+      const [right] = await Promise.all([
+        page.waitForResponse((response) => response.request().method() === "POST"),
+        page.getByRole("button", { name: "Download" }).click(),
+      ]);
+      expect(right.status()).toBe(429);
+      await expect.poll(() => page.locator("h1").textContent()).toBe("This link is locked for a while");
+      expect(await countOf(link)).toBe(0);
+      await context.close();
+    });
+
     it("on a phone (390×844, touch): tap Download, get the file", async () => {
       const link = await createLink({ maxDownloads: 3 });
       const { context, page } = await freshPage({ ...PHONE, userAgent: `${PHONE.userAgent} ${way.name}` });

@@ -175,6 +175,12 @@ describe("one table of cases through DynamoDB's condition and the decision", () 
       // Counted only by a write that applied now; "count" from a slot naming this request was an earlier one.
       const applied = testCase.expected === "count" && built.slot?.request !== REQUEST ? 1 : 0;
       expect(await count(link.id)).toBe(before + applied);
+      // A device limit binds the client in that same write; nothing else does.
+      const bound = (await store.get(link.id))?.boundClients ?? [];
+      expect(bound.includes(ME)).toBe(
+        (applied === 1 && built.hit.checked?.bindClient === true) ||
+          (built.link.boundClients ?? []).includes(ME),
+      );
     });
   }
 });

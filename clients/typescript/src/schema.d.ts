@@ -115,6 +115,23 @@ export interface paths {
         patch: operations["updateLink"];
         trace?: never;
     };
+    "/api/links/{id}/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget the clients a device limit bound, so new ones may use the link (its maker) */
+        delete: operations["resetLinkClients"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/links/{id}/rotate": {
         parameters: {
             query?: never;
@@ -765,7 +782,7 @@ export interface components {
              * @description For downloads and refusals: granted, or why it was refused.
              * @enum {string}
              */
-            outcome?: "granted" | "revoked" | "expired" | "exhausted" | "rate_limited";
+            outcome?: "granted" | "revoked" | "expired" | "exhausted" | "rate_limited" | "network" | "device_limit" | "passphrase" | "locked";
             /** @description A keyed hash of the client's address: equal for one device, never the IP. */
             clientId?: string;
             client?: {
@@ -877,7 +894,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "idempotency_key_reused" | "idempotency_in_progress" | "external_id_taken" | "too_many_items" | "rate_limited" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "passphrase_required" | "passphrase_incorrect" | "passphrase_locked" | "link_network_refused" | "link_device_limit" | "policy_violation" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "idempotency_key_reused" | "idempotency_in_progress" | "external_id_taken" | "too_many_items" | "rate_limited" | "service_unavailable" | "internal_error";
             requestId: string;
             errors?: unknown[];
         };
@@ -932,6 +949,13 @@ export interface components {
             maxDownloads?: number;
             /** @description Resume grace in seconds (0 = off): for this long after a counted download, the same client (network and User-Agent) gets the file again without counting. Unset: the deployment's LINK_GRACE_SECONDS (900). null in an update returns to that default. */
             graceSeconds?: number;
+            /** @description Whether the link asks for a passphrase. */
+            passphraseProtected: boolean;
+            allowedNetworks?: string[];
+            /** @description Device limit: only the first N distinct clients (network and User-Agent, the resume grace's notion) may ever use the link; the next ones get 403 `link_device_limit`. A GET never binds a client: like a download limit, it needs a POST. Reset with DELETE /api/links/{id}/clients. */
+            maxClients?: number;
+            /** @description How many clients the device limit has bound so far. */
+            boundClients?: number;
             downloadCount: number;
             lastDownloadAt?: string;
             /** @enum {string} */
@@ -951,6 +975,12 @@ export interface components {
             maxDownloads?: number;
             /** @description Resume grace in seconds (0 = off): for this long after a counted download, the same client (network and User-Agent) gets the file again without counting. Unset: the deployment's LINK_GRACE_SECONDS (900). null in an update returns to that default. */
             graceSeconds?: number;
+            /** @description A passphrase the holder must give: typed on the confirm page, or sent by API clients in the `Evergate-Passphrase` header of a POST. Kept only as a scrypt hash; never shown again. A passphrase link never redirects on a GET. null in an update removes it. */
+            passphrase?: string;
+            /** @description CIDR blocks (IPv4 and IPv6) the link may be used from; a bare address is its /32 or /128. Stored in canonical form. Unset: anywhere. null in an update removes the list. */
+            allowedNetworks?: string[];
+            /** @description Device limit: only the first N distinct clients (network and User-Agent, the resume grace's notion) may ever use the link; the next ones get 403 `link_device_limit`. A GET never binds a client: like a download limit, it needs a POST. Reset with DELETE /api/links/{id}/clients. */
+            maxClients?: number;
             filename?: string;
             /** @description Who the link is for (a note). */
             recipient?: string;
@@ -965,6 +995,12 @@ export interface components {
             maxDownloads?: number | null;
             /** @description Resume grace in seconds (0 = off): for this long after a counted download, the same client (network and User-Agent) gets the file again without counting. Unset: the deployment's LINK_GRACE_SECONDS (900). null in an update returns to that default. */
             graceSeconds?: number | null;
+            /** @description A passphrase the holder must give: typed on the confirm page, or sent by API clients in the `Evergate-Passphrase` header of a POST. Kept only as a scrypt hash; never shown again. A passphrase link never redirects on a GET. null in an update removes it. */
+            passphrase?: string | null;
+            /** @description CIDR blocks (IPv4 and IPv6) the link may be used from; a bare address is its /32 or /128. Stored in canonical form. Unset: anywhere. null in an update removes the list. */
+            allowedNetworks?: string[] | null;
+            /** @description Device limit: only the first N distinct clients (network and User-Agent, the resume grace's notion) may ever use the link; the next ones get 403 `link_device_limit`. A GET never binds a client: like a download limit, it needs a POST. Reset with DELETE /api/links/{id}/clients. */
+            maxClients?: number | null;
         };
         DownloadStats: {
             from: string;
@@ -1838,6 +1874,100 @@ export interface operations {
             };
         };
     };
+    resetLinkClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link, with no client bound. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource changed or is in a state that forbids this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     rotateLink: {
         parameters: {
             query?: never;
@@ -2062,7 +2192,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's nextCursor. */
                 cursor?: string;
-                outcome?: "granted" | "revoked" | "expired" | "exhausted" | "rate_limited";
+                outcome?: "granted" | "revoked" | "expired" | "exhausted" | "rate_limited" | "network" | "device_limit" | "passphrase" | "locked";
             };
             header?: never;
             path: {

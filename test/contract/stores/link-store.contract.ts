@@ -35,6 +35,72 @@ export function linkStoreContract(stores: () => Stores) {
     expect(await links().get(link.id)).toStrictEqual(link);
   });
 
+  const bindingHit = (client: string, n: number) => ({
+    method: "POST" as const,
+    client,
+    requestId: `bind-${n}`,
+    now: new Date(at(1)),
+    defaultGraceSeconds: 0,
+    checked: { bindClient: true },
+  });
+
+  it("50 distinct clients racing on a device limit of 3: exactly 3 are bound and counted", async () => {
+    const link = aLink({ maxClients: 3 });
+    await links().put(link, 1000);
+    const results = await concurrently(50, (n) => links().hit(link.id, bindingHit(`device-${n}`, n)));
+    expect(results.filter((result) => result.counted)).toHaveLength(3);
+    const stored = (await links().get(link.id)) as Link;
+    expect(stored.boundClients).toHaveLength(3);
+    expect(stored.downloadCount).toBe(3);
+    // A bound client keeps its place; a new one is refused, and the item shows why.
+    const bound = stored.boundClients?.[0] as string;
+    expect((await links().hit(link.id, bindingHit(bound, 100))).counted).toBe(true);
+    const refused = await links().hit(link.id, bindingHit("device-late", 101));
+    expect(refused.counted).toBe(false);
+    expect(refused.link?.boundClients).toHaveLength(3);
+    // Resetting frees the places; a hit without the check is refused (the link changed).
+    expect((await links().resetClients(link.id))?.boundClients).toBeUndefined();
+    expect((await links().hit(link.id, bindingHit("device-late", 102))).counted).toBe(true);
+    expect((await links().hit(link.id, { ...bindingHit("device-other", 103), checked: {} })).counted).toBe(
+      false,
+    );
+    expect(await links().resetClients("no-such-link")).toBeNull();
+  });
+
+  it("100 concurrent passphrase attempts: exactly the lock's attempts are counted, the rest find it locked", async () => {
+    const link = aLink({ passphraseHash: "scrypt$15$8$1$c2FsdA$aGFzaA" });
+    await links().put(link, 1000);
+    const lock = { maxAttempts: 5, windowSeconds: 900 };
+    const now = new Date(at(10));
+    const results = await concurrently(100, () => links().countPassphraseAttempt(link.id, now, lock));
+    const counted = results.filter((result) => result?.counted);
+    expect(counted.map((result) => result?.fails).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(results.filter((result) => result && !result.counted && result.fails === 5)).toHaveLength(95);
+    expect((await links().get(link.id))?.passphraseFails).toBe(5);
+    // A hit with the passphrase verified (by a counted attempt) counts and clears the count.
+    const right = {
+      method: "POST" as const,
+      client: "pass-client",
+      requestId: "pass-1",
+      now: new Date(at(11)),
+      defaultGraceSeconds: 0,
+      checked: { passphraseHash: link.passphraseHash },
+    };
+    const hit = await links().hit(link.id, right);
+    expect(hit.counted).toBe(true);
+    expect(hit.link?.passphraseFails).toBeUndefined();
+    expect(hit.link?.passphraseFailsSince).toBeUndefined();
+    // A window that is over gives way to a new one.
+    await concurrently(5, () => links().countPassphraseAttempt(link.id, now, lock));
+    const later = new Date(Date.parse(at(10)) + 900_000);
+    expect(await links().countPassphraseAttempt(link.id, later, lock)).toEqual({
+      counted: true,
+      fails: 1,
+      since: later.getTime() / 1000,
+    });
+    expect(await links().countPassphraseAttempt("no-such-link", now, lock)).toBeNull();
+  });
+
   it("a counted hit counts one download and stamps it", async () => {
     const link = aLink({ maxDownloads: 2 });
     await links().put(link, 1000);
