@@ -310,7 +310,7 @@ describe("least privilege", () => {
     expect(normalized).toEqual([
       { actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroupArn] },
       {
-        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
         resources: [bucketArn("/pending/*"), bucketArn("/files/*")],
       },
       { actions: ["s3:ListBucket"], resources: [bucketArn("")] },

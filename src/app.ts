@@ -10,6 +10,7 @@ import { requestContext, requireJsonBody } from "./http/middleware.ts";
 import { limitByAddress, limitByCaller } from "./http/rate-limit-middleware.ts";
 import { createRouter } from "./http/router.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { fileRoutes } from "./routes/files.ts";
 import { linkEventRoutes } from "./routes/link-events.ts";
 import { linkRoutes } from "./routes/links.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
     .route("/", productRoutes)
     .route("/", orderRoutes)
     .route("/", uploadRoutes)
+    .route("/", fileRoutes)
     .route("/", redirectRoutes);
 
   documentRedirectRoutes(app.openAPIRegistry);

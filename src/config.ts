@@ -149,6 +149,13 @@ const settings = {
   MAX_IMAGE_BYTES: bytes(5 * 1024 * 1024),
   MAX_DELIVERABLE_BYTES: bytes(100 * 1024 * 1024),
   MAX_BODY_BYTES: bytes(64 * 1024),
+  /** Files (POST /api/files, ADR 026): the largest accepted, and from which size on it goes multipart. */
+  MAX_FILE_BYTES: bytes(5 * 1024 * 1024 * 1024),
+  FILE_MULTIPART_THRESHOLD_BYTES: bytes(100 * 1024 * 1024),
+  /** The part size the server prefers (S3's 5 MiB minimum at least; larger files get larger parts). */
+  FILE_PART_BYTES: required(integer(5 * 1024 * 1024, 5 * 1024 * 1024 * 1024, 16 * 1024 * 1024)),
+  /** How long a file's upload URLs (the PUT or every part's) stay valid: a big upload takes a while. */
+  FILE_UPLOAD_URL_TTL_SECONDS: required(integer(60, 7 * 86_400, 3600)),
   /** Links one owner may hold to one product that are not revoked (revoking one frees its slot). */
   MAX_ACTIVE_LINKS_PER_PRODUCT: required(integer(1, 100_000, 1_000)),
   /** Link writes a worker has in flight at once while it walks a refund, delete or edit. */

@@ -212,8 +212,9 @@ export class ApiFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: "FilesUnderEvergatePrefixes",
-        // GetObject covers HeadObject; CopyObject (pending/ → files/) is GetObject + PutObject.
-        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        // GetObject covers HeadObject; CopyObject (pending/ → files/) is GetObject + PutObject;
+        // PutObject covers the multipart calls but aborting one (ADR 026).
+        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
         resources: [`${bucketArn}/${bucketPrefixes.pending}*`, `${bucketArn}/${bucketPrefixes.files}*`],
       }),
     );

@@ -39,4 +39,9 @@ describe("jobCanRun: a job's links are walked only once the write it follows is 
     expect(jobCanRun(job("retarget"), { product, order: null })).toBe(true);
     expect(jobCanRun(job("retarget"), { product: null, order: null })).toBe(true);
   });
+
+  it("file delete: only once the file is gone", () => {
+    expect(jobCanRun(job("revoke-file"), { product: null, order: null, file: { id: "p" } })).toBe(false);
+    expect(jobCanRun(job("revoke-file"), { product: null, order: null, file: null })).toBe(true);
+  });
 });

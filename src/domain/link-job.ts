@@ -2,11 +2,12 @@
  * A durable piece of work over many links, written by the request that ends or changes the right
  * to them and walked by a worker off the request path (docs/decisions/013-bounded-revocation.md).
  */
-export type LinkJobKind = "revoke-owner" | "revoke-product" | "retarget";
+export type LinkJobKind = "revoke-owner" | "revoke-product" | "retarget" | "revoke-file";
 
 export interface LinkJob {
   id: string;
   kind: LinkJobKind;
+  /** The product (revoke-file: the file) whose links are walked. */
   productId: string;
   /** revoke-owner: whose links (the refunded buyer). */
   ownerId?: string;
@@ -30,7 +31,11 @@ export interface LinkJob {
  */
 export function jobCanRun(
   job: LinkJob,
-  state: { product: { id: string } | null; order: { status: string; createdAt: string } | null },
+  state: {
+    product: { id: string } | null;
+    order: { status: string; createdAt: string } | null;
+    file?: { id: string } | null;
+  },
 ): boolean {
   switch (job.kind) {
     case "revoke-owner":
@@ -43,5 +48,7 @@ export function jobCanRun(
       return state.product === null;
     case "retarget":
       return true;
+    case "revoke-file":
+      return state.file === null;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canManageLink, type Link, linkStatus } from "./link.ts";
+import { canManageLink, type Link, linkStatus, linkSubject } from "./link.ts";
 
 const now = new Date("2026-11-24T12:00:00Z");
 const base: Link = {
@@ -34,5 +34,16 @@ describe("canManageLink", () => {
     expect(canManageLink(base, "seller", "seller")).toBe(true);
     expect(canManageLink(base, "stranger", "seller")).toBe(false);
     expect(canManageLink(base, "stranger", undefined)).toBe(false);
+  });
+});
+
+describe("linkSubject", () => {
+  it("is the product unless the link names a file; only a file's owner manages a file link", () => {
+    expect(linkSubject(base)).toEqual({ kind: "product", productId: "p" });
+    const fileLink = { ...base, productId: "evf_f", fileId: "evf_f" };
+    expect(linkSubject(fileLink)).toEqual({ kind: "file", fileId: "evf_f" });
+    expect(canManageLink(fileLink, "buyer", undefined)).toBe(true);
+    // A product whose id happened to equal the file's could not lend its author the file's links.
+    expect(canManageLink(fileLink, "seller", "seller")).toBe(false);
   });
 });

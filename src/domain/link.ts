@@ -6,8 +6,14 @@ export interface Link {
   ownerId: string;
   /** The maker's username when the link was made, so the product's author can tell buyers apart. */
   ownerName?: string;
+  /**
+   * The product the link serves. For a file link (`fileId` set) the file's id: the stores group a
+   * target's links under this id (pointers, the per-owner cap, the walk when the target goes).
+   */
   productId: string;
-  /** The product's title when the link was made or the product last changed. */
+  /** Set on a link to a caller's own file (docs/decisions/026-files-and-file-links.md). */
+  fileId?: string;
+  /** The product's title when the link was made or the product last changed (a file: its name). */
   productTitle: string;
   /** The object the link serves; kept in step with the product's deliverable on every file change. */
   objectKey: string;
@@ -97,7 +103,16 @@ export function downloadFilename(link: Link): string {
 
 /** Who may see and revoke a link: whoever made it, and the author of the product it points at. */
 export function canManageLink(link: Link, callerId: string, productAuthorId: string | undefined): boolean {
-  return link.ownerId === callerId || productAuthorId === callerId;
+  return link.ownerId === callerId || (linkSubject(link).kind === "product" && productAuthorId === callerId);
+}
+
+/** What a link serves: a product's deliverable, or a file its owner uploaded (only they may link it). */
+export type LinkSubject = { kind: "product"; productId: string } | { kind: "file"; fileId: string };
+
+export function linkSubject(link: Pick<Link, "productId" | "fileId">): LinkSubject {
+  return link.fileId !== undefined
+    ? { kind: "file", fileId: link.fileId }
+    : { kind: "product", productId: link.productId };
 }
 
 /**

@@ -7,6 +7,8 @@ export const apiKeyScopes = [
   "orders:read",
   "orders:write",
   "webhooks:write",
+  "files:read",
+  "files:write",
 ] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 

@@ -9,10 +9,13 @@ import { customAlphabet } from "nanoid";
  * 11-character tag: the first 64 bits of HMAC-SHA-256 over the rest, under that server key. Only
  * the server can mint a token that passes, so a forged one is refused before any database call.
  *
+ * File ids (`evf_`) use it too, though they are not secret: a guessed id is refused before any
+ * database call (docs/decisions/026-files-and-file-links.md).
+ *
  * Tokens minted before the keys (32 characters, an unkeyed CRC-32 checksum) are "legacy": their
  * format is checked here; whether one was really issued is for src/services/token-check.ts.
  */
-export const tokenPrefixes = { link: "evg_", apiKey: "evk_" } as const;
+export const tokenPrefixes = { link: "evg_", apiKey: "evk_", file: "evf_" } as const;
 export type TokenKind = keyof typeof tokenPrefixes;
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -45,3 +45,19 @@ export const hashIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{43}$/, "must be an id")
   .openapi({ example: "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg" });
+
+/** File ids (docs/decisions/026-files-and-file-links.md): `evf_`, a key id, a secret and a tag. */
+export const fileIdSchema = z
+  .string()
+  .regex(/^evf_[0-9A-Za-z]{34}$/, "must be a file id")
+  .openapi({ example: "evf_a7Hq2LmZ0pXc9RtY4bNw1KdE3sJ5vU6fGh" });
+
+/** A MIME type without parameters, lower-cased: what a presigned PUT pins as Content-Type. */
+export const mimeTypeSchema = z
+  .string()
+  .max(100)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/,
+    "must be a MIME type without parameters",
+  )
+  .transform((value) => value.toLowerCase());

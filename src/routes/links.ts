@@ -1,11 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type Link, linkStatus, MAX_CLIENTS } from "#src/domain/link.ts";
+import { AppError } from "#src/domain/errors.ts";
+import { type Link, type LinkSubject, linkStatus, linkSubject, MAX_CLIENTS } from "#src/domain/link.ts";
 import { canonicalNetwork, MAX_ALLOWED_NETWORKS } from "#src/domain/networks.ts";
 import { PASSPHRASE_MAX_CHARS, PASSPHRASE_MIN_CHARS } from "#src/domain/passphrase.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import type { AppEnv } from "#src/http/context.ts";
-import { futureDateTime, hashIdSchema, productIdSchema, singleLine } from "#src/http/field-schemas.ts";
+import {
+  fileIdSchema,
+  futureDateTime,
+  hashIdSchema,
+  productIdSchema,
+  singleLine,
+} from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
   anyCallerSecurity,
@@ -17,7 +24,7 @@ import {
 } from "#src/http/schemas.ts";
 import { publicBaseUrl } from "#src/http/urls.ts";
 import {
-  createLink,
+  createLinkTo,
   getManageableLinkOrThrow,
   listOwnLinks,
   listProductLinks,
@@ -94,11 +101,19 @@ const maxClientsSchema = z
 export const LinkSchema = z
   .object({
     id: z.string(),
-    productId: z.string(),
-    productTitle: z.string(),
+    productId: z
+      .string()
+      .optional()
+      .openapi({ description: "A product link's product (absent on a file link)." }),
+    productTitle: z.string().optional(),
     target: z
-      .object({ kind: z.literal("productDeliverable"), productId: z.string(), productTitle: z.string() })
-      .openapi({ description: "What the link serves: for now a product's deliverable." }),
+      .union([
+        z.object({ kind: z.literal("productDeliverable"), productId: z.string(), productTitle: z.string() }),
+        z.object({ kind: z.literal("file"), fileId: z.string(), filename: z.string() }),
+      ])
+      .openapi({
+        description: "What the link serves: a product's deliverable, or one of the caller's files.",
+      }),
     ownedByCaller: z.boolean(),
     ownerName: z.string().optional().openapi({
       description: "The username of whoever made the link (absent on links made before it was kept).",
@@ -141,7 +156,12 @@ const CreatedLinkSchema = LinkSchema.extend({
 
 const CreateLinkSchema = z
   .strictObject({
-    productId: productIdSchema,
+    productId: productIdSchema.optional().openapi({
+      description: "Link a product's deliverable (its author or a buyer). Exactly one of productId, fileId.",
+    }),
+    fileId: fileIdSchema
+      .optional()
+      .openapi({ description: "Link one of the caller's own ready files (ADR 026)." }),
     label: singleLine(100).optional(),
     expiresAt: futureDateTime.optional(),
     maxDownloads: maxDownloadsSchema.optional(),
@@ -174,24 +194,46 @@ export function linkView(link: Link, now: Date, callerId: string): z.infer<typeo
     objectKey: _key,
     defaultFilename: _name,
     ownerId,
+    fileId: _file,
     passphraseHash,
     passphraseFails: _fails,
     passphraseFailsSince: _since,
     boundClients,
     ...visible
   } = link;
-  return {
-    ...visible,
+  const common = {
+    ownedByCaller: ownerId === callerId,
+    status: linkStatus(link, now),
     passphraseProtected: passphraseHash !== undefined,
     ...(link.maxClients !== undefined ? { boundClients: boundClients?.length ?? 0 } : {}),
+  };
+  const subject = linkSubject(link);
+  if (subject.kind === "file") {
+    const { productId: _id, productTitle: _title, ...fileLink } = visible;
+    return {
+      ...fileLink,
+      ...common,
+      target: { kind: "file" as const, fileId: subject.fileId, filename: link.defaultFilename },
+    };
+  }
+  return {
+    ...visible,
+    ...common,
     target: {
       kind: "productDeliverable" as const,
       productId: link.productId,
       productTitle: link.productTitle,
     },
-    ownedByCaller: ownerId === callerId,
-    status: linkStatus(link, now),
   };
+}
+
+/** Exactly one of productId and fileId names what a new link serves. */
+function subjectOf(body: { productId?: string; fileId?: string }): LinkSubject {
+  if (body.productId !== undefined && body.fileId === undefined)
+    return { kind: "product", productId: body.productId };
+  if (body.fileId !== undefined && body.productId === undefined) return { kind: "file", fileId: body.fileId };
+  const message = "must name exactly one of productId and fileId";
+  throw new AppError("invalid_request", `A link ${message}.`, { errors: [{ path: "", message }] });
 }
 
 function createdView(c: Context<AppEnv>, link: Link, token: string, callerId: string) {
@@ -205,7 +247,8 @@ export const linkRoutes = createRouter()
       path: "/api/links",
       operationId: "createLink",
       tags: ["links"],
-      summary: "Create a permanent link to a product's deliverable (author or buyer)",
+      summary:
+        "Create a permanent link to a product's deliverable (author or buyer) or to one of the caller's files",
       description:
         "Each caller may hold at most MAX_ACTIVE_LINKS_PER_PRODUCT (default 1,000) links to one product " +
         "that are not revoked; one more is a 409 problem with code `link_limit_reached`. Revoking a " +
@@ -219,11 +262,13 @@ export const linkRoutes = createRouter()
     }),
     async (c) => {
       const caller = requireCaller(c, "links:write");
-      const { productId, ...settings } = c.req.valid("json");
-      const { link, token } = await createLink(
+      const { productId, fileId, ...settings } = c.req.valid("json");
+      // Linking a file reads it: a key needs files:read as well.
+      if (fileId !== undefined) requireCaller(c, "files:read");
+      const { link, token } = await createLinkTo(
         c.get("deps"),
         caller.userId,
-        productId,
+        subjectOf({ productId, fileId }),
         settings,
         caller.username,
       );

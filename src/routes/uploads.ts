@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireCaller } from "#src/http/auth.ts";
-import { singleLine } from "#src/http/field-schemas.ts";
+import { mimeTypeSchema, singleLine } from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import { anyCallerSecurity, jsonBody, jsonContent, problemResponses } from "#src/http/schemas.ts";
 import { createUpload } from "#src/services/uploads.ts";
@@ -8,15 +8,7 @@ import { createUpload } from "#src/services/uploads.ts";
 const CreateUploadSchema = z
   .strictObject({
     kind: z.enum(["promoImage", "deliverable"]),
-    contentType: z
-      .string()
-      .max(100)
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/,
-        "must be a MIME type without parameters",
-      )
-      .transform((value) => value.toLowerCase())
-      .openapi({ example: "image/png" }),
+    contentType: mimeTypeSchema.openapi({ example: "image/png" }),
     size: z.number().int().min(1).openapi({ description: "Exact size in bytes; the signature pins it." }),
     filename: singleLine(200),
   })

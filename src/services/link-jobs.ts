@@ -116,11 +116,12 @@ async function currentTarget(deps: AppDeps, productId: string): Promise<LinkTarg
 async function waitUntilRunnable(deps: AppDeps, job: LinkJob, deadline: number): Promise<boolean> {
   const giveUpAt = Math.min(deadline, Date.parse(job.createdAt) + ABANDON_AFTER_MS);
   for (;;) {
-    const [product, order] = await Promise.all([
+    const [product, order, file] = await Promise.all([
       job.kind === "revoke-product" ? deps.stores.products.get(job.productId) : null,
       job.kind === "revoke-owner" && job.ownerId ? deps.stores.orders.get(job.productId, job.ownerId) : null,
+      job.kind === "revoke-file" ? deps.stores.files.get(job.productId) : null,
     ]);
-    if (jobCanRun(job, { product, order })) return true;
+    if (jobCanRun(job, { product, order, file })) return true;
     if (Math.max(Date.now(), deps.clock().getTime()) + WAIT_STEP_MS > giveUpAt) return false;
     await sleep(WAIT_STEP_MS);
   }

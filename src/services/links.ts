@@ -1,10 +1,19 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
-import { canManageLink, type Link, type LinkChanges, productTarget, sameTarget } from "#src/domain/link.ts";
+import {
+  canManageLink,
+  type Link,
+  type LinkChanges,
+  type LinkSubject,
+  linkSubject,
+  productTarget,
+  sameTarget,
+} from "#src/domain/link.ts";
 import { hashPassphrase } from "#src/domain/passphrase.ts";
 import { mintToken } from "#src/domain/token.ts";
 import type { Page, PageRequest } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
+import { getOwnFileOrThrow } from "./files.ts";
 
 /** What the link use cases touch: the stores and the clock (unit tests pass memoryStores()). */
 export type LinkDeps = Pick<AppDeps, "stores" | "clock" | "config">;
@@ -91,6 +100,67 @@ export async function createLink(
   return { link, token };
 }
 
+/** Mints a link to the caller's own ready file (docs/decisions/026-files-and-file-links.md). */
+export async function createFileLink(
+  deps: MintingLinkDeps,
+  callerId: string,
+  fileId: string,
+  settings: LinkSettings,
+  ownerName?: string,
+): Promise<{ link: Link; token: string }> {
+  const now = deps.clock();
+  assertFuture(settings.expiresAt, now);
+  const file = await getOwnFileOrThrow(deps, callerId, fileId);
+  if (file.status !== "ready") {
+    throw new AppError("conflict", "The file's upload is not complete: POST /api/files/{id}/complete first.");
+  }
+  const { token, hash, hint } = mintToken("link", deps.config.TOKEN_KEYS);
+  const link: Link = {
+    id: hash,
+    ownerId: callerId,
+    ownerName,
+    productId: file.id,
+    fileId: file.id,
+    productTitle: file.filename,
+    objectKey: file.key,
+    defaultFilename: file.filename,
+    fileSize: file.size,
+    sellerName: ownerName,
+    tokenHint: hint,
+    createdAt: now.toISOString(),
+    downloadCount: 0,
+    ...settings,
+    expiresAt: settings.expiresAt ? new Date(settings.expiresAt).toISOString() : undefined,
+  };
+  const limit = deps.config.MAX_ACTIVE_LINKS_PER_PRODUCT;
+  if (!(await deps.stores.links.put(link, limit))) {
+    throw new AppError(
+      "link_limit_reached",
+      `You already have ${limit} links to this file that are not revoked. Revoke one to make another.`,
+    );
+  }
+  // A delete may have run between the read and the write: whatever ran before this re-read is
+  // seen here; whatever runs after it walks this link (the delete's job, as for products, 004).
+  if (!(await deps.stores.files.get(file.id))) {
+    await deps.stores.links.revoke(link.id, "system", deps.clock());
+    throw notFound("File");
+  }
+  return { link, token };
+}
+
+/** createLink or createFileLink, by what the link is to serve. */
+export function createLinkTo(
+  deps: MintingLinkDeps,
+  callerId: string,
+  subject: LinkSubject,
+  settings: LinkSettings,
+  ownerName?: string,
+): Promise<{ link: Link; token: string }> {
+  return subject.kind === "file"
+    ? createFileLink(deps, callerId, subject.fileId, settings, ownerName)
+    : createLink(deps, callerId, subject.productId, settings, ownerName);
+}
+
 /** The link if the caller made it or wrote its product; otherwise the same 404 as a missing one. */
 export async function getManageableLinkOrThrow(
   deps: LinkDeps,
@@ -100,6 +170,7 @@ export async function getManageableLinkOrThrow(
   const link = await deps.stores.links.get(linkId);
   if (!link) throw notFound("Link");
   if (link.ownerId === callerId) return link;
+  if (linkSubject(link).kind === "file") throw notFound("Link");
   const product = await deps.stores.products.get(link.productId);
   if (!canManageLink(link, callerId, product?.authorId)) throw notFound("Link");
   return link;
@@ -147,10 +218,10 @@ export async function rotateLink(deps: MintingLinkDeps, linkId: string, callerId
   if (!link || link.ownerId !== callerId) throw notFound("Link");
   if (link.revokedAt) throw new AppError("conflict", "The link is already revoked; create a new one.");
   const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock(), true);
-  const created = await createLink(
+  const created = await createLinkTo(
     deps,
     callerId,
-    link.productId,
+    linkSubject(link),
     {
       label: link.label,
       expiresAt:

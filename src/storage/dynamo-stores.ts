@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamoApiKeyStore } from "./dynamo-api-keys.ts";
 import { dynamoEventStore } from "./dynamo-events.ts";
+import { dynamoFileStore } from "./dynamo-files.ts";
 import { dynamoIdempotencyStore } from "./dynamo-idempotency.ts";
 import { dynamoLegacyTokenListStore } from "./dynamo-legacy-tokens.ts";
 import { dynamoLinkJobStore } from "./dynamo-link-jobs.ts";
@@ -20,6 +21,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     orders: dynamoOrderStore(table),
     apiKeys: dynamoApiKeyStore(table),
     uploads: dynamoUploadStore(table),
+    files: dynamoFileStore(table),
     linkJobs: dynamoLinkJobStore(table),
     legacyTokens: dynamoLegacyTokenListStore(table),
     events: dynamoEventStore(table),

@@ -1,5 +1,6 @@
 import { memoryApiKeyStore } from "./memory-api-keys.ts";
 import { memoryEventStore } from "./memory-events.ts";
+import { memoryFileStore } from "./memory-files.ts";
 import { memoryIdempotencyStore } from "./memory-idempotency.ts";
 import { memoryLegacyTokenListStore } from "./memory-legacy-tokens.ts";
 import { memoryLinkJobStore } from "./memory-link-jobs.ts";
@@ -32,6 +33,7 @@ export function memoryStores(): Stores {
     orders: memoryOrderStore(),
     apiKeys: { ...apiKeys, put: (key) => apiKeys.put(key).then(() => void issued.add(key.id)) },
     uploads: memoryUploadStore(),
+    files: memoryFileStore(),
     linkJobs: memoryLinkJobStore(),
     legacyTokens: memoryLegacyTokenListStore(async () => [...issued]),
     events: memoryEventStore(),

@@ -1,6 +1,7 @@
 import type { AccessEvent, HitOutcome, LinkHit } from "#src/domain/access-event.ts";
 import type { ApiKey } from "#src/domain/api-key.ts";
 import type { DownloadHit, GraceSlot, PassphraseLock } from "#src/domain/download-hit.ts";
+import type { FileRecord } from "#src/domain/file.ts";
 import type { IdempotencyRecord, StoredAnswer } from "#src/domain/idempotency.ts";
 import type { Link, LinkChanges, LinkTarget } from "#src/domain/link.ts";
 import type { LinkJob } from "#src/domain/link-job.ts";
@@ -183,6 +184,18 @@ export interface UploadStore {
   listDue(now: Date, limit: number): Promise<{ uploads: Upload[]; cleanups: ObjectCleanup[] }>;
 }
 
+/** The files callers upload to link to (docs/decisions/026-files-and-file-links.md). */
+export interface FileStore {
+  /** Stores a new file; a second put with its id resolves and keeps the first. */
+  put(file: FileRecord): Promise<void>;
+  get(id: string): Promise<FileRecord | null>;
+  /** An owner's files, newest first. */
+  listByOwner(ownerId: string, page: PageRequest): Promise<Page<FileRecord>>;
+  /** Marks the owner's pending file ready, once; null when it is not pending (or not theirs, or gone). */
+  markReady(id: string, ownerId: string, now: Date): Promise<FileRecord | null>;
+  delete(id: string): Promise<void>;
+}
+
 export interface ObjectInfo {
   size: number;
   contentType: string | undefined;
@@ -215,6 +228,33 @@ export interface FileStorage {
   delete(key: string): Promise<void>;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
   ping(): Promise<void>;
+  /** Starts a multipart upload; the object will have exactly this content type and no other metadata. */
+  createMultipartUpload(key: string, options: { contentType: string }): Promise<string>;
+  /** A presigned UploadPart whose signature pins the part's exact size. */
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    part: { partNumber: number; size: number; expiresInSeconds: number },
+  ): Promise<string>;
+  /**
+   * Assembles the parts; a part S3 does not know (wrong ETag, never uploaded), parts out of order,
+   * a part too small, or an upload that no longer exists is a MultipartRefusedError.
+   */
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+  ): Promise<void>;
+  /** Ends the upload and frees its parts; an upload already gone is no error. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+}
+
+/** S3 refused to assemble a multipart upload for a reason the caller can fix (or start again). */
+export class MultipartRefusedError extends Error {
+  override name = "MultipartRefusedError";
+  constructor(readonly s3Code: string) {
+    super(`S3 refused to complete the multipart upload: ${s3Code}`);
+  }
 }
 
 /**
@@ -300,6 +340,7 @@ export interface Stores {
   orders: OrderStore;
   apiKeys: ApiKeyStore;
   uploads: UploadStore;
+  files: FileStore;
   linkJobs: LinkJobStore;
   legacyTokens: LegacyTokenListStore;
   events: EventStore;

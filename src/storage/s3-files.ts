@@ -3,7 +3,7 @@ import { attachmentDisposition } from "#src/domain/content-disposition.ts";
 import { PROMO_IMAGE_DISPOSITION } from "#src/domain/served-file.ts";
 import { loadOnce } from "#src/load-once.ts";
 import { callDependency } from "./dependency-errors.ts";
-import type { FileStorage } from "./ports.ts";
+import { type FileStorage, MultipartRefusedError } from "./ports.ts";
 import { createGetObjectPresigner, type S3Settings } from "./sigv4-presigner.ts";
 
 export interface S3FileStorageSettings extends S3Settings {
@@ -25,6 +25,16 @@ export function s3ClientConfig(settings: S3FileStorageSettings): S3ClientConfig 
     responseChecksumValidation: settings.responseChecksumValidation,
   };
 }
+
+/** What S3 answers to a CompleteMultipartUpload the caller got wrong (or that is already over). */
+const multipartRefusals = new Set([
+  "InvalidPart",
+  "InvalidPartOrder",
+  "EntityTooSmall",
+  "NoSuchUpload",
+  "MalformedXML",
+  "InvalidRequest",
+]);
 
 const isNotFound = (error: unknown) =>
   error instanceof Error &&
@@ -133,6 +143,75 @@ export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
     async ping() {
       const { sdk, client } = await s3();
       await callDependency("s3", () => client.send(new sdk.HeadBucketCommand({ Bucket: bucket })));
+    },
+
+    async createMultipartUpload(key, options) {
+      const { sdk, client } = await s3();
+      const result = await callDependency("s3", () =>
+        client.send(
+          new sdk.CreateMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            ContentType: options.contentType,
+          }),
+        ),
+      );
+      if (!result.UploadId) throw new Error("CreateMultipartUpload answered no UploadId");
+      return result.UploadId;
+    },
+
+    async presignUploadPart(key, uploadId, part) {
+      const [{ sdk, client }, { getSignedUrl }] = await Promise.all([
+        s3(),
+        import("@aws-sdk/s3-request-presigner"),
+      ]);
+      const command = new sdk.UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: part.partNumber,
+        ContentLength: part.size,
+      });
+      // The part's size is signed: S3 refuses a part of any other length. Part requests carry no
+      // object metadata (CreateMultipartUpload set it), so nothing can be smuggled into the file.
+      return getSignedUrl(client, command, {
+        expiresIn: part.expiresInSeconds,
+        signableHeaders: new Set(["content-length"]),
+      });
+    },
+
+    async completeMultipartUpload(key, uploadId, parts) {
+      const { sdk, client } = await s3();
+      try {
+        await callDependency("s3", () =>
+          client.send(
+            new sdk.CompleteMultipartUploadCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              MultipartUpload: {
+                Parts: parts.map(({ partNumber, etag }) => ({ PartNumber: partNumber, ETag: etag })),
+              },
+            }),
+          ),
+        );
+      } catch (error) {
+        if (error instanceof Error && multipartRefusals.has(error.name)) {
+          throw new MultipartRefusedError(error.name);
+        }
+        throw error;
+      }
+    },
+
+    async abortMultipartUpload(key, uploadId) {
+      const { sdk, client } = await s3();
+      try {
+        await callDependency("s3", () =>
+          client.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
+        );
+      } catch (error) {
+        if (!(error instanceof Error && error.name === "NoSuchUpload")) throw error;
+      }
     },
   };
 }

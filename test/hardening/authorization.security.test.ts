@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiKeyScope } from "#src/domain/scopes.ts";
+import { filesApi } from "../support/files.ts";
 import { startTestEvergate, type TestEvergate, testPng } from "../support/harness.ts";
 import { contractViolations, operationFor } from "./contract.ts";
 import { buildWorld, buy, createApiKey, createLink, send, type World } from "./fixtures.ts";
@@ -350,6 +351,57 @@ const rows: Row[] = [
     }),
     expected: [401, 201, 201, 201, 201, 201, 403, 401],
   },
+
+  {
+    name: "POST /api/files",
+    method: "POST",
+    scope: "files:write",
+    holder: "owner",
+    request: () => ({ path: "/api/files", body: { filename: "m.txt", contentType: "text/plain", size: 10 } }),
+    expected: [401, 201, 201, 201, 201, 201, 403, 401],
+  },
+  {
+    name: "GET /api/files",
+    method: "GET",
+    scope: "files:read",
+    holder: "owner",
+    request: () => ({ path: "/api/files" }),
+    expected: [401, 200, 200, 200, 200, 200, 403, 401],
+  },
+  {
+    name: "GET /api/files/{id}",
+    method: "GET",
+    scope: "files:read",
+    holder: "owner",
+    request: (w) => ({ path: `/api/files/${w.ownerFile}` }),
+    expected: [401, 404, 404, 200, 404, 200, 403, 401],
+  },
+  {
+    name: "POST /api/files/{id}/complete",
+    method: "POST",
+    scope: "files:write",
+    holder: "owner",
+    request: (w) => ({ path: `/api/files/${w.ownerFile}/complete`, body: {} }),
+    expected: [401, 404, 404, 200, 404, 200, 403, 401],
+  },
+  {
+    name: "POST /api/links (a file)",
+    method: "POST",
+    scope: "files:read",
+    holder: "owner",
+    request: (w) => ({ path: "/api/links", body: { fileId: w.ownerFile } }),
+    expected: [401, 404, 404, 201, 404, 201, 403, 401],
+  },
+  {
+    name: "DELETE /api/files/{id}",
+    method: "DELETE",
+    scope: "files:write",
+    holder: "owner",
+    request: async (w) => ({
+      path: `/api/files/${await filesApi(evergate).upload(w.owner.token, new Uint8Array([1]))}`,
+    }),
+    expected: [401, 404, 404, 204, 404, 204, 403, 401],
+  },
 ];
 
 const codeFor: Record<number, string> = {
@@ -386,6 +438,7 @@ describe("every resource route × every kind of caller", () => {
 describe("what a caller may not see looks exactly like what does not exist", () => {
   const madeUpLink = "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg";
   const madeUpProduct = "ZZZZZZZZZZZZZZZZ";
+  const madeUpFile = "evf_aZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
   const probes: Array<[string, string, (w: World) => string, string, unknown?]> = [
     ["GET", "link", (w) => `/api/links/${w.ownerLink.id}`, `/api/links/${madeUpLink}`],
     ["PATCH", "link", (w) => `/api/links/${w.ownerLink.id}`, `/api/links/${madeUpLink}`, { label: "x" }],
@@ -433,6 +486,16 @@ describe("what a caller may not see looks exactly like what does not exist", () 
     ],
     ["DELETE", "API key", (w) => `/api/keys/${w.keys.author.full.id}`, `/api/keys/${madeUpLink}`],
     ["POST", "link to a product", () => "/api/links", "/api/links", "productId"],
+    ["GET", "file", (w) => `/api/files/${w.ownerFile}`, `/api/files/${madeUpFile}`],
+    ["DELETE", "file", (w) => `/api/files/${w.ownerFile}`, `/api/files/${madeUpFile}`],
+    [
+      "POST",
+      "file complete",
+      (w) => `/api/files/${w.ownerFile}/complete`,
+      `/api/files/${madeUpFile}/complete`,
+      {},
+    ],
+    ["POST", "link to a file", () => "/api/links", "/api/links", "fileId"],
   ];
 
   it.each(probes)(
@@ -444,9 +507,14 @@ describe("what a caller may not see looks exactly like what does not exist", () 
               body: JSON.stringify({ productId: path === real(world) ? world.product.id : madeUpProduct }),
               contentType: "application/json",
             }
-          : body === undefined
-            ? {}
-            : { body: JSON.stringify(body), contentType: "application/json" };
+          : body === "fileId"
+            ? {
+                body: JSON.stringify({ fileId: path === real(world) ? world.ownerFile : madeUpFile }),
+                contentType: "application/json",
+              }
+            : body === undefined
+              ? {}
+              : { body: JSON.stringify(body), contentType: "application/json" };
       const hidden = await send(evergate, method, real(world), {
         token: world.stranger.token,
         ...payload(real(world)),

@@ -54,6 +54,7 @@ beforeAll(async () => {
         world.authorLink.id,
         world.keys.author.full.id,
         world.orderId,
+        world.ownerFile,
       ],
       token: [world.ownerLink.token, world.authorLink.token],
     },
@@ -155,7 +156,14 @@ async function expectTableUnlessSuccess(answer: Answer, label: string) {
 }
 
 /** Destructive operations last, so the others keep a world with its product, links, keys and order. */
-const destructive = ["rotateLink", "revokeLink", "revokeApiKey", "refundOrder", "deleteProduct"];
+const destructive = [
+  "rotateLink",
+  "revokeLink",
+  "revokeApiKey",
+  "refundOrder",
+  "deleteProduct",
+  "deleteFile",
+];
 const ordered = [...operations].sort(
   (a, b) => destructive.indexOf(a.operationId) - destructive.indexOf(b.operationId),
 );
@@ -183,7 +191,9 @@ function realPath(op: Operation): string {
       ? world.keys.author.full.id
       : op.path.startsWith("/api/orders/")
         ? world.orderId
-        : world.product.id;
+        : op.path.startsWith("/api/files/")
+          ? world.ownerFile
+          : world.product.id;
   return op.path.replace("{id}", id);
 }
 const someCallers = () =>

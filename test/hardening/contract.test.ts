@@ -112,6 +112,56 @@ describe("every operation's answers match openapi.yaml", () => {
     ).toBe(409);
   });
 
+  it("files", async () => {
+    const { owner, stranger } = world;
+    const bytes = new TextEncoder().encode("contract file");
+    const created = await sendChecked(evergate, "POST", "/api/files", {
+      token: owner.token,
+      ...jsonBody({ filename: "contract.txt", contentType: "text/plain", size: bytes.length }),
+    });
+    expect(created.status).toBe(201);
+    const { file, upload } = JSON.parse(created.body) as {
+      file: { id: string };
+      upload: { url: string; headers: Record<string, string> };
+    };
+    const early = await sendChecked(evergate, "POST", `/api/files/${file.id}/complete`, {
+      token: owner.token,
+      ...jsonBody({}),
+    });
+    expect(early.status).toBe(422);
+    expect((await fetch(upload.url, { method: "PUT", headers: upload.headers, body: bytes })).status).toBe(
+      200,
+    );
+    const completed = await sendChecked(evergate, "POST", `/api/files/${file.id}/complete`, {
+      token: owner.token,
+      ...jsonBody({}),
+    });
+    expect(completed.status).toBe(200);
+    expect((await sendChecked(evergate, "GET", "/api/files?limit=1", { token: owner.token })).status).toBe(
+      200,
+    );
+    expect((await sendChecked(evergate, "GET", `/api/files/${file.id}`, { token: owner.token })).status).toBe(
+      200,
+    );
+    expect(
+      (await sendChecked(evergate, "GET", `/api/files/${file.id}`, { token: stranger.token })).status,
+    ).toBe(404);
+    const link = await sendChecked(evergate, "POST", "/api/links", {
+      token: owner.token,
+      ...jsonBody({ fileId: file.id, label: "file" }),
+    });
+    expect(link.status).toBe(201);
+    expect((await sendChecked(evergate, "GET", "/api/links?limit=5", { token: owner.token })).status).toBe(
+      200,
+    );
+    expect(
+      (await sendChecked(evergate, "DELETE", `/api/files/${file.id}`, { token: owner.token })).status,
+    ).toBe(204);
+    await evergate.linkJobsSettled();
+    const { token } = JSON.parse(link.body) as { token: string };
+    expect((await sendChecked(evergate, "GET", `/l/${token}`)).status).toBe(410);
+  });
+
   it("API keys", async () => {
     const created = await sendChecked(evergate, "POST", "/api/keys", {
       token: world.stranger.token,

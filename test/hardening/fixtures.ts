@@ -2,6 +2,7 @@ import { DynamoDBClient, paginateScan } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { expect } from "vitest";
 import { type ApiKeyScope, apiKeyScopes } from "#src/domain/scopes.ts";
+import { filesApi } from "../support/files.ts";
 import { json, type TestEvergate, type TestProduct, type TestUser } from "../support/harness.ts";
 import { type Answer, contractViolations, operationFor } from "./contract.ts";
 
@@ -174,6 +175,8 @@ export interface World {
   ownerLink: CreatedLink;
   authorLink: CreatedLink;
   keys: Record<"author" | "owner", KeySet>;
+  /** A ready file the owner uploaded (ADR 026). */
+  ownerFile: string;
 }
 
 export interface KeySet {
@@ -223,6 +226,7 @@ export async function buildWorld(evergate: TestEvergate): Promise<World> {
     keySet(evergate, author),
     keySet(evergate, owner),
   ]);
+  const ownerFile = await filesApi(evergate).upload(owner.token, new TextEncoder().encode("owner's file"));
   return {
     author,
     owner,
@@ -233,5 +237,6 @@ export async function buildWorld(evergate: TestEvergate): Promise<World> {
     ownerLink,
     authorLink,
     keys: { author: authorKeys, owner: ownerKeys },
+    ownerFile,
   };
 }

@@ -3,13 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -191,5 +195,111 @@ describe("streamed PutObject", () => {
     const stored = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "files/streamed.bin" }));
     const bytes = await stored.Body?.transformToByteArray();
     expect(Buffer.from(bytes ?? []).equals(body)).toBe(true);
+  });
+});
+
+describe("multipart uploads through presigned UploadPart URLs (as ADR 026 issues them)", () => {
+  const MiB = 1024 * 1024;
+  const start = async (Key: string) => {
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key, ContentType: "video/mp4" }),
+    );
+    if (!UploadId) throw new Error("no UploadId");
+    const partUrl = (PartNumber: number, ContentLength: number, uploadId = UploadId) =>
+      getSignedUrl(
+        s3,
+        new UploadPartCommand({ Bucket: bucket, Key, UploadId: uploadId, PartNumber, ContentLength }),
+        {
+          expiresIn: 60,
+          signableHeaders: new Set(["content-length"]),
+        },
+      );
+    const put = async (PartNumber: number, body: Buffer) => {
+      const response = await fetch(await partUrl(PartNumber, body.length), {
+        method: "PUT",
+        body: new Uint8Array(body),
+      });
+      expect(response.status).toBe(200);
+      return { PartNumber, ETag: response.headers.get("etag") ?? "" };
+    };
+    const complete = (Parts: Array<{ PartNumber: number; ETag: string }>, uploadId = UploadId) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts },
+        }),
+      );
+    return { UploadId, partUrl, put, complete };
+  };
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "completed",
+      (error: Error) => error.name,
+    );
+
+  it("assembles the parts in order, with the type CreateMultipartUpload set; a part of another size is refused", async () => {
+    const Key = "files/multipart-ok";
+    const upload = await start(Key);
+    const bodies = [Buffer.alloc(5 * MiB, 1), Buffer.alloc(5 * MiB, 2), Buffer.alloc(1000, 3)];
+    const wrongSize = await fetch(await upload.partUrl(1, 5 * MiB), {
+      method: "PUT",
+      body: Buffer.alloc(100),
+    });
+    expect(wrongSize.status).toBe(403);
+    const parts = [await upload.put(3, bodies[2] as Buffer), await upload.put(1, bodies[0] as Buffer)];
+    parts.splice(1, 0, await upload.put(2, bodies[1] as Buffer));
+
+    await upload.complete(parts.sort((a, b) => a.PartNumber - b.PartNumber));
+
+    const stored = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+    expect(stored.ContentType).toBe("video/mp4");
+    expect(Buffer.from((await stored.Body?.transformToByteArray()) ?? []).equals(Buffer.concat(bodies))).toBe(
+      true,
+    );
+  });
+
+  it("refuses a wrong ETag, parts out of order, a small part before the last, an unknown or aborted upload", async () => {
+    const upload = await start("files/multipart-refused");
+    const one = await upload.put(1, Buffer.alloc(5 * MiB, 1));
+    const two = await upload.put(2, Buffer.alloc(1 * MiB, 2));
+    const three = await upload.put(3, Buffer.alloc(10, 3));
+
+    expect(await refusal(upload.complete([{ ...one, ETag: '"0123456789abcdef0123456789abcdef"' }]))).toBe(
+      "InvalidPart",
+    );
+    expect(await refusal(upload.complete([one, { PartNumber: 4, ETag: one.ETag }]))).toBe("InvalidPart");
+    expect(await refusal(upload.complete([two, one]))).toBe("InvalidPartOrder");
+    expect(await refusal(upload.complete([one, two, three]))).toBe("EntityTooSmall");
+    expect(await refusal(upload.complete([one], "0123456789abcdef0123456789abcdef"))).toBe("NoSuchUpload");
+    const strayPart = await fetch(await upload.partUrl(1, 10, "0123456789abcdef0123456789abcdef"), {
+      method: "PUT",
+      body: Buffer.alloc(10),
+    });
+    expect(strayPart.status).toBe(404);
+
+    await s3.send(
+      new AbortMultipartUploadCommand({
+        Bucket: bucket,
+        Key: "files/multipart-refused",
+        UploadId: upload.UploadId,
+      }),
+    );
+
+    expect(await refusal(upload.complete([one, two]))).toBe("NoSuchUpload");
+    const afterAbort = await fetch(await upload.partUrl(1, 10), { method: "PUT", body: Buffer.alloc(10) });
+    expect(afterAbort.status).toBe(404);
+    expect(
+      await refusal(
+        s3.send(
+          new AbortMultipartUploadCommand({
+            Bucket: bucket,
+            Key: "files/multipart-refused",
+            UploadId: upload.UploadId,
+          }),
+        ),
+      ),
+    ).toBe("NoSuchUpload");
   });
 });

@@ -86,7 +86,7 @@ export interface paths {
         get: operations["listLinks"];
         put?: never;
         /**
-         * Create a permanent link to a product's deliverable (author or buyer)
+         * Create a permanent link to a product's deliverable (author or buyer) or to one of the caller's files
          * @description Each caller may hold at most MAX_ACTIVE_LINKS_PER_PRODUCT (default 1,000) links to one product that are not revoked; one more is a 409 problem with code `link_limit_reached`. Revoking a link frees its slot; an expired or used-up link keeps it (it can be changed back to active).
          */
         post: operations["createLink"];
@@ -547,6 +547,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's files, newest first */
+        get: operations["listFiles"];
+        put?: never;
+        /**
+         * Register a file and get presigned URLs to upload it straight to S3
+         * @description Below FILE_MULTIPART_THRESHOLD_BYTES (100 MiB) one presigned PUT; from it on a multipart upload whose part size and count the server chose (up to MAX_FILE_BYTES, 5 GiB). Then POST /api/files/{id}/complete. The file is the caller's: only they see it, link it or delete it.
+         */
+        post: operations["createFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/files/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish an upload: the stored object must have exactly the declared size and type
+         * @description A multipart upload sends its parts' ETags. A stored object of another size or type is deleted with its file (422 upload_invalid: upload again). Completing a ready file answers it again.
+         */
+        post: operations["completeFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller's files */
+        get: operations["getFile"];
+        put?: never;
+        post?: never;
+        /** Delete a file: its links stop within seconds, then its object goes (a pending upload is aborted) */
+        delete: operations["deleteFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/l/{token}": {
         parameters: {
             query?: never;
@@ -923,14 +982,20 @@ export interface components {
         };
         Link: {
             id: string;
-            productId: string;
-            productTitle: string;
-            /** @description What the link serves: for now a product's deliverable. */
+            /** @description A product link's product (absent on a file link). */
+            productId?: string;
+            productTitle?: string;
+            /** @description What the link serves: a product's deliverable, or one of the caller's files. */
             target: {
                 /** @enum {string} */
                 kind: "productDeliverable";
                 productId: string;
                 productTitle: string;
+            } | {
+                /** @enum {string} */
+                kind: "file";
+                fileId: string;
+                filename: string;
             };
             ownedByCaller: boolean;
             /** @description The username of whoever made the link (absent on links made before it was kept). */
@@ -964,8 +1029,16 @@ export interface components {
             revokedBy?: string;
         };
         CreateLink: {
-            /** @example 8fK2mQ0aZr4TtYc1 */
-            productId: string;
+            /**
+             * @description Link a product's deliverable (its author or a buyer). Exactly one of productId, fileId.
+             * @example 8fK2mQ0aZr4TtYc1
+             */
+            productId?: string;
+            /**
+             * @description Link one of the caller's own ready files (ADR 026).
+             * @example evf_a7Hq2LmZ0pXc9RtY4bNw1KdE3sJ5vU6fGh
+             */
+            fileId?: string;
             label?: string;
             /**
              * Format: date-time
@@ -1084,7 +1157,7 @@ export interface components {
         ApiKey: {
             id: string;
             name: string;
-            scopes: ("links:read" | "links:write" | "products:read" | "products:write" | "orders:read" | "orders:write" | "webhooks:write")[];
+            scopes: ("links:read" | "links:write" | "products:read" | "products:write" | "orders:read" | "orders:write" | "webhooks:write" | "files:read" | "files:write")[];
             /** @description The last four characters of the key. */
             keyHint: string;
             createdAt: string;
@@ -1096,7 +1169,7 @@ export interface components {
         CreateApiKey: {
             name: string;
             /** @description What the key may do, as its owner. `links:read`: list and read the owner's links. `links:write`: create, change, rotate and revoke links — to **every** deliverable its owner may download (each product the owner sells or bought), not to one product: whoever holds the key can hand out permanent links to all of them. Keys are not bound to a product list; give this scope only to a service you trust with all of its owner's files. `products:read` / `products:write`: the owner's products and their downloads; `orders:read` / `orders:write`: buy, refund, list orders and sales. */
-            scopes: ("links:read" | "links:write" | "products:read" | "products:write" | "orders:read" | "orders:write" | "webhooks:write")[];
+            scopes: ("links:read" | "links:write" | "products:read" | "products:write" | "orders:read" | "orders:write" | "webhooks:write" | "files:read" | "files:write")[];
         };
         Product: {
             id: string;
@@ -1189,6 +1262,70 @@ export interface components {
             /** @description Exact size in bytes; the signature pins it. */
             size: number;
             filename: string;
+        };
+        CreatedFile: {
+            file: components["schemas"]["File"];
+            upload: components["schemas"]["SingleFileUpload"] | components["schemas"]["MultipartFileUpload"];
+        };
+        File: {
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+            /**
+             * @description pending until POST /api/files/{id}/complete has checked the upload; then it can be linked.
+             * @enum {string}
+             */
+            status: "pending" | "ready";
+            createdAt: string;
+            completedAt?: string;
+            /** @description When the upload URLs stop working. */
+            uploadExpiresAt: string;
+        };
+        /** @description PUT the whole file to url (below FILE_MULTIPART_THRESHOLD_BYTES). */
+        SingleFileUpload: {
+            /** @enum {string} */
+            kind: "single";
+            /** @enum {string} */
+            method: "PUT";
+            url: string;
+            /** @description Send these headers with the PUT, unchanged. */
+            headers: {
+                [key: string]: string;
+            };
+            expiresAt: string;
+        };
+        /** @description PUT bytes [(partNumber-1)×partSize, +size) of the file to each part's url (in any order, in parallel), keep each answer's ETag header, then complete with them. */
+        MultipartFileUpload: {
+            /** @enum {string} */
+            kind: "multipart";
+            /** @description Every part but the last has this many bytes. */
+            partSize: number;
+            parts: {
+                partNumber: number;
+                /** @description This part's exact byte count (signed). */
+                size: number;
+                /** @enum {string} */
+                method: "PUT";
+                url: string;
+            }[];
+            expiresAt: string;
+        };
+        CreateFile: {
+            /** @description The name a download is saved under (links may override). */
+            filename: string;
+            /** @example video/mp4 */
+            contentType: string;
+            /** @description Exact size in bytes; every upload URL's signature pins it (or its part's). */
+            size: number;
+        };
+        CompleteFile: {
+            /** @description A multipart upload's parts, in ascending partNumber; absent for a single PUT. */
+            parts?: {
+                partNumber: number;
+                /** @description The ETag header S3 answered the part's PUT with. */
+                etag: string;
+            }[];
         };
         LinkGoneProblem: components["schemas"]["Problem"] & {
             /**
@@ -4996,6 +5133,504 @@ export interface operations {
             };
             /** @description The Idempotency-Key was used for a different request. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listFiles: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["File"][];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFile"];
+            };
+        };
+        responses: {
+            /** @description The pending file and how to upload it. */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedFile"];
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteFile"];
+            };
+        };
+        responses: {
+            /** @description The file, ready to link. */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Stores } from "#src/storage/ports.ts";
 import { apiKeyStoreContract } from "./api-key-store.contract.ts";
 import { eventStoreContract } from "./event-store.contract.ts";
+import { fileStoreContract } from "./file-store.contract.ts";
 import { idempotencyStoreContract } from "./idempotency-store.contract.ts";
 import { legacyTokenListContract } from "./legacy-token-list.contract.ts";
 import { linkStoreContract } from "./link-store.contract.ts";
@@ -38,6 +39,7 @@ describe.each([memorySubject, dynamoSubject()])("$name", (subject) => {
   describe("OrderStore", () => orderStoreContract(current));
   describe("ApiKeyStore", () => apiKeyStoreContract(current));
   describe("UploadStore", () => uploadStoreContract(current));
+  describe("FileStore", () => fileStoreContract(current));
   describe("LegacyTokenListStore", () => legacyTokenListContract(current));
   describe("EventStore", () => eventStoreContract(current));
   describe("WebhookStore", () => webhookStoreContract(current));

@@ -101,9 +101,14 @@ export function LinksTable(props: {
       ? [
           {
             label: "Product",
-            cell: (link: Link) => (
-              <A href={`/products/${encodeURIComponent(link.productId)}`}>{link.productTitle}</A>
-            ),
+            cell: (link: Link) =>
+              link.target.kind === "file" ? (
+                <span>{link.target.filename}</span>
+              ) : (
+                <A href={`/products/${encodeURIComponent(link.target.productId)}`}>
+                  {link.target.productTitle}
+                </A>
+              ),
           },
         ]
       : []),

@@ -87,9 +87,16 @@ export function LinkDetailPage(props: { id: string }) {
           </p>
           <h1>Link {found.label ? `“${found.label}”` : <span class="mono">…{found.tokenHint}</span>}</h1>
           <p class="muted">
-            To <A href={`/products/${encodeURIComponent(found.productId)}`}>{found.productTitle}</A>, made{" "}
-            {formatDate(found.createdAt)}; {found.downloadCount} of {found.maxDownloads ?? "∞"} downloads
-            used; {found.status}.
+            To{" "}
+            {found.target.kind === "file" ? (
+              <span>the file {found.target.filename}</span>
+            ) : (
+              <A href={`/products/${encodeURIComponent(found.target.productId)}`}>
+                {found.target.productTitle}
+              </A>
+            )}
+            , made {formatDate(found.createdAt)}; {found.downloadCount} of {found.maxDownloads ?? "∞"}{" "}
+            downloads used; {found.status}.
           </p>
           <Show loaded={stats} reload={reloadStats} what="Loading the figures">
             {(figures) => <StatsView stats={figures} days={DAYS} />}
