@@ -31,6 +31,7 @@ import { cannedAws } from "./canned-aws.ts";
 import { compareCpu, median } from "./cpu.ts";
 import { floorPresigner } from "./floor-presigner.ts";
 import { measureRevocation, simulateWrites } from "./hot-link.ts";
+import type { MetricsSink } from "./lambda-entry.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -258,7 +259,7 @@ async function redirectScenarios(benchDir: string) {
 
 /** What bench/lambda-entry.ts exports from the built bundle. */
 interface BenchBundle {
-  createHandler: (requestHandler: unknown) => LambdaHandler;
+  createHandler: (requestHandler: unknown, sink?: MetricsSink) => LambdaHandler;
   createDynamoClient: (config: DynamoDBClientConfig) => DynamoDBClient;
   UpdateItemCommand: typeof UpdateItemCommand;
 }
@@ -654,6 +655,151 @@ function benchFloorPresigner() {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// 7. Observability: what metrics (and tracing when off) cost the redirect (ADR 029)
+// ---------------------------------------------------------------------------------------------
+type MetricsCpu = Record<"none" | "emf" | "powertools" | "powertoolsLazy", number>;
+
+/** Redirect CPU with each way of recording the same metrics, in this process (run by a child). */
+async function metricsCpuInBundle(benchDir: string): Promise<MetricsCpu> {
+  const { bundle, aws, token } = await loadBench(benchDir);
+  const event = functionUrlEvent("GET", `/l/${token}`);
+  const handlers = {
+    none: bundle.createHandler(aws, "none"),
+    emf: bundle.createHandler(aws, "emf"),
+    powertools: bundle.createHandler(aws, "powertools"),
+    powertoolsLazy: bundle.createHandler(aws, "powertools-lazy"),
+  };
+  return withQuietAccessLog(() =>
+    compareCpu(
+      Object.fromEntries(
+        Object.entries(handlers).map(([name, handler]) => [name, () => handler(event, {})]),
+      ) as Record<keyof MetricsCpu, () => Promise<unknown>>,
+      { rounds: quick ? 3 : 9, iterations: quick ? 200 : 800, warmup: 300 },
+    ),
+  );
+}
+
+/** Bytes a cold start reads from a build, and the bytes of the given inputs among them. */
+function coldBytesOf(
+  metafile: {
+    outputs: Record<
+      string,
+      {
+        bytes: number;
+        imports: Array<{ path: string; kind: string; external?: boolean }>;
+        inputs: Record<string, { bytesInOutput: number }>;
+      }
+    >;
+  },
+  inputs: RegExp,
+) {
+  const outputs = Object.keys(metafile.outputs).filter((file) => file.endsWith(".mjs"));
+  const entry = outputs.find((file) => file.endsWith("index.mjs") && !file.includes("/chunks/")) as string;
+  const cold = coldStartFiles(metafile as never, entry);
+  const bytes = cold.reduce((total, file) => total + (metafile.outputs[file]?.bytes ?? 0), 0);
+  const matching = cold
+    .flatMap((file) => Object.entries(metafile.outputs[file]?.inputs ?? {}))
+    .filter(([input]) => inputs.test(input))
+    .reduce((total, [, { bytesInOutput }]) => total + bytesInOutput, 0);
+  // The chunks holding the matching inputs that a cold start does not read, with what they import
+  const lazy = outputs.filter(
+    (file) =>
+      !cold.includes(file) && Object.keys(metafile.outputs[file]?.inputs ?? {}).some((i) => inputs.test(i)),
+  );
+  const lazyFiles = new Set(lazy.flatMap((file) => coldStartFiles(metafile as never, file)));
+  const lazyBytes = [...lazyFiles]
+    .filter((file) => !cold.includes(file))
+    .reduce((total, file) => total + (metafile.outputs[file]?.bytes ?? 0), 0);
+  return { bytes, matching, lazyBytes };
+}
+
+async function observabilityScenario(built: Awaited<ReturnType<typeof buildBundles>>) {
+  const started = performance.now();
+  const dirs = [1, 2].map((n) => join(tmpdir(), `evergate-bench-metrics-${process.pid}-${n}`));
+  const [statically, lazily] = await Promise.all([
+    buildLambda(dirs[0], { entryPoint: join(here, "main-powertools-metrics.ts") }),
+    buildLambda(dirs[1], { entryPoint: join(here, "main-powertools-lazy.ts") }),
+  ]);
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  const ours = coldBytesOf(built.real.metafile, /^src\/metrics\//);
+  const tracer = coldBytesOf(
+    built.real.metafile,
+    /@aws-lambda-powertools\/tracer|aws-xray-sdk-core|src\/lambda\/tracing\.ts/,
+  );
+  const powertools = /@aws-lambda-powertools\/(metrics|commons)/;
+  const withPowertools = coldBytesOf(statically.metafile, powertools);
+  const withLazyPowertools = coldBytesOf(lazily.metafile, powertools);
+  // The same tree without any metrics code: what the budget is measured against.
+  const baseline = ours.bytes - ours.matching;
+  const perProcess: MetricsCpu[] = [];
+  const run = promisify(execFile);
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const args = ["--import", "tsx", fileURLToPath(import.meta.url), `--metrics-cpu=${built.benchDir}`];
+    const { stdout } = await run(process.execPath, quick ? [...args, "--quick"] : args, {
+      env: { ...process.env, POWERTOOLS_DEV: "true" },
+      maxBuffer: 1 << 22,
+    });
+    perProcess.push(JSON.parse(stdout.trim().split("\n").pop() as string) as MetricsCpu);
+  }
+  const ratio = (name: keyof MetricsCpu) => median(perProcess.map((sample) => sample[name] / sample.none));
+  const us = (name: keyof MetricsCpu) => median(perProcess.map((sample) => sample[name]));
+  const pct = (value: number) => `${value >= 0 ? "+" : ""}${fmt(value * 100, 1)} %`;
+  const bytesVs = (bytes: number) => bytes / baseline - 1;
+  log(
+    `\n7. Observability: the redirect's cold start and CPU with metrics (budget +5 % each; ${perProcess.length} processes)`,
+  );
+  log(`   cold start without metrics code           ${String(baseline).padStart(8)} B`);
+  log(
+    `   + src/metrics (EMF, as built)             ${String(ours.bytes).padStart(8)} B  ${pct(bytesVs(ours.bytes))}`,
+  );
+  log(
+    `   + Powertools Metrics, imported statically ${String(withPowertools.bytes).padStart(8)} B  ${pct(bytesVs(withPowertools.bytes))} (Powertools ${withPowertools.matching} B)`,
+  );
+  log(
+    `   + Powertools Metrics, imported on 1st flush ${String(withLazyPowertools.bytes).padStart(6)} B  ${pct(bytesVs(withLazyPowertools.bytes))}; the first invocation reads ${withLazyPowertools.lazyBytes} B more: ${pct(bytesVs(withLazyPowertools.bytes + withLazyPowertools.lazyBytes))}`,
+  );
+  log(`   Tracer on the cold path: ${tracer.matching} B; loaded with TRACING=on: ${tracer.lazyBytes} B`);
+  log(
+    `   redirect CPU µs: none ${fmt(us("none"))}, EMF ${fmt(us("emf"))} (${pct(ratio("emf") - 1)}), Powertools ${fmt(us("powertools"))} (${pct(ratio("powertools") - 1)}), Powertools lazy ${fmt(us("powertoolsLazy"))} (${pct(ratio("powertoolsLazy") - 1)})`,
+  );
+  results.observability = {
+    baselineColdBytes: baseline,
+    emf: {
+      coldBytes: ours.bytes,
+      metricsCodeBytes: ours.matching,
+      coldBytesRatio: ours.bytes / baseline,
+      cpuUs: us("emf"),
+      cpuRatio: ratio("emf"),
+    },
+    powertoolsStatic: {
+      coldBytes: withPowertools.bytes,
+      powertoolsBytes: withPowertools.matching,
+      coldBytesRatio: withPowertools.bytes / baseline,
+      cpuUs: us("powertools"),
+      cpuRatio: ratio("powertools"),
+    },
+    powertoolsLazy: {
+      coldBytes: withLazyPowertools.bytes,
+      firstInvocationExtraBytes: withLazyPowertools.lazyBytes,
+      firstInvocationBytesRatio: (withLazyPowertools.bytes + withLazyPowertools.lazyBytes) / baseline,
+      cpuUs: us("powertoolsLazy"),
+      cpuRatio: ratio("powertoolsLazy"),
+    },
+    noMetricsCpuUs: us("none"),
+    tracer: { coldPathBytes: tracer.matching, loadedWhenOnBytes: tracer.lazyBytes },
+    perProcess,
+    loadAverage: loadavg(),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+const metricsCpuDir = process.argv.find((arg) => arg.startsWith("--metrics-cpu="))?.split("=")[1];
+if (metricsCpuDir) {
+  process.stdout.write(`${JSON.stringify(await metricsCpuInBundle(metricsCpuDir))}\n`);
+  process.exit(0);
+}
+
 // A child run by redirectScenarios: one process's CPU comparison, printed as JSON.
 const redirectCpuDir = process.argv.find((arg) => arg.startsWith("--redirect-cpu="))?.split("=")[1];
 if (redirectCpuDir) {
@@ -671,6 +817,7 @@ if (wanted("presign")) await presignScenario(floor);
 if (wanted("redirect")) await redirectScenarios(built.benchDir);
 if (wanted("cold")) await coldStartScenario(built);
 if (wanted("throughput")) await throughputScenario();
+if (wanted("observability")) await observabilityScenario(built);
 log("\n6. Scale model: see bench/SCALE.md");
 if (wanted("hot")) await hotLinkScenario();
 if (Object.keys(hotLink).length) results.hotLink = { ...hotLink, load: loadavg() };

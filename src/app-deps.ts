@@ -2,6 +2,7 @@ import type { Config } from "./config.ts";
 import type { HotLinks } from "./gateway/hot-links.ts";
 import type { RateLimits } from "./http/rate-limits.ts";
 import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics/metrics.ts";
 import type { FileStorage, Stores } from "./storage/ports.ts";
 
 /** A user an access token speaks for, once its signature, issuer, audience and expiry are checked. */
@@ -83,4 +84,6 @@ export interface AppDeps {
   /** Per-client request budgets, one set per process, shared by Hono and the Lambda's /l/ path. */
   rateLimits: RateLimits;
   logger: Logger;
+  /** EMF lines in AWS, a summary locally: the same names (src/metrics/metrics.ts). */
+  metrics: Metrics;
 }

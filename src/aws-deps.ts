@@ -7,6 +7,8 @@ import { createRateLimits } from "./http/rate-limits.ts";
 import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
 import { loadOnce } from "./load-once.ts";
 import { jsonLogger, type Logger } from "./logger.ts";
+import { type Metrics, noMetrics } from "./metrics/metrics.ts";
+import { timedPresign } from "./metrics/timed-presign.ts";
 import { legacyTokenList } from "./services/token-check.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
@@ -30,6 +32,10 @@ export function awsDeps(
     credentials?: Credentials;
     s3Credentials?: Credentials;
     logger?: Logger;
+    /** Where the metrics go: EMF on stdout in Lambda (src/lambda/main.ts), a summary locally; none by default. */
+    metrics?: Metrics;
+    /** Handed the DynamoDB client as it is built (X-Ray instruments it when TRACING=on). */
+    onSdkClient?: (client: object) => void;
     /** Replaces the HTTP layer of both SDK clients (the bench answers and counts calls in-process). */
     requestHandler?: DynamoDBClientConfig["requestHandler"];
   } = {},
@@ -48,7 +54,9 @@ export function awsDeps(
     maxAttempts: config.AWS_MAX_ATTEMPTS,
     requestHandler,
   };
-  const dynamo = createDynamoClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT });
+  const metrics = options.metrics ?? noMetrics;
+  const dynamo = createDynamoClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT }, metrics);
+  options.onSdkClient?.(dynamo);
   const { s3Credentials } = options;
   const issuer = config.COGNITO_ISSUER.replace(/\/$/, "");
   const jwksUri = config.COGNITO_JWKS_URI ?? `${issuer}/.well-known/jwks.json`;
@@ -91,18 +99,21 @@ export function awsDeps(
     stores,
     webhookQueue: { enqueue: async (job, delaySeconds) => (await sqsQueue()).enqueue(job, delaySeconds) },
     sendWebhook: async (url, headers, body) => (await sender())(url, headers, body),
-    files: s3FileStorage({
-      bucket: config.FILES_BUCKET,
-      region: config.AWS_REGION,
-      endpoint: config.S3_ENDPOINT,
-      forcePathStyle: config.S3_FORCE_PATH_STYLE,
-      responseChecksumValidation: "WHEN_REQUIRED",
-      // Without S3's own, the DynamoDB client's provider: the SDK's default chain (the Lambda role),
-      // cached and refreshed, with no second chain at cold start.
-      credentials: s3Credentials ? async () => s3Credentials : dynamo.config.credentials,
-      maxAttempts: config.AWS_MAX_ATTEMPTS,
-      requestHandler,
-    }),
+    files: timedPresign(
+      metrics,
+      s3FileStorage({
+        bucket: config.FILES_BUCKET,
+        region: config.AWS_REGION,
+        endpoint: config.S3_ENDPOINT,
+        forcePathStyle: config.S3_FORCE_PATH_STYLE,
+        responseChecksumValidation: "WHEN_REQUIRED",
+        // Without S3's own, the DynamoDB client's provider: the SDK's default chain (the Lambda role),
+        // cached and refreshed, with no second chain at cold start.
+        credentials: s3Credentials ? async () => s3Credentials : dynamo.config.credentials,
+        maxAttempts: config.AWS_MAX_ATTEMPTS,
+        requestHandler,
+      }),
+    ),
     // aws-jwt-verify loads with the first token to check: redirects never need it.
     verifyAccessToken: async (token) => (await verifier())(token),
     isUserActive: cognitoUserStatus({
@@ -125,6 +136,7 @@ export function awsDeps(
     ...(hotLinks ? { hotLinks } : {}),
     rateLimits: createRateLimits(config),
     logger,
+    metrics,
     legacyTokens: legacyTokenList(stores.legacyTokens, logger),
   };
 }

@@ -193,6 +193,10 @@ const settings = {
   /** Where `npm start` keeps the stand-ins' data. */
   DATA_DIR: required(text(1, ".data")),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error", "silent"], "info"),
+  /** The CloudWatch namespace of the EMF metrics (src/metrics/metrics.ts); the stack sets one per stage. */
+  METRICS_NAMESPACE: required(text(1, "Evergate", /^[A-Za-z0-9._/#:-]{1,255}$/)),
+  /** X-Ray tracing through Powertools Tracer (ADR 029): `on` needs the function's active tracing. */
+  TRACING: oneOf(["off", "on"], "off"),
 };
 
 export type Config = { [Name in keyof typeof settings]: ReturnType<(typeof settings)[Name]> };

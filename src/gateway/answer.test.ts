@@ -4,6 +4,7 @@ import type { LinkHit } from "#src/domain/access-event.ts";
 import { epochSeconds, type GraceSlot, graceSlotOf } from "#src/domain/download-hit.ts";
 import type { Link } from "#src/domain/link.ts";
 import { hashToken, mintToken, newTokenKeyEntry, parseTokenKeys } from "#src/domain/token.ts";
+import type { Metrics } from "#src/metrics/metrics.ts";
 import type { LinkStore } from "#src/storage/ports.ts";
 import { answerLink, type LinkMethod } from "./answer.ts";
 import { countsOn } from "./decide-hit.ts";
@@ -50,7 +51,16 @@ const KEYS = parseTokenKeys(newTokenKeyEntry("a"));
 
 function gateway() {
   const store = memoryLinks();
+  /** The `Outcome` of each LinkOutcomes metric recorded (src/metrics/link-outcome.ts). */
+  const outcomes: string[] = [];
+  const metrics: Metrics = {
+    add: (name, _value, dimensions) => {
+      if (name === "LinkOutcomes") outcomes.push(dimensions?.Outcome ?? "?");
+    },
+    flush: () => {},
+  };
   const deps = {
+    metrics,
     config: {
       LINK_URL_TTL_SECONDS: 300,
       LINK_CACHE_WINDOW_SECONDS: 0,
@@ -78,7 +88,7 @@ function gateway() {
     });
     return token;
   };
-  return { deps, store, add };
+  return { deps, store, add, outcomes };
 }
 
 const clients: Record<string, Record<string, string>> = {
@@ -113,7 +123,7 @@ describe("what /l/{token} answers (method × client × link)", () => {
     const expected = row.split(" ");
     Object.entries(states).forEach(([state, fields], column) => {
       it(`${method} by a ${client}, ${state} link → ${expected[column]}`, async () => {
-        const { deps, store, add } = gateway();
+        const { deps, store, add, outcomes } = gateway();
         const token = fields === null ? mintToken("link", KEYS).token : add(fields);
         const before = store.links.get(hashToken(token))?.downloadCount ?? 0;
         const answer = await answerLink(deps, {
@@ -138,6 +148,19 @@ describe("what /l/{token} answers (method × client × link)", () => {
         if (answer.status === 410 && asked)
           expect(logged).toEqual([state === "used up" ? "exhausted" : state]);
         else expect(logged).toEqual([]);
+        // One outcome metric per request, naming what the answer was
+        const gone = state === "used up" ? "exhausted" : state;
+        const outcome =
+          answer.status === 404
+            ? "not_found"
+            : answer.status === 410
+              ? gone
+              : after > before
+                ? "granted"
+                : answer.status === 409 || (answer.status === 200 && method === "GET" && client === "browser")
+                  ? "confirmation_required"
+                  : "preview";
+        expect(outcomes).toEqual([outcome]);
       });
     });
   }
@@ -161,7 +184,7 @@ describe("what /l/{token} answers (method × client × link)", () => {
   });
 
   it("the same client again within the grace: served, not counted; another client: counted", async () => {
-    const { deps, store, add } = gateway();
+    const { deps, store, add, outcomes } = gateway();
     const token = add({ maxDownloads: 2 });
     const ask = (address: string) =>
       answerLink(deps, {
@@ -177,5 +200,22 @@ describe("what /l/{token} answers (method × client × link)", () => {
     expect((await ask("203.0.113.9")).status).toBe(303);
     expect((await ask("192.0.2.1")).status).toBe(410);
     expect(store.links.get(hashToken(token))?.downloadCount).toBe(2);
+    expect(outcomes).toEqual(["granted", "grace_rehit", "granted", "exhausted"]);
+  });
+
+  it("malformed and forged tokens are `invalid_token`, a well-formed one not in the table `not_found`", async () => {
+    const { deps, outcomes } = gateway();
+    const forged = mintToken("link", parseTokenKeys(newTokenKeyEntry("a"))).token;
+    for (const token of ["evg_not-a-token", forged, mintToken("link", KEYS).token]) {
+      const answer = await answerLink(deps, {
+        method: "GET",
+        token,
+        requestId: "req",
+        clientAddress: "198.51.100.7",
+        header: () => undefined,
+      });
+      expect(answer.status).toBe(404);
+    }
+    expect(outcomes).toEqual(["invalid_token", "invalid_token", "not_found"]);
   });
 });

@@ -3,6 +3,7 @@ import { downloadFilename, type Link } from "#src/domain/link.ts";
 import { classifyLinkClient } from "#src/gateway/client.ts";
 import { hitLink, peekLink, signLink } from "#src/gateway/consume.ts";
 import { hitCountry } from "#src/gateway/hit.ts";
+import { recordLinkOutcome } from "#src/metrics/link-outcome.ts";
 import type { Answer } from "../http/answer.ts";
 import { problemAnswer, problemFor } from "../http/problem.ts";
 import type { GoneReason, HitOutcome, PolicyRefusal } from "./decide-hit.ts";
@@ -176,6 +177,7 @@ export async function answerLink(deps: AppDeps, request: LinkRequest): Promise<A
     });
     if (request.method === "HEAD" || client === "preview") {
       const lookup = await peekLink(deps, request.token);
+      recordLinkOutcome(deps.metrics, lookup, request.token, deps.config.TOKEN_KEYS);
       if (lookup.kind !== "active")
         return refuse(request, lookup.kind === "unknown" ? "unknown" : lookup.reason);
       return htmlPage(request.method === "HEAD" ? null : previewPage(downloadFilename(lookup.link)));
@@ -189,6 +191,7 @@ export async function answerLink(deps: AppDeps, request: LinkRequest): Promise<A
     country: hitCountry(deps.config.CLIENT_COUNTRY_HEADER, request.header),
     passphrase: passphraseOf(request),
   });
+  recordLinkOutcome(deps.metrics, outcome, request.token, deps.config.TOKEN_KEYS);
   switch (outcome.kind) {
     case "unknown":
       return refuse(request, "unknown");

@@ -1,7 +1,10 @@
 import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 import type { AppDeps } from "#src/app-deps.ts";
 import { AppError } from "#src/domain/errors.ts";
 import type { Logger } from "#src/logger.ts";
+import { elapsedMs } from "#src/metrics/metrics.ts";
+import { recordRequest, routeLabel } from "#src/metrics/request-metrics.ts";
 import type { AppEnv } from "./context.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -27,7 +30,7 @@ export function logAccess(
     method: request.method,
     path: request.path.startsWith("/l/") ? "/l/…" : request.path,
     status: request.status,
-    ms: Math.round((performance.now() - request.startedAt) * 10) / 10,
+    ms: elapsedMs(request.startedAt),
   });
 }
 
@@ -49,6 +52,11 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     const path = c.req.path;
     if (path.startsWith("/api/") && !headers.has("cache-control")) headers.set("cache-control", "no-store");
     logAccess(deps.logger, { requestId, method: c.req.method, path, status: c.res.status, startedAt });
+    recordRequest(deps.metrics, {
+      route: routeLabel(routePath(c, -1)),
+      status: c.res.status,
+      ms: elapsedMs(startedAt),
+    });
   };
 }
 

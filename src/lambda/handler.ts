@@ -9,6 +9,8 @@ import { commonHeaders, DEFAULT_REFERRER_POLICY, logAccess, requestIdOf } from "
 import { addressBucket, enforceRateLimit } from "../http/rate-limits.ts";
 import { loadOnce } from "../load-once.ts";
 import { errorFields } from "../logger.ts";
+import { elapsedMs } from "../metrics/metrics.ts";
+import { LINK_ROUTE, recordRequest } from "../metrics/request-metrics.ts";
 
 type ScheduledSweep = { evergate: "sweep" };
 type ScheduledLinkJobs = { evergate: "link-jobs" };
@@ -72,7 +74,7 @@ function linkRequestOf(event: LambdaEvent): { event: FunctionUrlEvent; token: st
  * two side by side. Everything else (the API, its zod schemas, the JWT verifier) is imported on
  * the first request that needs it, the sweeper on its schedule.
  */
-export function createLambdaHandler(deps: AppDeps) {
+export function createLambdaHandler(deps: AppDeps, options: { sdkClients?: readonly object[] } = {}) {
   const loadApi = loadOnce(() => import("./api.ts").then(({ createApiHandler }) => createApiHandler(deps)));
 
   /** The rule Hono's /l/* middleware applies (src/gateway/route.ts): a refused hit costs no DynamoDB call. */
@@ -113,6 +115,7 @@ export function createLambdaHandler(deps: AppDeps) {
       ...(form ? { form } : {}),
     }).catch((error: unknown) => errorAnswer(error, requestId, deps.logger));
     logAccess(deps.logger, { requestId, method, path: event.rawPath, status: answer.status, startedAt });
+    recordRequest(deps.metrics, { route: LINK_ROUTE, status: answer.status, ms: elapsedMs(startedAt) });
     // Hot links' counts (ADR 024): a flush that is due runs before the answer goes, since Lambda
     // freezes the instance once it has answered (no extension, no shutdown hook).
     await deps.hotLinks?.settled();
@@ -171,10 +174,26 @@ export function createLambdaHandler(deps: AppDeps) {
     import("./webhook-queue.ts").then(({ createWebhookQueueHandler }) => createWebhookQueueHandler(deps)),
   );
 
-  return async (
-    event: LambdaEvent | ScheduledSweep | ScheduledLinkJobs | StreamRecords | SQSEvent,
-    context: LambdaContext,
-  ) => {
+  type Event = LambdaEvent | ScheduledSweep | ScheduledLinkJobs | StreamRecords | SQSEvent;
+  let coldStart = true;
+  // Powertools Tracer and the X-Ray SDK (~128 KB) are imported only when tracing is on (ADR 029).
+  const loadTracing = loadOnce(() =>
+    import("./tracing.ts").then(({ createTracing }) => createTracing(options.sdkClients ?? [])),
+  );
+
+  /** Every invocation's metrics go out as it ends (EMF lines in AWS): Lambda may freeze after. */
+  return async (event: Event, context: LambdaContext) => {
+    if (coldStart) deps.metrics.add("ColdStarts", 1);
+    coldStart = false;
+    try {
+      if (deps.config.TRACING === "on") return await (await loadTracing())(() => dispatch(event, context));
+      return await dispatch(event, context);
+    } finally {
+      deps.metrics.flush();
+    }
+  };
+
+  async function dispatch(event: Event, context: LambdaContext) {
     if (isQueueBatch(event)) return (await loadQueueHandler())(event);
     if (isScheduledSweep(event)) {
       const { sweepGarbage } = await import("../services/products.ts");
@@ -186,5 +205,5 @@ export function createLambdaHandler(deps: AppDeps) {
     const link = linkRequestOf(event);
     if (link) return answerLinkEvent(link.event, link.token);
     return (await loadApi())(event, context);
-  };
+  }
 }

@@ -10,11 +10,10 @@ import { type Config, loadConfig, tokenKeysFromEnvironment } from "#src/config.t
 import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { webappCsp } from "#src/http/webapp-headers.ts";
 import { createStreamHandler } from "#src/lambda/stream.ts";
-import { errorFields, jsonLogger } from "#src/logger.ts";
+import { errorFields } from "#src/logger.ts";
 import { inProcessLinkJobs, runDueLinkJobs } from "#src/services/link-jobs.ts";
 import { sweepGarbage } from "#src/services/products.ts";
 import { attemptDelivery } from "#src/services/webhook-delivery.ts";
-import { type AccessLogMetrics, accessLogMetrics } from "./access-log-metrics.ts";
 import { closeServer } from "./close-server.ts";
 import {
   type LocalWebhookQueue,
@@ -22,6 +21,7 @@ import {
   realScheduler,
   type Scheduler,
 } from "./local-webhook-queue.ts";
+import { type MetricsSummary, metricsSummary } from "./metrics-summary.ts";
 import { seedDemoData } from "./seed.ts";
 import { type LocalStack, startLocalStack } from "./stack.ts";
 import { staticWebapp } from "./static-webapp.ts";
@@ -67,7 +67,8 @@ export interface LocalEvergate {
   deps: AppDeps;
   config: Config;
   /** The numbers the AWS alarms watch, from the access log; summarised in the log once a minute. */
-  accessMetrics: AccessLogMetrics;
+  /** The metrics the Lambda writes as EMF, aggregated here (src/local/metrics-summary.ts). */
+  metrics: MetricsSummary;
   /** Resolves when every link job started so far has finished (refunds, deletes, edits). */
   linkJobsSettled(): Promise<void>;
   /** The table's stream consumer, fed by the stand-in's stream as Lambda is by DynamoDB Streams. */
@@ -169,7 +170,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     COGNITO_TOKEN_URL: stack.cognito.tokenUrl,
     ...options.configOverrides,
   });
-  const accessMetrics = accessLogMetrics(jsonLogger(config.LOG_LEVEL));
+  const metrics = metricsSummary();
   // The link-job worker runs in this process, started as soon as a job is stored (ADR 013).
   const linkJobs = inProcessLinkJobs(() => deps);
   const scheduler = options.scheduler ?? realScheduler;
@@ -178,7 +179,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     ...awsDeps(config, {
       credentials: stack.credentials,
       s3Credentials: s3?.credentials,
-      logger: accessMetrics.logger,
+      metrics,
     }),
     linkJobs,
     webhookQueue,
@@ -234,7 +235,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     runDueLinkJobs(deps).catch((error) => deps.logger.warn("link jobs failed", errorFields(error)));
   }, 60_000);
   sweeper.unref();
-  const stopSummaries = accessMetrics.start(60_000);
+  const stopSummaries = metrics.start(deps.logger, 60_000);
   // DynamoDB's TTL, which the stand-in has from src/local/dynamo-stand-in.ts: expired events go.
   const ttl = setInterval(() => {
     stack.expireItems().catch((error) => deps.logger.warn("TTL pass failed", errorFields(error)));
@@ -254,7 +255,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
     stack,
     deps,
     config,
-    accessMetrics,
+    metrics,
     streamConsumer,
     linkJobsSettled: () => linkJobs.settled(),
     webhookQueue,

@@ -43,6 +43,7 @@ export async function attemptDelivery(deps: AppDeps, job: DeliveryJob): Promise<
     ...(response.error ? { error: response.error } : {}),
   });
   if (ok) {
+    deps.metrics.add("WebhookDeliveries", 1, { Result: "delivered" });
     await webhooks.saveDelivery({ ...delivery, state: "delivered", nextAttemptAt: undefined });
     await webhooks.recordSuccess(webhook.id);
     return;
@@ -50,11 +51,13 @@ export async function attemptDelivery(deps: AppDeps, job: DeliveryJob): Promise<
   const after = await webhooks.recordFailure(webhook.id, deps.config.WEBHOOK_DISABLE_AFTER_FAILURES);
   const delay = RETRY_DELAYS_SECONDS[delivery.attempts.length - 1];
   if (job.manual || !after?.enabled || delay === undefined || delivery.attempts.length >= MAX_ATTEMPTS) {
+    deps.metrics.add("WebhookDeliveries", 1, { Result: "failed" });
     await webhooks.saveDelivery({ ...delivery, state: "failed", nextAttemptAt: undefined });
     if (after && !after.enabled)
       deps.logger.warn("webhook turned off after failures", { webhookId: webhook.id });
     return;
   }
+  deps.metrics.add("WebhookDeliveries", 1, { Result: "retry" });
   const nextAttemptAt = new Date(now.getTime() + delay * 1000).toISOString();
   await webhooks.saveDelivery({ ...delivery, state: "pending", nextAttemptAt });
   await deps.webhookQueue.enqueue({ webhookId: webhook.id, deliveryId: delivery.id }, delay);

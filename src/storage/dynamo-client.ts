@@ -1,5 +1,19 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from "@aws-sdk/client-dynamodb";
 import { SignatureV4 } from "@smithy/signature-v4";
+import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments } from "@smithy/types";
+import { elapsedMs, type Metrics, noMetrics } from "#src/metrics/metrics.ts";
+
+/** What DynamoDB answers when a table or account is over its throughput (each attempt counts). */
+const THROTTLES = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+]);
 
 /**
  * A DynamoDBClient that keeps one SigV4 signer. By default the SDK builds a new signer for every
@@ -8,7 +22,10 @@ import { SignatureV4 } from "@smithy/signature-v4";
  * and refreshed by the SDK), same hash, same region and service: the signatures are byte-identical
  * (src/storage/dynamo-client.test.ts).
  */
-export function createDynamoClient(config: DynamoDBClientConfig): DynamoDBClient {
+export function createDynamoClient(
+  config: DynamoDBClientConfig,
+  metrics: Metrics = noMetrics,
+): DynamoDBClient {
   let signer: SignatureV4 | undefined;
   const client: DynamoDBClient = new DynamoDBClient({
     ...config,
@@ -24,5 +41,42 @@ export function createDynamoClient(config: DynamoDBClientConfig): DynamoDBClient
       return signer;
     },
   });
+  measure(client, metrics);
   return client;
+}
+
+/**
+ * `DynamoDBLatency` per call (retries included) and `DynamoDBThrottles` per throttled attempt:
+ * the first wraps the whole call, the second sits inside the retry loop, so a throttle the SDK
+ * retried away still counts.
+ */
+function measure(client: DynamoDBClient, metrics: Metrics): void {
+  if (metrics === noMetrics) return;
+  const operationOf = (commandName: string | undefined) => ({
+    Operation: (commandName ?? "Unknown").replace(/Command$/, ""),
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const startedAt = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        metrics.add("DynamoDBLatency", elapsedMs(startedAt), operationOf(context.commandName));
+      }
+    },
+    { step: "initialize", priority: "high", name: "evergateDynamoLatency" },
+  );
+  client.middlewareStack.addRelativeTo(
+    (next: InitializeHandler<ServiceInputTypes, ServiceOutputTypes>, context: HandlerExecutionContext) =>
+      async (args: InitializeHandlerArguments<ServiceInputTypes>) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (error instanceof Error && THROTTLES.has(error.name))
+            metrics.add("DynamoDBThrottles", 1, operationOf(context.commandName));
+          throw error;
+        }
+      },
+    { relation: "after", toMiddleware: "retryMiddleware", name: "evergateDynamoThrottles" },
+  );
 }

@@ -81,6 +81,33 @@ describe("the built Lambda bundle behind a function URL", () => {
     );
   });
 
+  it("each invocation writes its metrics as one EMF line on stdout (ADR 029)", async () => {
+    const lines: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    let result: FunctionUrlResult;
+    try {
+      result = await invoke("GET", "/l/evg_not-a-token");
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(result.statusCode).toBe(404);
+    const emf = lines.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      Route: "/l/{token}",
+      Requests: 1,
+      ClientErrors: 1,
+      Outcome: "invalid_token",
+      LinkOutcomes: 1,
+    });
+    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe("Evergate");
+    expect(JSON.stringify(emf[0])).not.toContain("not-a-token");
+  });
+
   it("HEAD /l/{token} answers 200 without a body and without using up a download", async () => {
     const id = (await evergate
       .request("GET", `/api/links?limit=50`, { token: user.token })
@@ -386,6 +413,10 @@ describe("what a cold start for a redirect reads", () => {
       "client-s3",
       "src/routes/products.ts",
       "src/app.ts",
+      // Tracing is off by default and then never loaded (ADR 029)
+      "@aws-lambda-powertools/",
+      "aws-xray-sdk-core",
+      "src/lambda/tracing.ts",
     ]) {
       expect(
         inputs.filter((input) => input.includes(lazy)),
