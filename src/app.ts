@@ -10,6 +10,7 @@ import { requestContext, requireJsonBody } from "./http/middleware.ts";
 import { limitByAddress, limitByCaller } from "./http/rate-limit-middleware.ts";
 import { createRouter } from "./http/router.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { linkBulkRoutes } from "./routes/link-bulk.ts";
 import { linkEventRoutes } from "./routes/link-events.ts";
 import { linkRoutes } from "./routes/links.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps) {
   app
     .route("/", systemRoutes)
     .route("/", problemRoutes)
+    .route("/", linkBulkRoutes)
     .route("/", linkRoutes)
     .route("/", linkEventRoutes)
     .route("/", webhookRoutes)

@@ -28,12 +28,16 @@ export interface Link {
   /** Resume grace for this link in seconds (0 = off); unset: the deployment's LINK_GRACE_SECONDS. */
   graceSeconds?: number;
   lastDownloadAt?: string;
+  /** The caller's own labels for grouping (filter, revoke by tag): at most 10 short strings. */
+  tags?: string[];
+  /** The caller's own reference for the link, unique among the owner's links. */
+  externalId?: string;
   revokedAt?: string;
   revokedBy?: string;
 }
 
 /** What an update may change on a link; the API's PATCH body, the port and both stores use this list. */
-export const editableLinkFields = ["label", "expiresAt", "maxDownloads", "graceSeconds"] as const;
+export const editableLinkFields = ["label", "expiresAt", "maxDownloads", "graceSeconds", "tags"] as const;
 export type EditableLinkField = (typeof editableLinkFields)[number];
 
 /** A change per editable field: a value sets it, null removes it, absent leaves it. */

@@ -3,7 +3,16 @@ import type { Context } from "hono";
 import { type Link, linkStatus } from "#src/domain/link.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import type { AppEnv } from "#src/http/context.ts";
-import { futureDateTime, hashIdSchema, productIdSchema, singleLine } from "#src/http/field-schemas.ts";
+import {
+  externalIdSchema,
+  fileIdPattern,
+  futureDateTime,
+  hashIdSchema,
+  productIdSchema,
+  singleLine,
+  tagSchema,
+  tagsSchema,
+} from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
   anyCallerSecurity,
@@ -68,18 +77,20 @@ export const LinkSchema = z
     graceSeconds: graceSecondsSchema.optional(),
     downloadCount: z.number().int(),
     lastDownloadAt: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    externalId: z.string().optional(),
     status: z.enum(["active", "revoked", "expired", "exhausted"]),
     revokedAt: z.string().optional(),
     revokedBy: z.string().optional(),
   })
   .openapi("Link");
 
-const CreatedLinkSchema = LinkSchema.extend({
+export const CreatedLinkSchema = LinkSchema.extend({
   token: z.string().openapi({ description: "The full token. Shown only in this answer." }),
   url: z.string().openapi({ description: "The permanent link: share it." }),
 }).openapi("CreatedLink");
 
-const CreateLinkSchema = z
+export const CreateLinkSchema = z
   .strictObject({
     productId: productIdSchema,
     label: singleLine(100).optional(),
@@ -88,6 +99,8 @@ const CreateLinkSchema = z
     graceSeconds: graceSecondsSchema.optional(),
     filename: singleLine(200).optional(),
     recipient: singleLine(200).optional().openapi({ description: "Who the link is for (a note)." }),
+    tags: tagsSchema.optional(),
+    externalId: externalIdSchema.optional(),
   })
   .openapi("CreateLink");
 
@@ -97,8 +110,23 @@ const UpdateLinkSchema = z
     expiresAt: futureDateTime.nullable().optional(),
     maxDownloads: maxDownloadsSchema.nullable().optional(),
     graceSeconds: graceSecondsSchema.nullable().optional(),
+    tags: tagsSchema.nullable().optional(),
   })
   .openapi("UpdateLink");
+
+const LinkListQuerySchema = PageQuerySchema.extend({
+  status: z.enum(["active", "revoked", "expired", "exhausted"]).optional(),
+  productId: productIdSchema.optional(),
+  fileId: z
+    .string()
+    .regex(fileIdPattern, "must be a file id")
+    .optional()
+    .openapi({ description: "Links to one of your files." }),
+  tag: tagSchema.optional(),
+  recipient: singleLine(200).optional().openapi({ description: "Exactly this recipient." }),
+  externalId: externalIdSchema.optional().openapi({ description: "The one link with this externalId." }),
+  q: singleLine(100).optional().openapi({ description: "Text in the label or recipient (any case)." }),
+});
 
 const LinkIdParams = z.object({ id: hashIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 const ProductIdParams = z.object({ id: productIdSchema.openapi({ param: { name: "id", in: "path" } }) });
@@ -117,7 +145,7 @@ export function linkView(link: Link, now: Date, callerId: string): z.infer<typeo
   };
 }
 
-function createdView(c: Context<AppEnv>, link: Link, token: string, callerId: string) {
+export function createdView(c: Context<AppEnv>, link: Link, token: string, callerId: string) {
   return { ...linkView(link, c.get("deps").clock(), callerId), token, url: `${publicBaseUrl(c)}/l/${token}` };
 }
 
@@ -159,9 +187,14 @@ export const linkRoutes = createRouter()
       path: "/api/links",
       operationId: "listLinks",
       tags: ["links"],
-      summary: "The caller's links, newest first",
+      summary: "The caller's links, newest first, optionally filtered",
+      description:
+        "Filters combine (AND). `externalId` finds the one link holding it. Any other filter walks your " +
+        "links newest first and looks at 500 of them at most per page, so a filtered page may hold fewer " +
+        "than `limit` items (even none) and still carry a `nextCursor`: follow it until it is absent. " +
+        "Cursors are signed and bound to the filters of the first page: send the same filters with them.",
       security: anyCallerSecurity,
-      request: { query: PageQuerySchema },
+      request: { query: LinkListQuerySchema },
       responses: {
         200: jsonContent(pageOf(LinkSchema), "A page of links."),
         ...problemResponses(400, 401, 403),

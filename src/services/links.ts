@@ -1,8 +1,10 @@
 import type { AppDeps } from "#src/app-deps.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
 import { canManageLink, type Link, type LinkChanges, productTarget, sameTarget } from "#src/domain/link.ts";
+import { canonicalFilter, type LinkFilter, matchesLinkFilter } from "#src/domain/link-filter.ts";
+import { readCursor, signCursor } from "#src/domain/list-cursor.ts";
 import { mintToken } from "#src/domain/token.ts";
-import type { Page, PageRequest } from "#src/storage/ports.ts";
+import type { Page, PageRequest, PutLinkOptions } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
 
 /** What the link use cases touch: the stores and the clock (unit tests pass memoryStores()). */
@@ -12,7 +14,10 @@ export type MintingLinkDeps = LinkDeps;
 
 /** What the maker of a link chooses; everything else the link carries is the server's. */
 export type LinkSettings = Partial<
-  Pick<Link, "label" | "expiresAt" | "maxDownloads" | "graceSeconds" | "filename" | "recipient">
+  Pick<
+    Link,
+    "label" | "expiresAt" | "maxDownloads" | "graceSeconds" | "filename" | "recipient" | "tags" | "externalId"
+  >
 >;
 
 function assertFuture(expiresAt: string | undefined | null, now: Date) {
@@ -30,6 +35,7 @@ export async function createLink(
   productId: string,
   settings: LinkSettings,
   ownerName?: string,
+  options: PutLinkOptions = {},
 ): Promise<{ link: Link; token: string }> {
   const now = deps.clock();
   assertFuture(settings.expiresAt, now);
@@ -49,7 +55,14 @@ export async function createLink(
     expiresAt: settings.expiresAt ? new Date(settings.expiresAt).toISOString() : undefined,
   };
   const limit = deps.config.MAX_ACTIVE_LINKS_PER_PRODUCT;
-  if (!(await deps.stores.links.put(link, limit))) {
+  const stored = await deps.stores.links.put(link, limit, options);
+  if (stored === "externalIdTaken") {
+    throw new AppError(
+      "external_id_taken",
+      "You already have a link with this externalId; find it with GET /api/links?externalId=….",
+    );
+  }
+  if (!stored) {
     throw new AppError(
       "link_limit_reached",
       `You already have ${limit} links to this product that are not revoked. Revoke one to make another.`,
@@ -125,14 +138,57 @@ export async function rotateLink(deps: MintingLinkDeps, linkId: string, callerId
       graceSeconds: link.graceSeconds,
       filename: link.filename,
       recipient: link.recipient,
+      tags: link.tags,
+      externalId: link.externalId,
     },
     link.ownerName,
+    { externalIdFrom: link.id },
   );
   return { ...created, revoked };
 }
 
-export function listOwnLinks(deps: LinkDeps, callerId: string, page: PageRequest): Promise<Page<Link>> {
-  return deps.stores.links.listByOwner(callerId, page);
+/** Links a filtered page looks at, at most: its cost is bounded whatever the owner holds (ADR 027). */
+export const LINK_FILTER_BUDGET = 500;
+
+export type LinkQuery = PageRequest & LinkFilter & { externalId?: string };
+
+const hasFilter = (filter: LinkFilter) => Object.values(filter).some((value) => value !== undefined);
+
+/**
+ * The caller's links, newest first. By externalId: the one link (a single read). With filters: a
+ * bounded walk of the owner's links, each page looking at LINK_FILTER_BUDGET links at most, so a
+ * page may be short (even empty) and still have a next cursor; that cursor is signed and names
+ * its filters, so a changed filter or a forged position is a 400.
+ */
+export async function listOwnLinks(deps: LinkDeps, callerId: string, query: LinkQuery): Promise<Page<Link>> {
+  const { limit, cursor, externalId, ...filter } = query;
+  const now = deps.clock();
+  if (externalId !== undefined) {
+    if (cursor !== undefined) throw new AppError("invalid_request", "A lookup by externalId has one page.");
+    const link = await deps.stores.links.getByExternalId(callerId, externalId);
+    return { items: link && matchesLinkFilter(link, filter, now) ? [link] : [] };
+  }
+  if (!hasFilter(filter)) return deps.stores.links.listByOwner(callerId, { limit, cursor });
+  const key = cursorKey(deps);
+  const list = `links:${callerId}:${canonicalFilter(filter)}`;
+  const after = cursor === undefined ? undefined : readCursor(key, list, cursor);
+  const page = await deps.stores.links.scanOwnerLinks(
+    callerId,
+    { limit, budget: LINK_FILTER_BUDGET, after },
+    (link) => matchesLinkFilter(link, filter, now),
+  );
+  return {
+    items: page.items,
+    nextCursor: page.next === undefined ? undefined : signCursor(key, list, page.next),
+  };
+}
+
+/** Cursors are signed with the token-minting key: rotating it only restarts lists. */
+function cursorKey(deps: LinkDeps): Buffer {
+  const ring = deps.config.TOKEN_KEYS;
+  const key = ring.keys.get(ring.mintingKeyId);
+  if (!key) throw new Error("TOKEN_KEYS has no minting key");
+  return key;
 }
 
 export async function listProductLinks(
