@@ -11,6 +11,7 @@ import { limitByAddress, limitByCaller } from "./http/rate-limit-middleware.ts";
 import { createRouter } from "./http/router.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { fileRoutes } from "./routes/files.ts";
+import { linkBulkRoutes } from "./routes/link-bulk.ts";
 import { linkEventRoutes } from "./routes/link-events.ts";
 import { linkRoutes } from "./routes/links.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps) {
   app
     .route("/", systemRoutes)
     .route("/", problemRoutes)
+    .route("/", linkBulkRoutes)
     .route("/", linkRoutes)
     .route("/", linkEventRoutes)
     .route("/", webhookRoutes)

@@ -2,13 +2,17 @@
  * A durable piece of work over many links, written by the request that ends or changes the right
  * to them and walked by a worker off the request path (docs/decisions/013-bounded-revocation.md).
  */
-export type LinkJobKind = "revoke-owner" | "revoke-product" | "retarget" | "revoke-file";
+import type { LinkFilter } from "./link-filter.ts";
+
+export type LinkJobKind = "revoke-owner" | "revoke-product" | "retarget" | "revoke-file" | "revoke-filter";
 
 export interface LinkJob {
   id: string;
   kind: LinkJobKind;
-  /** The product (revoke-file: the file) whose links are walked. */
+  /** The product (revoke-file: the file) whose links are walked; revoke-filter: the filter's product, or "" (any). */
   productId: string;
+  /** revoke-filter: which of the owner's links that are not revoked (ADR 027). */
+  filter?: LinkFilter;
   /** revoke-owner: whose links (the refunded buyer). */
   ownerId?: string;
   /** revoke-owner: the refunded order's createdAt, so a later re-purchase still counts as refunded. */
@@ -47,6 +51,7 @@ export function jobCanRun(
     case "revoke-product":
       return state.product === null;
     case "retarget":
+    case "revoke-filter":
       return true;
     case "revoke-file":
       return state.file === null;

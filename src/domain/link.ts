@@ -34,6 +34,10 @@ export interface Link {
   /** Resume grace for this link in seconds (0 = off); unset: the deployment's LINK_GRACE_SECONDS. */
   graceSeconds?: number;
   lastDownloadAt?: string;
+  /** The caller's own labels for grouping (filter, revoke by tag): at most 10 short strings. */
+  tags?: string[];
+  /** The caller's own reference for the link, unique among the owner's links. */
+  externalId?: string;
   revokedAt?: string;
   revokedBy?: string;
   /** The passphrase as a slow hash (src/domain/passphrase.ts); never shown, never logged. */
@@ -61,6 +65,7 @@ export const editableLinkFields = [
   "passphraseHash",
   "allowedNetworks",
   "maxClients",
+  "tags",
 ] as const;
 export type EditableLinkField = (typeof editableLinkFields)[number];
 

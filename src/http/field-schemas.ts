@@ -61,3 +61,27 @@ export const mimeTypeSchema = z
     "must be a MIME type without parameters",
   )
   .transform((value) => value.toLowerCase());
+
+/** A link's tag: short, no spaces, so it reads the same in a URL query and a CLI flag. */
+export const tagSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,39}$/,
+    "must be 1-40 letters, digits or _ . : / - (starting alphanumeric)",
+  )
+  .openapi({ example: "spring-course" });
+
+export const tagsSchema = z
+  .array(tagSchema)
+  .max(10)
+  .refine((tags) => new Set(tags).size === tags.length, "must not repeat a tag")
+  .openapi({ description: "Up to 10 tags of your own, to filter and revoke links by." });
+
+/** The caller's own reference for a link: printable ASCII, unique among the owner's links. */
+export const externalIdSchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 printable ASCII characters without spaces")
+  .openapi({
+    description: "Your own reference for the link (an order line, a user id); unique among your links.",
+    example: "order-8812-line-1",
+  });

@@ -34,6 +34,7 @@ export const limitByAddress =
 
 const EXPENSIVE = [
   /^POST \/api\/links$/, // a new link: a table item for as long as the link lives
+  /^POST \/api\/links\/bulk$/, // up to 100 of them (the per-product cap still bounds what is kept)
   /^POST \/api\/links\/[^/]+\/rotate$/,
   /^POST \/api\/uploads$/, // a presigned PUT: bytes in the bucket
   /^POST \/api\/products$/, // copies the uploaded objects

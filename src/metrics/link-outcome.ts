@@ -15,6 +15,11 @@ export const linkOutcomes = [
   "rate_limited",
   "invalid_token",
   "not_found",
+  "network_refused",
+  "device_limit",
+  "passphrase_required",
+  "passphrase_incorrect",
+  "passphrase_locked",
 ] as const;
 export type LinkOutcome = (typeof linkOutcomes)[number];
 
@@ -40,6 +45,15 @@ export function linkOutcomeOf(
       return "preview";
     case "unknown":
       return tokenFormat("link", token, keys) === "invalid" ? "invalid_token" : "not_found";
+    case "refused":
+      return decision.reason === "network" ? "network_refused" : "device_limit";
+    case "passphrase":
+      return decision.state === "required" ? "passphrase_required" : "passphrase_incorrect";
+    case "locked":
+      return "passphrase_locked";
+    case "check":
+      // Never final: the gateway checks the policies and writes again before it answers.
+      throw new Error("a hit's outcome was recorded before its policies were checked");
   }
 }
 

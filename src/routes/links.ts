@@ -1,17 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { AppError } from "#src/domain/errors.ts";
-import { type Link, type LinkSubject, linkStatus, linkSubject, MAX_CLIENTS } from "#src/domain/link.ts";
+import { type Link, linkStatus, linkSubject, MAX_CLIENTS } from "#src/domain/link.ts";
 import { canonicalNetwork, MAX_ALLOWED_NETWORKS } from "#src/domain/networks.ts";
 import { PASSPHRASE_MAX_CHARS, PASSPHRASE_MIN_CHARS } from "#src/domain/passphrase.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import type { AppEnv } from "#src/http/context.ts";
 import {
+  externalIdSchema,
   fileIdSchema,
   futureDateTime,
   hashIdSchema,
   productIdSchema,
   singleLine,
+  tagSchema,
+  tagsSchema,
 } from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
@@ -31,6 +33,7 @@ import {
   resetLinkClients,
   revokeLink,
   rotateLink,
+  subjectOf,
   updateLink,
 } from "#src/services/links.ts";
 
@@ -143,18 +146,20 @@ export const LinkSchema = z
       .openapi({ description: "How many clients the device limit has bound so far." }),
     downloadCount: z.number().int(),
     lastDownloadAt: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    externalId: z.string().optional(),
     status: z.enum(["active", "revoked", "expired", "exhausted"]),
     revokedAt: z.string().optional(),
     revokedBy: z.string().optional(),
   })
   .openapi("Link");
 
-const CreatedLinkSchema = LinkSchema.extend({
+export const CreatedLinkSchema = LinkSchema.extend({
   token: z.string().openapi({ description: "The full token. Shown only in this answer." }),
   url: z.string().openapi({ description: "The permanent link: share it." }),
 }).openapi("CreatedLink");
 
-const CreateLinkSchema = z
+export const CreateLinkSchema = z
   .strictObject({
     productId: productIdSchema.optional().openapi({
       description: "Link a product's deliverable (its author or a buyer). Exactly one of productId, fileId.",
@@ -171,6 +176,8 @@ const CreateLinkSchema = z
     maxClients: maxClientsSchema.optional(),
     filename: singleLine(200).optional(),
     recipient: singleLine(200).optional().openapi({ description: "Who the link is for (a note)." }),
+    tags: tagsSchema.optional(),
+    externalId: externalIdSchema.optional(),
   })
   .openapi("CreateLink");
 
@@ -183,8 +190,19 @@ const UpdateLinkSchema = z
     passphrase: passphraseSchema.nullable().optional(),
     allowedNetworks: allowedNetworksSchema.nullable().optional(),
     maxClients: maxClientsSchema.nullable().optional(),
+    tags: tagsSchema.nullable().optional(),
   })
   .openapi("UpdateLink");
+
+const LinkListQuerySchema = PageQuerySchema.extend({
+  status: z.enum(["active", "revoked", "expired", "exhausted"]).optional(),
+  productId: productIdSchema.optional(),
+  fileId: fileIdSchema.optional().openapi({ description: "Links to one of your files." }),
+  tag: tagSchema.optional(),
+  recipient: singleLine(200).optional().openapi({ description: "Exactly this recipient." }),
+  externalId: externalIdSchema.optional().openapi({ description: "The one link with this externalId." }),
+  q: singleLine(100).optional().openapi({ description: "Text in the label or recipient (any case)." }),
+});
 
 const LinkIdParams = z.object({ id: hashIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 const ProductIdParams = z.object({ id: productIdSchema.openapi({ param: { name: "id", in: "path" } }) });
@@ -227,16 +245,7 @@ export function linkView(link: Link, now: Date, callerId: string): z.infer<typeo
   };
 }
 
-/** Exactly one of productId and fileId names what a new link serves. */
-function subjectOf(body: { productId?: string; fileId?: string }): LinkSubject {
-  if (body.productId !== undefined && body.fileId === undefined)
-    return { kind: "product", productId: body.productId };
-  if (body.fileId !== undefined && body.productId === undefined) return { kind: "file", fileId: body.fileId };
-  const message = "must name exactly one of productId and fileId";
-  throw new AppError("invalid_request", `A link ${message}.`, { errors: [{ path: "", message }] });
-}
-
-function createdView(c: Context<AppEnv>, link: Link, token: string, callerId: string) {
+export function createdView(c: Context<AppEnv>, link: Link, token: string, callerId: string) {
   return { ...linkView(link, c.get("deps").clock(), callerId), token, url: `${publicBaseUrl(c)}/l/${token}` };
 }
 
@@ -281,9 +290,14 @@ export const linkRoutes = createRouter()
       path: "/api/links",
       operationId: "listLinks",
       tags: ["links"],
-      summary: "The caller's links, newest first",
+      summary: "The caller's links, newest first, optionally filtered",
+      description:
+        "Filters combine (AND). `externalId` finds the one link holding it. Any other filter walks your " +
+        "links newest first and looks at 500 of them at most per page, so a filtered page may hold fewer " +
+        "than `limit` items (even none) and still carry a `nextCursor`: follow it until it is absent. " +
+        "Cursors are signed and bound to the filters of the first page: send the same filters with them.",
       security: anyCallerSecurity,
-      request: { query: PageQuerySchema },
+      request: { query: LinkListQuerySchema },
       responses: {
         200: jsonContent(pageOf(LinkSchema), "A page of links."),
         ...problemResponses(400, 401, 403),

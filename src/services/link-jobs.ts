@@ -1,5 +1,6 @@
 import type { AppDeps, LinkJobStarter } from "#src/app-deps.ts";
 import { type LinkTarget, productTarget } from "#src/domain/link.ts";
+import { matchesLinkFilter } from "#src/domain/link-filter.ts";
 import { jobCanRun, type LinkJob } from "#src/domain/link-job.ts";
 import { newId } from "#src/domain/token.ts";
 import { errorFields } from "#src/logger.ts";
@@ -19,7 +20,7 @@ const DEFAULT_BUDGET_MS = 4 * 60_000;
 
 export type NewLinkJob = Pick<
   LinkJob,
-  "kind" | "productId" | "ownerId" | "orderCreatedAt" | "revokedBy" | "deleteKeys"
+  "kind" | "productId" | "ownerId" | "orderCreatedAt" | "revokedBy" | "deleteKeys" | "filter"
 >;
 
 const isoIn = (deps: Pick<AppDeps, "clock">, ms: number) =>
@@ -57,6 +58,7 @@ export async function runLinkJob(
   const deadline = options.deadline ?? Date.now() + DEFAULT_BUDGET_MS;
   const job = await deps.stores.linkJobs.claim(id, deps.clock(), isoIn(deps, LEASE_MS));
   if (!job) return "busy";
+  if (job.kind === "revoke-filter") return runFilterRevocation(deps, job, deadline);
   if (!(await waitUntilRunnable(deps, job, deadline))) {
     if (deps.clock().getTime() - Date.parse(job.createdAt) >= ABANDON_AFTER_MS) {
       deps.logger.warn("link job dropped: the write it follows never happened", {
@@ -101,6 +103,48 @@ export async function runLinkJob(
     jobId: id,
     kind: job.kind,
     productId: job.productId,
+    links: walked,
+    ms: Date.now() - startedAt,
+  });
+  return "done";
+}
+
+/**
+ * A revoke-by-filter (POST /api/links/revoke): walks the owner's links newest first from where it
+ * stopped, revoking those that are not revoked and match. Only `job.ownerId`'s links are ever
+ * read, so no filter reaches another owner's. Links made after the request may be missed: the
+ * walk starts at the newest link there was.
+ */
+async function runFilterRevocation(deps: AppDeps, job: LinkJob, deadline: number): Promise<LinkJobOutcome> {
+  const startedAt = Date.now();
+  const { ownerId, filter } = job;
+  if (!ownerId || !filter) throw new Error(`link job ${job.id}: revoke-filter needs an owner and a filter`);
+  let walked = 0;
+  let after = job.cursor;
+  for (;;) {
+    const now = deps.clock();
+    const page = await deps.stores.links.scanOwnerLinks(
+      ownerId,
+      { limit: PAGE_SIZE, budget: PAGE_SIZE, after },
+      (link) => !link.revokedAt && matchesLinkFilter(link, filter, now),
+    );
+    for (const ids of inChunks(
+      page.items.map((link) => link.id),
+      deps.config.LINK_JOB_CONCURRENCY,
+    )) {
+      await deps.stores.links.revokeMany(ids, job.revokedBy ?? ownerId, deps.clock());
+    }
+    walked += page.items.length;
+    after = page.next;
+    if (after === undefined) break;
+    const outOfTime = Date.now() >= deadline;
+    await deps.stores.linkJobs.progress(job.id, after, outOfTime ? isoIn(deps, 0) : isoIn(deps, LEASE_MS));
+    if (outOfTime) return "paused";
+  }
+  await deps.stores.linkJobs.finish(job.id);
+  deps.logger.info("link job done", {
+    jobId: job.id,
+    kind: job.kind,
     links: walked,
     ms: Date.now() - startedAt,
   });

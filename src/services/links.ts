@@ -9,9 +9,11 @@ import {
   productTarget,
   sameTarget,
 } from "#src/domain/link.ts";
+import { canonicalFilter, type LinkFilter, matchesLinkFilter } from "#src/domain/link-filter.ts";
+import { readCursor, signCursor } from "#src/domain/list-cursor.ts";
 import { hashPassphrase } from "#src/domain/passphrase.ts";
 import { mintToken } from "#src/domain/token.ts";
-import type { Page, PageRequest } from "#src/storage/ports.ts";
+import type { Page, PageRequest, PutLinkOptions } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
 import { getOwnFileOrThrow } from "./files.ts";
 
@@ -33,6 +35,8 @@ export type LinkSettings = Partial<
     | "allowedNetworks"
     | "maxClients"
     | "passphraseHash"
+    | "tags"
+    | "externalId"
   >
 > & {
   /** The passphrase in clear, as the API takes it: only its hash is kept. */
@@ -50,6 +54,35 @@ function assertFuture(expiresAt: string | undefined | null, now: Date) {
   }
 }
 
+/** What a new link takes from its maker's settings: the passphrase is kept only as its hash. */
+async function chosenFields(settings: LinkSettings, now: Date) {
+  const { passphrase, ...chosen } = settings;
+  assertFuture(chosen.expiresAt, now);
+  return {
+    ...chosen,
+    expiresAt: chosen.expiresAt ? new Date(chosen.expiresAt).toISOString() : undefined,
+    passphraseHash: passphrase === undefined ? chosen.passphraseHash : await hashPassphrase(passphrase),
+  };
+}
+
+/** Stores a new link within its maker's cap and externalId, or says which rule refused it. */
+async function storeNewLink(deps: MintingLinkDeps, link: Link, options: PutLinkOptions, what: string) {
+  const limit = deps.config.MAX_ACTIVE_LINKS_PER_PRODUCT;
+  const stored = await deps.stores.links.put(link, limit, options);
+  if (stored === "externalIdTaken") {
+    throw new AppError(
+      "external_id_taken",
+      "You already have a link with this externalId; find it with GET /api/links?externalId=….",
+    );
+  }
+  if (!stored) {
+    throw new AppError(
+      "link_limit_reached",
+      `You already have ${limit} links to this ${what} that are not revoked. Revoke one to make another.`,
+    );
+  }
+}
+
 /** Mints a link for a product the caller wrote or bought; the token exists only in the answer. */
 export async function createLink(
   deps: MintingLinkDeps,
@@ -57,12 +90,11 @@ export async function createLink(
   productId: string,
   settings: LinkSettings,
   ownerName?: string,
+  options: PutLinkOptions = {},
 ): Promise<{ link: Link; token: string }> {
   const now = deps.clock();
-  const { passphrase, ...chosen } = settings;
-  assertFuture(chosen.expiresAt, now);
+  const chosen = await chosenFields(settings, now);
   const { product } = await getEntitledProductOrThrow(deps, productId, callerId);
-  const passphraseHash = passphrase === undefined ? chosen.passphraseHash : await hashPassphrase(passphrase);
   const { token, hash, hint } = mintToken("link", deps.config.TOKEN_KEYS);
   const link: Link = {
     id: hash,
@@ -75,16 +107,8 @@ export async function createLink(
     createdAt: now.toISOString(),
     downloadCount: 0,
     ...chosen,
-    expiresAt: chosen.expiresAt ? new Date(chosen.expiresAt).toISOString() : undefined,
-    passphraseHash,
   };
-  const limit = deps.config.MAX_ACTIVE_LINKS_PER_PRODUCT;
-  if (!(await deps.stores.links.put(link, limit))) {
-    throw new AppError(
-      "link_limit_reached",
-      `You already have ${limit} links to this product that are not revoked. Revoke one to make another.`,
-    );
-  }
+  await storeNewLink(deps, link, options, "product");
   // A refund, delete or file change may have run between the read and the write. Whatever ran
   // before this re-read, it is seen here; whatever runs after it, sees this link (see 004).
   const current = await entitledProductOrNull(deps, productId, callerId);
@@ -107,9 +131,10 @@ export async function createFileLink(
   fileId: string,
   settings: LinkSettings,
   ownerName?: string,
+  options: PutLinkOptions = {},
 ): Promise<{ link: Link; token: string }> {
   const now = deps.clock();
-  assertFuture(settings.expiresAt, now);
+  const chosen = await chosenFields(settings, now);
   const file = await getOwnFileOrThrow(deps, callerId, fileId);
   if (file.status !== "ready") {
     throw new AppError("conflict", "The file's upload is not complete: POST /api/files/{id}/complete first.");
@@ -129,16 +154,9 @@ export async function createFileLink(
     tokenHint: hint,
     createdAt: now.toISOString(),
     downloadCount: 0,
-    ...settings,
-    expiresAt: settings.expiresAt ? new Date(settings.expiresAt).toISOString() : undefined,
+    ...chosen,
   };
-  const limit = deps.config.MAX_ACTIVE_LINKS_PER_PRODUCT;
-  if (!(await deps.stores.links.put(link, limit))) {
-    throw new AppError(
-      "link_limit_reached",
-      `You already have ${limit} links to this file that are not revoked. Revoke one to make another.`,
-    );
-  }
+  await storeNewLink(deps, link, options, "file");
   // A delete may have run between the read and the write: whatever ran before this re-read is
   // seen here; whatever runs after it walks this link (the delete's job, as for products, 004).
   if (!(await deps.stores.files.get(file.id))) {
@@ -148,6 +166,15 @@ export async function createFileLink(
   return { link, token };
 }
 
+/** Exactly one of productId and fileId names what a new link serves. */
+export function subjectOf(body: { productId?: string; fileId?: string }): LinkSubject {
+  if (body.productId !== undefined && body.fileId === undefined)
+    return { kind: "product", productId: body.productId };
+  if (body.fileId !== undefined && body.productId === undefined) return { kind: "file", fileId: body.fileId };
+  const message = "must name exactly one of productId and fileId";
+  throw new AppError("invalid_request", `A link ${message}.`, { errors: [{ path: "", message }] });
+}
+
 /** createLink or createFileLink, by what the link is to serve. */
 export function createLinkTo(
   deps: MintingLinkDeps,
@@ -155,10 +182,11 @@ export function createLinkTo(
   subject: LinkSubject,
   settings: LinkSettings,
   ownerName?: string,
+  options: PutLinkOptions = {},
 ): Promise<{ link: Link; token: string }> {
   return subject.kind === "file"
-    ? createFileLink(deps, callerId, subject.fileId, settings, ownerName)
-    : createLink(deps, callerId, subject.productId, settings, ownerName);
+    ? createFileLink(deps, callerId, subject.fileId, settings, ownerName, options)
+    : createLink(deps, callerId, subject.productId, settings, ownerName, options);
 }
 
 /** The link if the caller made it or wrote its product; otherwise the same 404 as a missing one. */
@@ -234,14 +262,57 @@ export async function rotateLink(deps: MintingLinkDeps, linkId: string, callerId
       maxClients: link.maxClients,
       filename: link.filename,
       recipient: link.recipient,
+      tags: link.tags,
+      externalId: link.externalId,
     },
     link.ownerName,
+    { externalIdFrom: link.id },
   );
   return { ...created, revoked };
 }
 
-export function listOwnLinks(deps: LinkDeps, callerId: string, page: PageRequest): Promise<Page<Link>> {
-  return deps.stores.links.listByOwner(callerId, page);
+/** Links a filtered page looks at, at most: its cost is bounded whatever the owner holds (ADR 027). */
+export const LINK_FILTER_BUDGET = 500;
+
+export type LinkQuery = PageRequest & LinkFilter & { externalId?: string };
+
+const hasFilter = (filter: LinkFilter) => Object.values(filter).some((value) => value !== undefined);
+
+/**
+ * The caller's links, newest first. By externalId: the one link (a single read). With filters: a
+ * bounded walk of the owner's links, each page looking at LINK_FILTER_BUDGET links at most, so a
+ * page may be short (even empty) and still have a next cursor; that cursor is signed and names
+ * its filters, so a changed filter or a forged position is a 400.
+ */
+export async function listOwnLinks(deps: LinkDeps, callerId: string, query: LinkQuery): Promise<Page<Link>> {
+  const { limit, cursor, externalId, ...filter } = query;
+  const now = deps.clock();
+  if (externalId !== undefined) {
+    if (cursor !== undefined) throw new AppError("invalid_request", "A lookup by externalId has one page.");
+    const link = await deps.stores.links.getByExternalId(callerId, externalId);
+    return { items: link && matchesLinkFilter(link, filter, now) ? [link] : [] };
+  }
+  if (!hasFilter(filter)) return deps.stores.links.listByOwner(callerId, { limit, cursor });
+  const key = cursorKey(deps);
+  const list = `links:${callerId}:${canonicalFilter(filter)}`;
+  const after = cursor === undefined ? undefined : readCursor(key, list, cursor);
+  const page = await deps.stores.links.scanOwnerLinks(
+    callerId,
+    { limit, budget: LINK_FILTER_BUDGET, after },
+    (link) => matchesLinkFilter(link, filter, now),
+  );
+  return {
+    items: page.items,
+    nextCursor: page.next === undefined ? undefined : signCursor(key, list, page.next),
+  };
+}
+
+/** Cursors are signed with the token-minting key: rotating it only restarts lists. */
+function cursorKey(deps: LinkDeps): Buffer {
+  const ring = deps.config.TOKEN_KEYS;
+  const key = ring.keys.get(ring.mintingKeyId);
+  if (!key) throw new Error("TOKEN_KEYS has no minting key");
+  return key;
 }
 
 export async function listProductLinks(

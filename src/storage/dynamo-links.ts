@@ -22,6 +22,12 @@ const SK = "LINK";
 const pkOf = (id: string) => `LINK#${id}`;
 
 const productPk = (productId: string) => `PRODUCT#${productId}`;
+const ownerLinksPk = (ownerId: string) => `OWNER_LINKS#${ownerId}`;
+/** The uniqueness item of an owner's externalId: written conditionally before the link. */
+const externalIdPk = (ownerId: string, externalId: string) => `LINK_EXTERNAL_ID#${ownerId}#${externalId}`;
+const EXTERNAL_ID_SK = "LINK_EXTERNAL_ID";
+/** Index keys per query of a filtered walk (each read in full by one BatchGetItem). */
+const SCAN_PAGE = 100;
 /** A pointer to a link that is not revoked, in its product's partition; deleted when it is revoked. */
 const pointerSk = (ownerId: string, id: string) => `LINK#${ownerId}#${id}`;
 /** How many links an owner holds to a product that are not revoked (must not start with "LINK#"). */
@@ -260,7 +266,7 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
   };
 
   return {
-    async put(link, maxActive) {
+    async put(link, maxActive, options = {}) {
       // Take a slot first: one conditional update on one item holds the limit under any
       // concurrency. A crash before the link is written keeps the slot taken (fails closed).
       const slot = await table.update(productPk(link.productId), slotsSk(link.ownerId), {
@@ -269,6 +275,24 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
         values: { ":one": 1, ":max": maxActive },
       });
       if (!slot) return false;
+      if (link.externalId !== undefined) {
+        // One conditional put holds uniqueness under any concurrency; a rotation hands it over.
+        const taken = await table.put(
+          { pk: externalIdPk(link.ownerId, link.externalId), sk: EXTERNAL_ID_SK, linkId: link.id },
+          {
+            expression: "attribute_not_exists(pk) OR linkId = :id OR linkId = :from",
+            values: { ":id": link.id, ":from": options.externalIdFrom ?? link.id },
+          },
+        );
+        if (!taken) {
+          await table.update(productPk(link.productId), slotsSk(link.ownerId), {
+            expression: "ADD activeLinks :minus",
+            condition: "activeLinks >= :one",
+            values: { ":minus": -1, ":one": 1 },
+          });
+          return "externalIdTaken";
+        }
+      }
       const sortKey = `${link.createdAt}#${link.id}`;
       // The product's partition keeps a pointer to each of its links that is not revoked, so
       // refunds and deletes find them with a strongly consistent query (an index lags). Written
@@ -282,7 +306,7 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
         {
           pk: pkOf(link.id),
           sk: SK,
-          gsi1pk: `OWNER_LINKS#${link.ownerId}`,
+          gsi1pk: ownerLinksPk(link.ownerId),
           gsi1sk: sortKey,
           gsi2pk: `PRODUCT_LINKS#${link.productId}`,
           gsi2sk: sortKey,
@@ -300,6 +324,41 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
     async get(id) {
       const item = await table.get(pkOf(id), SK);
       return item ? toLink(item) : null;
+    },
+
+    async getByExternalId(ownerId, externalId) {
+      const pointer = await table.get(externalIdPk(ownerId, externalId), EXTERNAL_ID_SK);
+      if (!pointer) return null;
+      const link = await this.get(String(pointer.linkId));
+      return link && link.ownerId === ownerId ? link : null;
+    },
+
+    async scanOwnerLinks(ownerId, request, match) {
+      const partition = ownerLinksPk(ownerId);
+      const keysAt = (position: string) => {
+        const id = position.slice(position.lastIndexOf("#") + 1);
+        return { pk: pkOf(id), sk: SK, gsi1pk: partition, gsi1sk: position };
+      };
+      const items: Link[] = [];
+      let examined = 0;
+      let start = request.after === undefined ? undefined : keysAt(request.after);
+      while (examined < request.budget) {
+        const page = await table.queryAfter(
+          "gsi1",
+          partition,
+          Math.min(SCAN_PAGE, request.budget - examined),
+          start,
+        );
+        for (const item of page.items) {
+          examined++;
+          const link = toLink(item);
+          if (match(link)) items.push(link);
+          if (items.length >= request.limit) return { items, next: String(item.gsi1sk) };
+        }
+        if (!page.last) return { items };
+        start = keysAt(page.last.gsi1sk ?? "");
+      }
+      return { items, next: start?.gsi1sk };
     },
 
     async hit(id, hit) {
@@ -434,7 +493,7 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
       return item ? toLink(item) : null;
     },
 
-    listByOwner: (ownerId, request) => page("gsi1", `OWNER_LINKS#${ownerId}`, request),
+    listByOwner: (ownerId, request) => page("gsi1", ownerLinksPk(ownerId), request),
 
     async pageActiveIds(productId, ownerId, request) {
       const result = await table.query(undefined, productPk(productId), request, {

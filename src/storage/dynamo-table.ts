@@ -226,6 +226,38 @@ export class DynamoTable {
   }
 
   /**
+   * One page of an index partition, newest first, starting after `start` (an item's table and
+   * index keys) with the items read in full; `last` is DynamoDB's LastEvaluatedKey, to go on from.
+   */
+  async queryAfter(
+    index: IndexName,
+    partition: string,
+    limit: number,
+    start?: Record<string, string>,
+  ): Promise<{ items: Item[]; last?: Record<string, string> }> {
+    const result = await callDependency("dynamodb", () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": `${index}pk` },
+          ExpressionAttributeValues: { ":pk": { S: partition } },
+          ScanIndexForward: false,
+          Limit: limit,
+          ExclusiveStartKey: start ? marshall(start) : undefined,
+        }),
+      ),
+    );
+    return {
+      items: await this.itemsFor(result.Items ?? []),
+      last: result.LastEvaluatedKey
+        ? (unmarshall(result.LastEvaluatedKey) as Record<string, string>)
+        : undefined,
+    };
+  }
+
+  /**
    * The indexes project keys only, so a redirect's counter update writes no index entry (1 write
    * unit, not 3). A list page pays for that with one BatchGetItem of its items, in index order.
    */

@@ -21,6 +21,8 @@ export function memoryLinkStore(): LinkStore {
   const holdingSlot = new Set<string>();
   /** linkId → each instance's last applied hot-link flush (the DynamoDB store's `hf` map). */
   const flushes = new Map<string, Map<string, number>>();
+  /** `<ownerId>#<externalId>` → linkId: the DynamoDB store's uniqueness items. */
+  const externalIds = new Map<string, string>();
 
   const listed = (match: (link: Link) => boolean) =>
     [...links.values()].filter(match).map((link): [string, Link] => [byCreation(link), link]);
@@ -37,9 +39,17 @@ export function memoryLinkStore(): LinkStore {
   };
 
   return {
-    async put(link, maxActive) {
+    async put(link, maxActive, options = {}) {
       const owner = `${link.productId}#${link.ownerId}`;
       if ((held.get(owner) ?? 0) >= maxActive) return false;
+      if (link.externalId !== undefined) {
+        const reserved = `${link.ownerId}#${link.externalId}`;
+        const holder = externalIds.get(reserved);
+        if (holder !== undefined && holder !== link.id && holder !== options.externalIdFrom) {
+          return "externalIdTaken";
+        }
+        externalIds.set(reserved, link.id);
+      }
       held.set(owner, (held.get(owner) ?? 0) + 1);
       const ofProduct = pointers.get(link.productId) ?? new Map<string, string>();
       pointers.set(link.productId, ofProduct);
@@ -54,6 +64,27 @@ export function memoryLinkStore(): LinkStore {
     async get(id) {
       const link = links.get(id);
       return link ? copyOf(link) : null;
+    },
+
+    async getByExternalId(ownerId, externalId) {
+      const id = externalIds.get(`${ownerId}#${externalId}`);
+      const link = id === undefined ? undefined : links.get(id);
+      return link ? copyOf(link) : null;
+    },
+
+    async scanOwnerLinks(ownerId, request, match) {
+      const newestFirst = listed((link) => link.ownerId === ownerId)
+        .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))
+        .filter(([key]) => request.after === undefined || key < request.after);
+      const items: Link[] = [];
+      let examined = 0;
+      for (const [key, link] of newestFirst) {
+        if (examined >= request.budget || items.length >= request.limit)
+          return { items, next: newestFirst[examined - 1]?.[0] ?? key };
+        examined++;
+        if (match(copyOf(link))) items.push(copyOf(link));
+      }
+      return { items };
     },
 
     async hit(id, hit) {

@@ -23,8 +23,8 @@ export function memoryStores(): Stores {
   return {
     links: {
       ...links,
-      put: async (link, maxActive) => {
-        const put = await links.put(link, maxActive);
+      put: async (link, maxActive, options) => {
+        const put = await links.put(link, maxActive, options);
         issued.add(link.id);
         return put;
       },

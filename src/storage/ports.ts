@@ -48,13 +48,35 @@ export type HitResult =
   | { counted: true; link: Link }
   | { counted: false; link: Link | null; slot: GraceSlot | undefined };
 
+export interface PutLinkOptions {
+  /**
+   * The link's externalId is unique among its owner's links: taken atomically with the link
+   * ("externalIdTaken" when another holds it), except from this link (a rotation hands it over).
+   */
+  externalIdFrom?: string;
+}
+
 export interface LinkStore {
   /**
    * Stores a new link if its owner holds fewer than `maxActive` links to the product that are not
-   * revoked (atomically, under any concurrency); false when the owner is at that limit.
+   * revoked (atomically, under any concurrency); false when the owner is at that limit,
+   * "externalIdTaken" when another of the owner's links holds its externalId (no slot is kept).
    */
-  put(link: Link, maxActive: number): Promise<boolean>;
+  put(link: Link, maxActive: number, options?: PutLinkOptions): Promise<boolean | "externalIdTaken">;
   get(id: string): Promise<Link | null>;
+  /** The owner's link that holds this externalId (revoked or not), or null. */
+  getByExternalId(ownerId: string, externalId: string): Promise<Link | null>;
+  /**
+   * Walks the owner's links newest first, starting after `after` (a `<createdAt>#<id>` position),
+   * looking at `budget` links at most and keeping those `match` accepts, `limit` at most. `next`
+   * is where to resume; absent when the walk reached the owner's oldest link. Bounded whatever
+   * the owner holds: a page may come back short, or empty, with a `next`.
+   */
+  scanOwnerLinks(
+    ownerId: string,
+    request: { limit: number; budget: number; after?: string },
+    match: (link: Link) => boolean,
+  ): Promise<{ items: Link[]; next?: string }>;
   /**
    * One conditional write per download hit (the rule: src/gateway/decide-hit.ts `countsOn`).
    * Counted: the link after counting. Refused: the link and the hit's grace slot as they were

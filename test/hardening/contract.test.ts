@@ -110,6 +110,36 @@ describe("every operation's answers match openapi.yaml", () => {
         })
       ).status,
     ).toBe(409);
+    const bulk = await sendChecked(evergate, "POST", "/api/links/bulk", {
+      token: owner.token,
+      ...jsonBody({
+        links: [
+          { productId: product.id, tags: ["contract"], externalId: "contract-1" },
+          { productId: product.id, externalId: "contract-1" },
+        ],
+      }),
+    });
+    expect(bulk.status).toBe(200);
+    const bulkLink = (JSON.parse(bulk.body) as { items: Array<{ link?: { id: string } }> }).items[0]?.link;
+    expect(
+      (await sendChecked(evergate, "GET", "/api/links?tag=contract&limit=1", { token: owner.token })).status,
+    ).toBe(200);
+    expect(
+      (
+        await sendChecked(evergate, "POST", "/api/links/revoke", {
+          token: owner.token,
+          ...jsonBody({ ids: [bulkLink?.id, link.id] }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await sendChecked(evergate, "POST", "/api/links/revoke", {
+          token: owner.token,
+          ...jsonBody({ filter: { tag: "contract" } }),
+        })
+      ).status,
+    ).toBe(202);
   });
 
   it("files", async () => {

@@ -31,17 +31,18 @@ export interface Operation {
 const specPath = fileURLToPath(new URL("../../openapi.yaml", import.meta.url));
 export const spec = parse(readFileSync(specPath, "utf8")) as {
   paths: Record<string, Record<string, Json>>;
-  components: { schemas: Record<string, Json> };
+  components: { schemas: Record<string, Json>; parameters?: Record<string, Json> };
 };
 
-/** Replaces every local $ref with the schema it names (the spec has no recursive schemas). */
+/** Replaces every local $ref with the schema (or parameter) it names (the spec has no recursive schemas). */
 export function resolveRefs(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(resolveRefs);
   if (value === null || typeof value !== "object") return value;
   const ref = (value as Json).$ref;
   if (typeof ref === "string") {
-    const name = ref.replace("#/components/schemas/", "");
-    const target = spec.components.schemas[name];
+    const [, kind, name] = /^#\/components\/(schemas|parameters)\/(.+)$/.exec(ref) ?? [];
+    const target =
+      kind === "parameters" ? spec.components.parameters?.[name ?? ""] : spec.components.schemas[name ?? ""];
     if (!target) throw new Error(`Unresolvable $ref ${ref}`);
     return resolveRefs(target);
   }

@@ -15,6 +15,7 @@ export async function floodLinks(
   productId: string,
   ownerId: string,
   count: number,
+  fields: Pick<Partial<Link>, "tags" | "recipient" | "label"> = {},
 ): Promise<string[]> {
   const product = await evergate.deps.stores.products.get(productId);
   if (!product) throw new Error(`no product ${productId}`);
@@ -39,6 +40,7 @@ export async function floodLinks(
       tokenHint: hint,
       createdAt,
       downloadCount: 0,
+      ...fields,
     };
     items.push(
       { pk: `PRODUCT#${productId}`, sk: `LINK#${ownerId}#${hash}`, linkId: hash },

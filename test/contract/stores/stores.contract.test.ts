@@ -6,6 +6,7 @@ import { fileStoreContract } from "./file-store.contract.ts";
 import { idempotencyStoreContract } from "./idempotency-store.contract.ts";
 import { legacyTokenListContract } from "./legacy-token-list.contract.ts";
 import { linkStoreContract } from "./link-store.contract.ts";
+import { linkStoreConventionsContract } from "./link-store-conventions.contract.ts";
 import { linkStoreFlushContract } from "./link-store-flush.contract.ts";
 import { linkStoreListsContract } from "./link-store-lists.contract.ts";
 import { orderStoreContract } from "./order-store.contract.ts";
@@ -35,6 +36,7 @@ describe.each([memorySubject, dynamoSubject()])("$name", (subject) => {
   describe("LinkStore", () => linkStoreContract(current));
   describe("LinkStore lists", () => linkStoreListsContract(current));
   describe("LinkStore hot-link flushes", () => linkStoreFlushContract(current));
+  describe("LinkStore conventions", () => linkStoreConventionsContract(current));
   describe("ProductStore", () => productStoreContract(current));
   describe("OrderStore", () => orderStoreContract(current));
   describe("ApiKeyStore", () => apiKeyStoreContract(current));

@@ -75,6 +75,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/links/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create up to 100 links in one call; each item succeeds or fails on its own
+         * @description Each item is created as POST /api/links would create it. The answer is 200 whatever the items' outcomes: each result carries the status the single call would have answered, and the created link (token included, shown only here) or the problem. Send an Idempotency-Key: a retry then never creates the batch twice.
+         */
+        post: operations["createLinksInBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/links/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke links by id (up to 100, now) or by filter (all of yours that match, off the request)
+         * @description `ids`: each revoked as DELETE /api/links/{id} would (its maker or the product's author), answered per item. `filter`: every link **of yours** that is not revoked and matches (a product, a file, a tag, a recipient) is revoked by a worker that walks your links; the call answers 202 at once whatever their number, and the links stop within seconds (GET /api/links with the same filter and status=active shows what is left). Links made after the call are not included.
+         */
+        post: operations["revokeLinksInBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/links": {
         parameters: {
             query?: never;
@@ -82,7 +122,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's links, newest first */
+        /**
+         * The caller's links, newest first, optionally filtered
+         * @description Filters combine (AND). `externalId` finds the one link holding it. Any other filter walks your links newest first and looks at 500 of them at most per page, so a filtered page may hold fewer than `limit` items (even none) and still carry a `nextCursor`: follow it until it is absent. Cursors are signed and bound to the filters of the first page: send the same filters with them.
+         */
         get: operations["listLinks"];
         put?: never;
         /**
@@ -974,6 +1017,18 @@ export interface components {
             /** @enum {string} */
             via: "user" | "apiKey";
         };
+        BulkCreateLinksResult: {
+            items: {
+                /** @description The item's position in the request. */
+                index: number;
+                /** @description What the single call would have answered (201, 404, 409…). */
+                status: number;
+                link?: components["schemas"]["CreatedLink"];
+                problem?: components["schemas"]["Problem"] & unknown;
+            }[];
+            created: number;
+            failed: number;
+        };
         CreatedLink: components["schemas"]["Link"] & {
             /** @description The full token. Shown only in this answer. */
             token: string;
@@ -1023,10 +1078,16 @@ export interface components {
             boundClients?: number;
             downloadCount: number;
             lastDownloadAt?: string;
+            tags?: string[];
+            externalId?: string;
             /** @enum {string} */
             status: "active" | "revoked" | "expired" | "exhausted";
             revokedAt?: string;
             revokedBy?: string;
+        };
+        BulkCreateLinks: {
+            /** @description 1 to 100 links; more is a 422 `too_many_items`. */
+            links: components["schemas"]["CreateLink"][];
         };
         CreateLink: {
             /**
@@ -1057,6 +1118,47 @@ export interface components {
             filename?: string;
             /** @description Who the link is for (a note). */
             recipient?: string;
+            /** @description Up to 10 tags of your own, to filter and revoke links by. */
+            tags?: string[];
+            /**
+             * @description Your own reference for the link (an order line, a user id); unique among your links.
+             * @example order-8812-line-1
+             */
+            externalId?: string;
+        };
+        BulkRevokeLinksResult: {
+            items: {
+                /** @description The item's position in the request. */
+                index: number;
+                /** @description What the single call would have answered (201, 404, 409…). */
+                status: number;
+                link?: components["schemas"]["Link"];
+                problem?: components["schemas"]["Problem"] & unknown;
+                id: string;
+            }[];
+            revoked: number;
+            failed: number;
+        };
+        LinkRevocationAccepted: {
+            revocationId: string;
+            filter: components["schemas"]["RevokeLinksFilter"];
+            /** @enum {string} */
+            state: "accepted";
+        };
+        /** @description Your links that are not revoked and match every field given (at least one). */
+        RevokeLinksFilter: {
+            /** @example 8fK2mQ0aZr4TtYc1 */
+            productId?: string;
+            /** @example evf_a7Hq2LmZ0pXc9RtY4bNw1KdE3sJ5vU6fGh */
+            fileId?: string;
+            /** @example spring-course */
+            tag?: string;
+            recipient?: string;
+        };
+        BulkRevokeLinks: {
+            /** @description 1 to 100 link ids, revoked now. */
+            ids?: string[];
+            filter?: components["schemas"]["RevokeLinksFilter"];
         };
         UpdateLink: {
             label?: string | null;
@@ -1074,6 +1176,8 @@ export interface components {
             allowedNetworks?: string[] | null;
             /** @description Device limit: only the first N distinct clients (network and User-Agent, the resume grace's notion) may ever use the link; the next ones get 403 `link_device_limit`. A GET never binds a client: like a download limit, it needs a POST. Reset with DELETE /api/links/{id}/clients. */
             maxClients?: number | null;
+            /** @description Up to 10 tags of your own, to filter and revoke links by. */
+            tags?: string[] | null;
         };
         DownloadStats: {
             from: string;
@@ -1516,12 +1620,272 @@ export interface operations {
             };
         };
     };
+    createLinksInBulk: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkCreateLinks"];
+            };
+        };
+        responses: {
+            /** @description One result per item, in order. */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkCreateLinksResult"];
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeLinksInBulk: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkRevokeLinks"];
+            };
+        };
+        responses: {
+            /** @description By ids: one result per id, in order. */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkRevokeLinksResult"];
+                };
+            };
+            /** @description By filter: the revocation is under way. */
+            202: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkRevocationAccepted"];
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still in progress. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listLinks: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's nextCursor. */
                 cursor?: string;
+                status?: "active" | "revoked" | "expired" | "exhausted";
+                productId?: string;
+                /** @description Links to one of your files. */
+                fileId?: string;
+                tag?: string;
+                /** @description Exactly this recipient. */
+                recipient?: string;
+                /** @description The one link with this externalId. */
+                externalId?: string;
+                /** @description Text in the label or recipient (any case). */
+                q?: string;
             };
             header?: never;
             path?: never;
