@@ -188,7 +188,11 @@ describe("the built Lambda bundle behind a function URL", () => {
         location: location
           ? `${new URL(location).origin}${new URL(location).pathname} signed:${location.includes("X-Amz-Signature=")}`
           : null,
-        body: body.replace(/"requestId":"[^"]*"/, ""),
+        // A page that carries a signed URL (the browser's "download starting" page) is signed at its
+        // own instant too: compare it without the signing time and signature.
+        body: body
+          .replace(/"requestId":"[^"]*"/, "")
+          .replace(/X-Amz-(Date|Credential|Signature)=[^&"'\s]*/g, "X-Amz-$1=…"),
       };
     };
     let compared = 0;
