@@ -10,5 +10,15 @@ export interface ApiKey {
   keyHint: string;
   createdAt: string;
   lastUsedAt?: string;
+  /** When the key stops working by itself (absent: until revoked). */
+  expiresAt?: string;
   revokedAt?: string;
+}
+
+export type ApiKeyStatus = "active" | "revoked" | "expired";
+
+export function apiKeyStatus(key: ApiKey, now: Date): ApiKeyStatus {
+  if (key.revokedAt) return "revoked";
+  if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) return "expired";
+  return "active";
 }

@@ -1,10 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { ApiKey } from "#src/domain/api-key.ts";
-import { notFound } from "#src/domain/errors.ts";
+import { type ApiKey, apiKeyStatus } from "#src/domain/api-key.ts";
 import { apiKeyScopes } from "#src/domain/scopes.ts";
-import { mintToken } from "#src/domain/token.ts";
 import { requireUser } from "#src/http/auth.ts";
-import { hashIdSchema, singleLine } from "#src/http/field-schemas.ts";
+import { futureDateTime, hashIdSchema, singleLine } from "#src/http/field-schemas.ts";
 import { createRouter } from "#src/http/router.ts";
 import {
   jsonBody,
@@ -14,6 +12,7 @@ import {
   problemResponses,
   userSecurity,
 } from "#src/http/schemas.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "#src/services/api-keys.ts";
 
 const ApiKeySchema = z
   .object({
@@ -23,8 +22,9 @@ const ApiKeySchema = z
     keyHint: z.string().openapi({ description: "The last four characters of the key." }),
     createdAt: z.string(),
     lastUsedAt: z.string().optional(),
+    expiresAt: z.string().optional(),
     revokedAt: z.string().optional(),
-    status: z.enum(["active", "revoked"]),
+    status: z.enum(["active", "revoked", "expired"]),
   })
   .openapi("ApiKey");
 
@@ -48,16 +48,21 @@ const CreateApiKeySchema = z
           "the key can hand out permanent links to all of them. Keys are not bound to a product list; " +
           "give this scope only to a service you trust with all of its owner's files. " +
           "`products:read` / `products:write`: the owner's products and their downloads; " +
-          "`orders:read` / `orders:write`: buy, refund, list orders and sales.",
+          "`orders:read` / `orders:write`: buy, refund, list orders and sales. " +
+          "`files:read` / `files:write`: the owner's own files (upload, list, delete; linking one needs " +
+          "`files:read` too). `webhooks:write`: the owner's webhooks.",
       }),
+    expiresAt: futureDateTime.optional().openapi({
+      description: "When the key stops working by itself (401 after it). Absent: until revoked.",
+    }),
   })
   .openapi("CreateApiKey");
 
 const IdParams = z.object({ id: hashIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 
-function apiKeyView(key: ApiKey) {
+function apiKeyView(key: ApiKey, now: Date) {
   const { ownerId: _owner, ownerName: _name, ...visible } = key;
-  return { ...visible, status: key.revokedAt ? ("revoked" as const) : ("active" as const) };
+  return { ...visible, status: apiKeyStatus(key, now) };
 }
 
 /** Keys are managed by a signed-in person only: a key can never mint or list keys. */
@@ -79,19 +84,8 @@ export const apiKeyRoutes = createRouter()
     async (c) => {
       const caller = requireUser(c);
       const deps = c.get("deps");
-      const body = c.req.valid("json");
-      const { token, hash, hint } = mintToken("apiKey", deps.config.TOKEN_KEYS);
-      const key: ApiKey = {
-        id: hash,
-        ownerId: caller.userId,
-        ownerName: caller.username,
-        name: body.name,
-        scopes: body.scopes,
-        keyHint: hint,
-        createdAt: deps.clock().toISOString(),
-      };
-      await deps.stores.apiKeys.put(key);
-      return c.json({ ...apiKeyView(key), key: token }, 201);
+      const { key, token } = await createApiKey(deps, caller, c.req.valid("json"));
+      return c.json({ ...apiKeyView(key, deps.clock()), key: token }, 201);
     },
   )
   .openapi(
@@ -110,8 +104,13 @@ export const apiKeyRoutes = createRouter()
     }),
     async (c) => {
       const caller = requireUser(c);
-      const page = await c.get("deps").stores.apiKeys.listByOwner(caller.userId, c.req.valid("query"));
-      return c.json({ items: page.items.map(apiKeyView), nextCursor: page.nextCursor }, 200);
+      const deps = c.get("deps");
+      const page = await listApiKeys(deps, caller.userId, c.req.valid("query"));
+      const now = deps.clock();
+      return c.json(
+        { items: page.items.map((key) => apiKeyView(key, now)), nextCursor: page.nextCursor },
+        200,
+      );
     },
   )
   .openapi(
@@ -131,11 +130,7 @@ export const apiKeyRoutes = createRouter()
     async (c) => {
       const caller = requireUser(c);
       const deps = c.get("deps");
-      const id = c.req.valid("param").id;
-      const existing = await deps.stores.apiKeys.get(id);
-      if (!existing || existing.ownerId !== caller.userId) throw notFound("API key");
-      const revoked = await deps.stores.apiKeys.revoke(id, deps.clock());
-      if (!revoked) throw notFound("API key");
-      return c.json(apiKeyView(revoked), 200);
+      const revoked = await revokeApiKey(deps, caller.userId, c.req.valid("param").id);
+      return c.json(apiKeyView(revoked, deps.clock()), 200);
     },
   );

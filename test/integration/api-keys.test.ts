@@ -46,6 +46,37 @@ describe("API keys", () => {
     expect(me).toEqual({ id: seller.userId, username: seller.username, via: "apiKey" });
   });
 
+  it("a key with an expiry works until then and is a 401 after it, shown as expired; a past expiry is refused", async () => {
+    const expiresAt = new Date(Date.now() + 2_500).toISOString();
+    const created = await evergate.request("POST", "/api/keys", {
+      token: seller.token,
+      json: { name: "short-lived", scopes: ["links:read"], expiresAt },
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { id, key } = await json<{ id: string; key: string }>(created);
+    expect((await evergate.request("GET", "/api/links", { token: key })).status).toBe(200);
+
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(expiresAt) - Date.now() + 100));
+    const refused = await evergate.request("GET", "/api/links", { token: key });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    const listed = await json<{ items: Array<{ id: string; status: string; expiresAt?: string }> }>(
+      await evergate.request("GET", "/api/keys?limit=100", { token: seller.token }),
+    );
+    expect(listed.items.find((item) => item.id === id)).toMatchObject({ status: "expired", expiresAt });
+
+    const past = await evergate.request("POST", "/api/keys", {
+      token: seller.token,
+      json: {
+        name: "already over",
+        scopes: ["links:read"],
+        expiresAt: new Date(Date.now() - 1000).toISOString(),
+      },
+    });
+    expect(past.status).toBe(400);
+    expect(past.headers.get("content-type")).toContain("application/problem+json");
+  });
+
   it("links:write reaches every deliverable its owner may download, as documented: each product sold or bought, not one", async () => {
     // Prepare: the owner sells three products and bought one; a stranger's product is out of reach
     const other = await evergate.newUser("other-seller");

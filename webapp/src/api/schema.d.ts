@@ -1266,14 +1266,21 @@ export interface components {
             keyHint: string;
             createdAt: string;
             lastUsedAt?: string;
+            expiresAt?: string;
             revokedAt?: string;
             /** @enum {string} */
-            status: "active" | "revoked";
+            status: "active" | "revoked" | "expired";
         };
         CreateApiKey: {
             name: string;
-            /** @description What the key may do, as its owner. `links:read`: list and read the owner's links. `links:write`: create, change, rotate and revoke links — to **every** deliverable its owner may download (each product the owner sells or bought), not to one product: whoever holds the key can hand out permanent links to all of them. Keys are not bound to a product list; give this scope only to a service you trust with all of its owner's files. `products:read` / `products:write`: the owner's products and their downloads; `orders:read` / `orders:write`: buy, refund, list orders and sales. */
+            /** @description What the key may do, as its owner. `links:read`: list and read the owner's links. `links:write`: create, change, rotate and revoke links — to **every** deliverable its owner may download (each product the owner sells or bought), not to one product: whoever holds the key can hand out permanent links to all of them. Keys are not bound to a product list; give this scope only to a service you trust with all of its owner's files. `products:read` / `products:write`: the owner's products and their downloads; `orders:read` / `orders:write`: buy, refund, list orders and sales. `files:read` / `files:write`: the owner's own files (upload, list, delete; linking one needs `files:read` too). `webhooks:write`: the owner's webhooks. */
             scopes: ("links:read" | "links:write" | "products:read" | "products:write" | "orders:read" | "orders:write" | "webhooks:write" | "files:read" | "files:write")[];
+            /**
+             * Format: date-time
+             * @description When the key stops working by itself (401 after it). Absent: until revoked.
+             * @example 2027-01-31T23:59:59Z
+             */
+            expiresAt?: string;
         };
         Product: {
             id: string;
