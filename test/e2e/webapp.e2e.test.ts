@@ -241,6 +241,7 @@ describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)"
       ["my-products", "/my/products"],
       ["my-links", "/links"],
       ["api-keys", "/keys"],
+      ["webhooks", "/webhooks"],
       ["add-product", "/products/new"],
     ];
     const sellerOnly: [string, string][] =
@@ -289,7 +290,15 @@ describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)"
     await settled(page);
     const nav = page.getByRole("navigation", { name: "Main" });
     expect(await nav.getByRole("link", { name: "Home" }).count()).toBe(1);
-    for (const label of ["My orders", "Sales", "My products", "My links", "API keys", "Add product"]) {
+    for (const label of [
+      "My orders",
+      "Sales",
+      "My products",
+      "My links",
+      "API keys",
+      "Webhooks",
+      "Add product",
+    ]) {
       expect(await nav.getByRole("link", { name: label }).count(), label).toBe(0);
     }
     await page.goto(url("/sales"));

@@ -17,6 +17,7 @@ import { MyProductsPage } from "./pages/my-products.tsx";
 import { OrdersPage, SalesPage } from "./pages/orders.tsx";
 import { ProductPage } from "./pages/product.tsx";
 import { AddProductPage, EditProductPage } from "./pages/product-editor.tsx";
+import { WebhooksPage } from "./pages/webhooks.tsx";
 
 interface Route {
   pattern: RegExp;
@@ -89,6 +90,13 @@ const routes: Route[] = [
     title: "API keys",
     about: "API keys let your own programs use Evergate on your behalf, with the permissions you choose.",
     render: () => <ApiKeysPage />,
+  },
+  {
+    pattern: /^\/webhooks$/,
+    title: "Webhooks",
+    about:
+      "Webhooks tell your own server, with a signed message, when your links, orders or products change.",
+    render: () => <WebhooksPage />,
   },
 ];
 

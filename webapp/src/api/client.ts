@@ -15,6 +15,9 @@ export type Problem = Schemas["Problem"];
 export type Scope = Schemas["CreateApiKey"]["scopes"][number];
 export type DownloadStats = Schemas["DownloadStats"];
 export type AccessEvent = Schemas["AccessEvent"];
+export type Webhook = Schemas["Webhook"];
+export type WebhookDelivery = Schemas["WebhookDelivery"];
+export type WebhookEventType = Schemas["WebhookEventType"];
 
 /** An API failure with a sentence a person can read; `code` and `status` for the program. */
 export class ApiError extends Error {

@@ -11,6 +11,7 @@ const items = [
   { href: "/my/products", label: "My products", member: true },
   { href: "/links", label: "My links", member: true },
   { href: "/keys", label: "API keys", member: true },
+  { href: "/webhooks", label: "Webhooks", member: true },
   { href: "/products/new", label: "Add product", member: true },
 ];
 

@@ -1,0 +1,228 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { Webhook as StandardWebhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWebapp } from "#src/local/build-webapp.ts";
+import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+
+/**
+ * Issue 16 §3 in the browser: the Webhooks page creates a webhook (secret shown once), sends a
+ * test ping a real loopback receiver verifies with the standardwebhooks package, shows it in the
+ * delivery log, and redelivers it as a second attempt. Both sizes, no sideways scroll, axe clean.
+ */
+const chromiumPath = "/usr/bin/chromium";
+const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
+const axeSource = readFile(
+  fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url)),
+  "utf8",
+);
+const sizes = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () => {
+  let evergate: LocalEvergate;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let webappDir: string;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: Received[] = [];
+  const url = (path: string) => `${evergate.url}${path}`;
+
+  async function axeProblems(): Promise<string[]> {
+    if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(await axeSource);
+    return page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<unknown> } }).axe;
+      const result = (await axe.run(document)) as {
+        violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
+      };
+      return result.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    });
+  }
+
+  const sidewaysScroll = () =>
+    page.evaluate(() => {
+      const root = document.scrollingElement as Element;
+      return root.scrollWidth - root.clientWidth;
+    });
+
+  beforeAll(async () => {
+    await mkdir(screenshots, { recursive: true });
+    receiver = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/evergate`;
+    webappDir = await mkdtemp(join(tmpdir(), "evergate-webapp-hooks-"));
+    const [, started, launched] = await Promise.all([
+      buildWebapp(webappDir),
+      startLocalEvergate({
+        port: 0,
+        seed: true,
+        webappDir,
+        configOverrides: { LOG_LEVEL: "silent", WEBHOOK_ALLOW_LOOPBACK: "true" },
+      }),
+      chromium.launch({
+        executablePath: chromiumPath,
+        args: ["--headless", "--no-sandbox", "--disable-gpu"],
+      }),
+    ]);
+    evergate = started;
+    browser = launched;
+    context = await browser.newContext({ viewport: sizes.desktop });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: evergate.url });
+    page = await context.newPage();
+    await page.goto(url("/"));
+    await page.getByRole("banner").getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(/\/oauth2\/authorize/);
+    await page.fill('input[name="username"]', demoUsers[0].username);
+    await page.fill('input[name="password"]', demoUsers[0].password);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(url("/"));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await evergate?.stop();
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+    if (webappDir) await rm(webappDir, { recursive: true, force: true });
+  });
+
+  it("create (secret once) → test ping verified by the receiver → in the log → redeliver is a second attempt", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+    await page.waitForURL(url("/webhooks"));
+    await page.getByRole("heading", { name: "Webhooks", level: 1 }).waitFor();
+    await page.getByText("No webhooks yet.").waitFor();
+
+    // Nothing chosen: the form says so, sends nothing
+    await page.getByLabel("Receiver URL").fill(receiverUrl);
+    await page.getByRole("checkbox", { name: /link\.downloaded/ }).uncheck();
+    await page.getByRole("button", { name: "Add webhook" }).click();
+    await page.getByText("Choose at least one event.").waitFor();
+
+    // The closed list from the API, as checkboxes
+    const boxes = page.locator("fieldset").getByRole("checkbox");
+    expect(await boxes.count()).toBe(10);
+    await page.getByRole("checkbox", { name: /order\.created/ }).check();
+    await page.getByRole("checkbox", { name: /link\.downloaded/ }).check();
+    await page.getByRole("button", { name: "Add webhook" }).click();
+
+    const secretField = page.getByLabel("Signing secret of the new webhook");
+    await secretField.waitFor();
+    const secret = await secretField.inputValue();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    await page.getByRole("button", { name: "Copy" }).click();
+    await page.getByText("Copied to the clipboard.").waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+    const card = page.locator("li.webhook");
+    await card.getByRole("heading", { name: receiverUrl }).waitFor();
+    expect(await card.textContent()).toContain("order.created");
+    expect(await card.locator("[data-state]").textContent()).toBe("enabled");
+    expect(await axeProblems()).toEqual([]);
+    await page.screenshot({ path: join(screenshots, "desktop-webhooks-secret.png"), fullPage: true });
+
+    // Shown once: after a reload the page has it nowhere
+    await page.reload();
+    await card.getByRole("heading", { name: receiverUrl }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+    expect(await page.getByText("Signing secret").count()).toBe(0);
+
+    // A test ping: the receiver gets it, signed with that secret
+    await card.getByRole("button", { name: "Send test ping" }).click();
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBe(1);
+    const [ping] = received;
+    const payload = new StandardWebhook(secret).verify(ping?.body ?? "", {
+      "webhook-id": String(ping?.headers["webhook-id"]),
+      "webhook-timestamp": String(ping?.headers["webhook-timestamp"]),
+      "webhook-signature": String(ping?.headers["webhook-signature"]),
+    }) as { type: string };
+    expect(payload.type).toBe("webhook.ping");
+    expect(() =>
+      new StandardWebhook(`whsec_${Buffer.alloc(32, 1).toString("base64")}`).verify(ping?.body ?? "", {
+        "webhook-id": String(ping?.headers["webhook-id"]),
+        "webhook-timestamp": String(ping?.headers["webhook-timestamp"]),
+        "webhook-signature": String(ping?.headers["webhook-signature"]),
+      }),
+    ).toThrow();
+
+    // …and the log shows the attempt: event, status code, latency, outcome
+    const row = card.locator("tr[data-delivery-id]");
+    await expect.poll(() => row.getAttribute("data-attempts"), { timeout: 10_000 }).toBe("1");
+    const cells = await row.locator("td").allTextContents();
+    expect(cells[1]).toBe("webhook.ping");
+    expect(cells[2]).toBe("204");
+    expect(cells[3]).toMatch(/^\d+ ms$/);
+    expect(cells[4]).toContain("delivered");
+
+    // Redeliver: the same message again, a second attempt in the log
+    await row.getByRole("button", { name: /^Redeliver webhook\.ping/ }).click();
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBe(2);
+    expect(received[1]?.headers["webhook-id"]).toBe(ping?.headers["webhook-id"]);
+    await expect.poll(() => row.getAttribute("data-attempts"), { timeout: 10_000 }).toBe("2");
+    expect(await axeProblems()).toEqual([]);
+    await page.screenshot({ path: join(screenshots, "desktop-webhooks-log.png"), fullPage: true });
+
+    // Keyboard: disable with Enter, and a disabled webhook cannot ping
+    await card.getByRole("button", { name: "Disable" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => card.locator("[data-state]").textContent()).toBe("disabled");
+    expect(await card.getByRole("button", { name: "Send test ping" }).isDisabled()).toBe(true);
+    await card.getByRole("button", { name: "Enable" }).click();
+    await expect.poll(() => card.locator("[data-state]").textContent()).toBe("enabled");
+
+    // Rotate: a new secret, shown once, different from the first
+    await card.getByRole("button", { name: "Rotate secret" }).click();
+    await card.getByRole("button", { name: "Yes, rotate" }).click();
+    const rotatedField = page.getByLabel(`New signing secret for ${receiverUrl}`);
+    await rotatedField.waitFor();
+    const rotated = await rotatedField.inputValue();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+    await page.getByRole("button", { name: "Done" }).click();
+    expect(await page.getByLabel(`New signing secret for ${receiverUrl}`).count()).toBe(0);
+  }, 90_000);
+
+  it("at 390 px nothing scrolls sideways and axe finds nothing serious; delete asks first", async () => {
+    await page.setViewportSize(sizes.phone);
+    await page.goto(url("/webhooks"));
+    const card = page.locator("li.webhook");
+    await card.getByRole("heading", { name: receiverUrl }).waitFor();
+    await card.getByRole("button", { name: "Deliveries" }).click();
+    await card.locator("tr[data-delivery-id]").first().waitFor();
+    expect(await sidewaysScroll()).toBeLessThanOrEqual(0);
+    expect(await axeProblems()).toEqual([]);
+    await page.screenshot({ path: join(screenshots, "phone-webhooks.png"), fullPage: true });
+
+    await card.getByRole("button", { name: "Delete" }).click();
+    await card.getByRole("button", { name: "Cancel" }).click();
+    expect(await card.count()).toBe(1);
+    await card.getByRole("button", { name: "Delete" }).click();
+    await card.getByRole("button", { name: "Yes, delete" }).click();
+    await page.getByText("No webhooks yet.").waitFor();
+    await page.setViewportSize(sizes.desktop);
+  }, 60_000);
+});
