@@ -76,6 +76,22 @@ const create = (body: Record<string, unknown>) =>
   evergate.request("POST", "/api/links", { token: buyer.token, json: { productId: product.id, ...body } });
 
 describe("deployment link policy", () => {
+  it("GET /api/config shows the policy and the limits on links", async () => {
+    const config = await json<{ linkPolicy: Record<string, unknown> }>(
+      await evergate.request("GET", "/api/config"),
+    );
+    expect(config.linkPolicy).toEqual({
+      maxExpiryDays: 30,
+      requireMaxDownloads: true,
+      maxDownloadsCap: 10,
+      requirePassphraseWhenUnlimited: true,
+      defaultGraceSeconds: 900,
+      maxActiveLinksPerProduct: 1000,
+      linkUrlTtlSeconds: 300,
+      downloadUrlTtlSeconds: 300,
+    });
+  });
+
   it("POST /api/links refuses a link that breaks the policy, naming every rule and field", async () => {
     const problem = await expectPolicyProblem(await create({}), [
       "maxExpiryDays",
