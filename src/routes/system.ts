@@ -23,12 +23,9 @@ const LinkPolicySchema = z
       .openapi({ description: "LINK_MAX_EXPIRY_DAYS: new links need an expiresAt within it." }),
     requireMaxDownloads: z.boolean().openapi({ description: "LINK_REQUIRE_MAX_DOWNLOADS" }),
     maxDownloadsCap: z.number().int().optional().openapi({ description: "LINK_MAX_DOWNLOADS_CAP" }),
-    requirePassphraseWhenUnlimited: z
-      .boolean()
-      .openapi({
-        description:
-          "LINK_REQUIRE_PASSPHRASE_WHEN_UNLIMITED: a link without maxDownloads needs a passphrase.",
-      }),
+    requirePassphraseWhenUnlimited: z.boolean().openapi({
+      description: "LINK_REQUIRE_PASSPHRASE_WHEN_UNLIMITED: a link without maxDownloads needs a passphrase.",
+    }),
     defaultGraceSeconds: z
       .number()
       .int()
