@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   json,
@@ -165,6 +167,32 @@ describe("deployment link policy", () => {
       ["maxDownloadsCap"],
     );
   });
+
+  it("npm run policy:report lists the active links out of policy, with owner and rules", async () => {
+    const { stdout } = await promisify(execFile)("npx", ["tsx", "scripts/policy-report.ts"], {
+      env: {
+        ...process.env,
+        AWS_REGION: evergate.config.AWS_REGION,
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        TABLE_NAME: evergate.config.TABLE_NAME,
+        DYNAMODB_ENDPOINT: evergate.config.DYNAMODB_ENDPOINT,
+        LINK_MAX_EXPIRY_DAYS: "30",
+        LINK_REQUIRE_MAX_DOWNLOADS: "true",
+        LINK_MAX_DOWNLOADS_CAP: "10",
+        LINK_REQUIRE_PASSPHRASE_WHEN_UNLIMITED: "true",
+      },
+    });
+    const lines = stdout.trim().split("\n");
+    const listed = lines.filter((line) => line.includes("\towner="));
+    expect(listed.sort()).toEqual(
+      [
+        `${before[0]?.id}\towner=${buyer.userId}\tmaxExpiryDays,requireMaxDownloads,requirePassphraseWhenUnlimited`,
+        `${before[1]?.id}\towner=${buyer.userId}\tmaxExpiryDays,maxDownloadsCap`,
+      ].sort(),
+    );
+    expect(lines.at(-1)).toMatch(/^2 of \d+ active links in .* are out of policy$/);
+  }, 120_000);
 
   it("POST /api/links/{id}/rotate refuses a link whose copy would break the policy, and leaves it working", async () => {
     const old = before[1] as { id: string; token: string };
