@@ -1,3 +1,4 @@
+import type { LinkPolicy } from "./domain/link-policy.ts";
 import { parseTokenKeys, type TokenKeyRing } from "./domain/token.ts";
 
 /**
@@ -127,6 +128,18 @@ const settings = {
    * a fresh URL without counting (0 = off). Links may set their own (`graceSeconds`).
    */
   LINK_GRACE_SECONDS: required(integer(0, 86_400, 900)),
+  /**
+   * Deployment link policy (issue 18 §2, ADR 025), enforced on create, PATCH and rotate; links made
+   * before keep working (`npm run policy:report` lists them). Unset or false: no such rule.
+   * The longest a new link may live, in days: every new link then needs an expiresAt within it.
+   */
+  LINK_MAX_EXPIRY_DAYS: integer(1, 36_500),
+  /** Every new link must set maxDownloads. */
+  LINK_REQUIRE_MAX_DOWNLOADS: flag(false),
+  /** The largest maxDownloads a link may set. */
+  LINK_MAX_DOWNLOADS_CAP: integer(1, 1_000_000),
+  /** A link without maxDownloads (unlimited) must have a passphrase. */
+  LINK_REQUIRE_PASSPHRASE_WHEN_UNLIMITED: flag(false),
   /** Wrong passphrases on one link that lock it, counted from the first in a window of PASSPHRASE_LOCK_SECONDS. */
   PASSPHRASE_MAX_ATTEMPTS: required(integer(1, 100, 5)),
   PASSPHRASE_LOCK_SECONDS: required(integer(10, 86_400, 900)),
@@ -230,6 +243,16 @@ export function loadConfig(overrides: Record<string, string | undefined> = {}): 
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   return parsed;
+}
+
+/** The deployment's link policy, from its LINK_* settings (docs/decisions/025-link-policies.md). */
+export function linkPolicy(config: Config): LinkPolicy {
+  return {
+    maxExpiryDays: config.LINK_MAX_EXPIRY_DAYS,
+    requireMaxDownloads: config.LINK_REQUIRE_MAX_DOWNLOADS,
+    maxDownloadsCap: config.LINK_MAX_DOWNLOADS_CAP,
+    requirePassphraseWhenUnlimited: config.LINK_REQUIRE_PASSPHRASE_WHEN_UNLIMITED,
+  };
 }
 
 /** The OAuth endpoints the webapp uses, from explicit URLs or derived from the Cognito domain. */

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { oauthEndpoints } from "#src/config.ts";
+import { linkPolicy, oauthEndpoints } from "#src/config.ts";
 import { imageContentTypes } from "#src/domain/upload.ts";
 import { requireCaller } from "#src/http/auth.ts";
 import { createRouter } from "#src/http/router.ts";
@@ -14,6 +14,37 @@ const HealthSchema = z
   })
   .openapi("Health");
 
+const LinkPolicySchema = z
+  .object({
+    maxExpiryDays: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "LINK_MAX_EXPIRY_DAYS: new links need an expiresAt within it." }),
+    requireMaxDownloads: z.boolean().openapi({ description: "LINK_REQUIRE_MAX_DOWNLOADS" }),
+    maxDownloadsCap: z.number().int().optional().openapi({ description: "LINK_MAX_DOWNLOADS_CAP" }),
+    requirePassphraseWhenUnlimited: z.boolean().openapi({
+      description: "LINK_REQUIRE_PASSPHRASE_WHEN_UNLIMITED: a link without maxDownloads needs a passphrase.",
+    }),
+    defaultGraceSeconds: z
+      .number()
+      .int()
+      .openapi({ description: "LINK_GRACE_SECONDS: a link without graceSeconds gets this." }),
+    maxActiveLinksPerProduct: z
+      .number()
+      .int()
+      .openapi({ description: "MAX_ACTIVE_LINKS_PER_PRODUCT, per owner and product." }),
+    linkUrlTtlSeconds: z
+      .number()
+      .int()
+      .openapi({ description: "LINK_URL_TTL_SECONDS: a redirect's presigned URL." }),
+    downloadUrlTtlSeconds: z.number().int().openapi({ description: "DOWNLOAD_URL_TTL_SECONDS" }),
+  })
+  .openapi("LinkPolicy", {
+    description:
+      "The deployment's rules for links (422 policy_violation names the one broken) and its limits on them.",
+  });
+
 const PublicConfigSchema = z
   .object({
     region: z.string(),
@@ -25,6 +56,7 @@ const PublicConfigSchema = z
     maxImageBytes: z.number().int(),
     maxDeliverableBytes: z.number().int(),
     imageContentTypes: z.array(z.string()),
+    linkPolicy: LinkPolicySchema,
   })
   .openapi("PublicConfig");
 
@@ -76,6 +108,13 @@ export const systemRoutes = createRouter()
           maxImageBytes: config.MAX_IMAGE_BYTES,
           maxDeliverableBytes: config.MAX_DELIVERABLE_BYTES,
           imageContentTypes: [...imageContentTypes],
+          linkPolicy: {
+            ...linkPolicy(config),
+            defaultGraceSeconds: config.LINK_GRACE_SECONDS,
+            maxActiveLinksPerProduct: config.MAX_ACTIVE_LINKS_PER_PRODUCT,
+            linkUrlTtlSeconds: config.LINK_URL_TTL_SECONDS,
+            downloadUrlTtlSeconds: config.DOWNLOAD_URL_TTL_SECONDS,
+          },
         },
         200,
       );

@@ -1,4 +1,5 @@
 import type { AppDeps } from "#src/app-deps.ts";
+import { linkPolicy } from "#src/config.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
 import {
   canManageLink,
@@ -10,6 +11,12 @@ import {
   sameTarget,
 } from "#src/domain/link.ts";
 import { canonicalFilter, type LinkFilter, matchesLinkFilter } from "#src/domain/link-filter.ts";
+import {
+  describeViolations,
+  type PolicySubject,
+  policyViolations,
+  ruleFields,
+} from "#src/domain/link-policy.ts";
 import { readCursor, signCursor } from "#src/domain/list-cursor.ts";
 import { hashPassphrase } from "#src/domain/passphrase.ts";
 import { mintToken } from "#src/domain/token.ts";
@@ -54,10 +61,38 @@ function assertFuture(expiresAt: string | undefined | null, now: Date) {
   }
 }
 
+/**
+ * The deployment policy's broken rules for these settings (ignoring rules a PATCH does not touch
+ * when `touched` is given), thrown as one 422 that names each.
+ */
+function assertWithinPolicy(
+  deps: LinkDeps,
+  subject: PolicySubject,
+  now: Date,
+  touched?: ReadonlySet<string>,
+  prefix = "",
+) {
+  const violations = policyViolations(linkPolicy(deps.config), subject, now).filter(
+    (violation) => !touched || ruleFields[violation.rule].some((field) => touched.has(field)),
+  );
+  if (violations.length > 0) {
+    throw new AppError("policy_violation", `${prefix}${describeViolations(violations)}`, {
+      errors: violations,
+    });
+  }
+}
+
+const settingsSubject = (settings: LinkSettings): PolicySubject => ({
+  expiresAt: settings.expiresAt,
+  maxDownloads: settings.maxDownloads,
+  hasPassphrase: settings.passphrase !== undefined || settings.passphraseHash !== undefined,
+});
+
 /** What a new link takes from its maker's settings: the passphrase is kept only as its hash. */
-async function chosenFields(settings: LinkSettings, now: Date) {
+async function chosenFields(deps: LinkDeps, settings: LinkSettings, now: Date) {
   const { passphrase, ...chosen } = settings;
   assertFuture(chosen.expiresAt, now);
+  assertWithinPolicy(deps, settingsSubject(settings), now);
   return {
     ...chosen,
     expiresAt: chosen.expiresAt ? new Date(chosen.expiresAt).toISOString() : undefined,
@@ -93,7 +128,7 @@ export async function createLink(
   options: PutLinkOptions = {},
 ): Promise<{ link: Link; token: string }> {
   const now = deps.clock();
-  const chosen = await chosenFields(settings, now);
+  const chosen = await chosenFields(deps, settings, now);
   const { product } = await getEntitledProductOrThrow(deps, productId, callerId);
   const { token, hash, hint } = mintToken("link", deps.config.TOKEN_KEYS);
   const link: Link = {
@@ -134,7 +169,7 @@ export async function createFileLink(
   options: PutLinkOptions = {},
 ): Promise<{ link: Link; token: string }> {
   const now = deps.clock();
-  const chosen = await chosenFields(settings, now);
+  const chosen = await chosenFields(deps, settings, now);
   const file = await getOwnFileOrThrow(deps, callerId, fileId);
   if (file.status !== "ready") {
     throw new AppError("conflict", "The file's upload is not complete: POST /api/files/{id}/complete first.");
@@ -208,7 +243,23 @@ export async function updateLink(deps: LinkDeps, linkId: string, callerId: strin
   const link = await getManageableLinkOrThrow(deps, linkId, callerId);
   if (link.ownerId !== callerId) throw notFound("Link");
   const { passphrase, ...changes } = update;
-  assertFuture(changes.expiresAt, deps.clock());
+  const now = deps.clock();
+  assertFuture(changes.expiresAt, now);
+  // Only the rules this PATCH's fields concern: a link made before the policy stays editable
+  // (a label, its tags) without being brought into policy first.
+  const touched = new Set(
+    Object.keys(update).filter((field) => update[field as keyof LinkUpdate] !== undefined),
+  );
+  assertWithinPolicy(
+    deps,
+    {
+      expiresAt: changes.expiresAt === undefined ? link.expiresAt : changes.expiresAt,
+      maxDownloads: changes.maxDownloads === undefined ? link.maxDownloads : changes.maxDownloads,
+      hasPassphrase: passphrase === undefined ? link.passphraseHash !== undefined : passphrase !== null,
+    },
+    now,
+    touched,
+  );
   const normalized: LinkChanges = {
     ...changes,
     expiresAt: changes.expiresAt ? new Date(changes.expiresAt).toISOString() : changes.expiresAt,
@@ -245,29 +296,34 @@ export async function rotateLink(deps: MintingLinkDeps, linkId: string, callerId
   const link = await deps.stores.links.get(linkId);
   if (!link || link.ownerId !== callerId) throw notFound("Link");
   if (link.revokedAt) throw new AppError("conflict", "The link is already revoked; create a new one.");
-  const revoked = await deps.stores.links.revoke(linkId, callerId, deps.clock(), true);
-  const created = await createLinkTo(
+  const now = deps.clock();
+  const settings: LinkSettings = {
+    label: link.label,
+    expiresAt: link.expiresAt && Date.parse(link.expiresAt) > now.getTime() ? link.expiresAt : undefined,
+    maxDownloads: link.maxDownloads,
+    graceSeconds: link.graceSeconds,
+    // The same policies; the new token starts with no client bound and no wrong passphrase.
+    passphraseHash: link.passphraseHash,
+    allowedNetworks: link.allowedNetworks,
+    maxClients: link.maxClients,
+    filename: link.filename,
+    recipient: link.recipient,
+    tags: link.tags,
+    externalId: link.externalId,
+  };
+  // The new link is a new link: it must fit the policy. Checked before the old one is revoked,
+  // so a refused rotation leaves the old link working; the caller PATCHes it, then rotates.
+  assertWithinPolicy(
     deps,
-    callerId,
-    linkSubject(link),
-    {
-      label: link.label,
-      expiresAt:
-        link.expiresAt && Date.parse(link.expiresAt) > deps.clock().getTime() ? link.expiresAt : undefined,
-      maxDownloads: link.maxDownloads,
-      graceSeconds: link.graceSeconds,
-      // The same policies; the new token starts with no client bound and no wrong passphrase.
-      passphraseHash: link.passphraseHash,
-      allowedNetworks: link.allowedNetworks,
-      maxClients: link.maxClients,
-      filename: link.filename,
-      recipient: link.recipient,
-      tags: link.tags,
-      externalId: link.externalId,
-    },
-    link.ownerName,
-    { externalIdFrom: link.id },
+    settingsSubject(settings),
+    now,
+    undefined,
+    "Rotating makes a new link with this link's settings, which must fit the policy: PATCH the link first. ",
   );
+  const revoked = await deps.stores.links.revoke(linkId, callerId, now, true);
+  const created = await createLinkTo(deps, callerId, linkSubject(link), settings, link.ownerName, {
+    externalIdFrom: link.id,
+  });
   return { ...created, revoked };
 }
 

@@ -1,6 +1,7 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  paginateScan,
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from "@aws-sdk/client-dynamodb";
@@ -324,6 +325,18 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
     async get(id) {
       const item = await table.get(pkOf(id), SK);
       return item ? toLink(item) : null;
+    },
+
+    async *eachLink() {
+      const pages = paginateScan(
+        { client: table.client },
+        {
+          TableName: table.tableName,
+          FilterExpression: "begins_with(pk, :link) AND sk = :sk",
+          ExpressionAttributeValues: { ":link": { S: "LINK#" }, ":sk": { S: "LINK" } },
+        },
+      );
+      for await (const page of pages) for (const item of page.Items ?? []) yield toLink(unmarshall(item));
     },
 
     async getByExternalId(ownerId, externalId) {

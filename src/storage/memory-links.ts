@@ -66,6 +66,10 @@ export function memoryLinkStore(): LinkStore {
       return link ? copyOf(link) : null;
     },
 
+    async *eachLink() {
+      for (const link of [...links.values()]) yield copyOf(link);
+    },
+
     async getByExternalId(ownerId, externalId) {
       const id = externalIds.get(`${ownerId}#${externalId}`);
       const link = id === undefined ? undefined : links.get(id);

@@ -128,6 +128,8 @@ export interface LinkStore {
   revokeMany(ids: string[], revokedBy: string, now: Date): Promise<void>;
   /** Points a link that is not revoked at a product's new deliverable and title (else a no-op). */
   retarget(id: string, target: LinkTarget): Promise<void>;
+  /** Every link in the store, in no order: an operator's full scan (the policy report), never a request's. */
+  eachLink(): AsyncIterable<Link>;
 }
 
 /** Durable link jobs (src/services/link-jobs.ts) and the lease that keeps two workers apart. */

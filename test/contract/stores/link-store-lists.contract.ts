@@ -31,6 +31,17 @@ export function linkStoreListsContract(stores: () => Stores) {
     return made;
   }
 
+  it("eachLink yields every link once, revoked ones too, whatever their owner", async () => {
+    const made = [...(await putMany(30, { ownerId: "one" })), ...(await putMany(5, { ownerId: "two" }))];
+    await links().revoke(made[0]?.id as string, "one", t0);
+    const seen: string[] = [];
+    for await (const link of links().eachLink()) seen.push(link.id);
+    expect(seen.filter((id) => made.some((link) => link.id === id)).sort()).toEqual(
+      made.map((link) => link.id).sort(),
+    );
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it("listByOwner pages newest first through its cursor, each link once, only the owner's", async () => {
     const mine = await putMany(25, { ownerId: "me" });
     await putMany(3, { ownerId: "someone-else" });

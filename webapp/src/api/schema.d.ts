@@ -1010,6 +1010,26 @@ export interface components {
             maxImageBytes: number;
             maxDeliverableBytes: number;
             imageContentTypes: string[];
+            linkPolicy: components["schemas"]["LinkPolicy"];
+        };
+        /** @description The deployment's rules for links (422 policy_violation names the one broken) and its limits on them. */
+        LinkPolicy: {
+            /** @description LINK_MAX_EXPIRY_DAYS: new links need an expiresAt within it. */
+            maxExpiryDays?: number;
+            /** @description LINK_REQUIRE_MAX_DOWNLOADS */
+            requireMaxDownloads: boolean;
+            /** @description LINK_MAX_DOWNLOADS_CAP */
+            maxDownloadsCap?: number;
+            /** @description LINK_REQUIRE_PASSPHRASE_WHEN_UNLIMITED: a link without maxDownloads needs a passphrase. */
+            requirePassphraseWhenUnlimited: boolean;
+            /** @description LINK_GRACE_SECONDS: a link without graceSeconds gets this. */
+            defaultGraceSeconds: number;
+            /** @description MAX_ACTIVE_LINKS_PER_PRODUCT, per owner and product. */
+            maxActiveLinksPerProduct: number;
+            /** @description LINK_URL_TTL_SECONDS: a redirect's presigned URL. */
+            linkUrlTtlSeconds: number;
+            /** @description DOWNLOAD_URL_TTL_SECONDS */
+            downloadUrlTtlSeconds: number;
         };
         Me: {
             id: string;
