@@ -1,8 +1,10 @@
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { clientVersion, createEvergateClient, type EvergateClient } from "../client.ts";
 import { EvergateConnectionError, EvergateError, unwrap } from "../errors.ts";
 import type { components } from "../schema.js";
-import { UploadError } from "../upload.ts";
+import { UploadError, uploadByPlan } from "../upload.ts";
 import {
   cliEnvironment,
   defaultUrl,
@@ -12,9 +14,10 @@ import {
   writeStoredConfig,
 } from "./config.ts";
 import { CliError, exitCodeFor, exitCodes } from "./exit-codes.ts";
-import { eventLine, linkLine, statsText } from "./format.ts";
+import { contentTypeFor, eventLine, fileLine, linkLine, statsText } from "./format.ts";
 import { type CliIo, readSecret } from "./io.ts";
-import { expiry, integerIn } from "./options.ts";
+import { collect, expiry, integerIn } from "./options.ts";
+import { progressBar } from "./progress.ts";
 
 type Schemas = components["schemas"];
 
@@ -151,12 +154,93 @@ function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
       );
     });
 
+  const files = group("files", "upload your own files straight to storage, list and delete them");
+
+  files
+    .command("upload <path>")
+    .description("upload a file (one PUT, or parts in parallel for large files); prints its id")
+    .option("--type <mime>", "its content type (default: from the extension, else application/octet-stream)")
+    .option("--name <filename>", "the name downloads are saved under (default: the file's own name)")
+    .action(async (path: string, options, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(`Cannot read ${path}: ${error.code ?? error.message}`, exitCodes.usage);
+      });
+      if (!info.isFile()) throw new CliError(`${path} is not a file.`, exitCodes.usage);
+      if (info.size === 0)
+        throw new CliError(`${path} is empty: there is nothing to upload.`, exitCodes.usage);
+      const { client } = await connect(command);
+      const filename: string = options.name ?? basename(path);
+      const created = unwrap(
+        await client.POST("/api/files", {
+          body: { filename, contentType: options.type ?? contentTypeFor(filename), size: info.size },
+        }),
+      );
+      const bar = globals.progress ? progressBar(filename, info.size, io.stderr) : undefined;
+      const { parts } = await uploadByPlan(created.upload, path, { onProgress: (sent) => bar?.update(sent) });
+      bar?.done();
+      const file = unwrap(
+        await client.POST("/api/files/{id}/complete", {
+          params: { path: { id: created.file.id } },
+          body: parts ? { parts } : {},
+        }),
+      );
+      emit(command, file, () => file.id);
+    });
+
+  files
+    .command("list")
+    .description("your files, newest first")
+    .option("--limit <n>", "files per page", integerIn(1, 100))
+    .option("--cursor <cursor>", "the page after this one (nextCursor of the previous page)")
+    .option("--all", "every page (JSON: one array)")
+    .action(async (options, command: Command) => {
+      const { client } = await connect(command);
+      const items: Schemas["File"][] = [];
+      let cursor: string | undefined = options.cursor;
+      do {
+        const page = unwrap(
+          await client.GET("/api/files", {
+            params: {
+              query: { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) },
+            },
+          }),
+        );
+        items.push(...page.items);
+        cursor = page.nextCursor;
+      } while (options.all && cursor);
+      emit(command, { items, ...(cursor ? { nextCursor: cursor } : {}) }, () =>
+        [...items.map(fileLine), ...(cursor ? [`(more: --cursor ${cursor})`] : [])].join("\n"),
+      );
+    });
+
+  files
+    .command("get <id>")
+    .description("one of your files")
+    .action(async (id: string, _options, command: Command) => {
+      const { client } = await connect(command);
+      const file = unwrap(await client.GET("/api/files/{id}", { params: { path: { id } } }));
+      emit(command, file, () => fileLine(file));
+    });
+
+  files
+    .command("delete <id>")
+    .description("delete a file: its links stop within seconds, then its bytes go")
+    .action(async (id: string, _options, command: Command) => {
+      const { client } = await connect(command);
+      unwrap(await client.DELETE("/api/files/{id}", { params: { path: { id } } }));
+      emit(command, { id, deleted: true }, () => `Deleted ${id}.`);
+    });
+
   const links = group("links", "create, list, revoke permanent links and read their stats");
 
   links
     .command("create")
     .description("mint a permanent link; prints its URL (the token is shown only now)")
-    .requiredOption("--product <id>", "the product whose deliverable the link serves")
+    .option("--product <id>", "the product whose deliverable the link serves")
+    .option("--file <id>", "or one of your files (evergate files upload)")
+    .option("--tag <tag>", "a tag to filter and revoke by (repeatable, up to 10)", collect)
+    .option("--external-id <ref>", "your own reference (an order line); unique among your links")
     .option("--max <n>", "downloads allowed (default: unlimited)", integerIn(1, 1_000_000))
     .addOption(
       new Option("--expires <when>", "when it stops: 30m, 12h, 7d, 2w from now, or ISO 8601").argParser(
@@ -172,9 +256,13 @@ function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
       "send this key (default: a new one): re-running with it answers the same link",
     )
     .action(async (options, command: Command) => {
+      if (Boolean(options.product) === Boolean(options.file))
+        throw new CliError("Give exactly one of --product <id> and --file <id>.", exitCodes.usage);
       const { client } = await connect(command);
       const body: Schemas["CreateLink"] = {
-        productId: options.product,
+        ...(options.product ? { productId: options.product } : { fileId: options.file }),
+        ...(options.tag ? { tags: options.tag } : {}),
+        ...(options.externalId ? { externalId: options.externalId } : {}),
         ...(options.max !== undefined ? { maxDownloads: options.max } : {}),
         ...(options.expires ? { expiresAt: options.expires } : {}),
         ...(options.recipient ? { recipient: options.recipient } : {}),
