@@ -4,7 +4,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { evergateInProcess } from "../support/cli.ts";
+import { createEvergateClient, unwrap } from "../../clients/typescript/src/index.ts";
+import { uploadByPlan } from "../../clients/typescript/src/upload.ts";
+import { evergateCli, evergateInProcess } from "../support/cli.ts";
 import { json, startTestEvergate, type TestEvergate, type TestUser } from "../support/harness.ts";
 
 let evergate: TestEvergate;
@@ -124,5 +126,179 @@ describe("evergate files", () => {
     const id = theirs.json<{ id: string }>().id;
     expect((await evergateInProcess(["files", "get", id], { env })).code).toBe(3);
     expect((await evergateInProcess(["files", "delete", id], { env })).code).toBe(3);
+  });
+});
+
+describe("issue 17, done when: a service with only an API key", () => {
+  it("uploads 50 MB through the CLI (progress on stderr), mints 100 links in one bulk call, finds one by externalId, retries a POST with the same Idempotency-Key, revokes by tag in one call; a recipient downloads the same bytes", async () => {
+    // Prepare
+    const path = join(dir, "lecture.bin");
+    const size = 50 * 1000 * 1000;
+    const sha256 = await randomFile(path, size);
+
+    // Act 1: the upload, as a service's script runs it (a process; stderr is not a terminal)
+    const upload = await evergateCli(["files", "upload", path], { env });
+    expect(upload.code, upload.stderr).toBe(0);
+    const fileId = upload.stdout.trim();
+    expect(fileId).toMatch(/^evf_/);
+    const progressLines = upload.stderr.trim().split("\n");
+    expect(progressLines.length).toBeGreaterThanOrEqual(2);
+    expect(progressLines.at(-1)).toContain("100%  50.0 / 50.0 MB");
+
+    // Act 2: 100 links in one bulk call, read from stdin as JSON Lines
+    const lines = Array.from({ length: 100 }, (_, i) =>
+      JSON.stringify({
+        fileId,
+        tags: ["spring-cohort"],
+        externalId: `order-${i}`,
+        recipient: `buyer-${i}@example.com`,
+      }),
+    );
+    const bulk = await evergateInProcess(["links", "bulk", "-", "--json"], { env, stdin: lines.join("\n") });
+    expect(bulk.code, bulk.stderr).toBe(0);
+    const result = bulk.json<{
+      created: number;
+      failed: number;
+      items: Array<{ status: number; link: { id: string; url: string } }>;
+    }>();
+    expect(result).toMatchObject({ created: 100, failed: 0 });
+
+    // Act 3: one found by its externalId
+    const found = await evergateInProcess(["links", "list", "--external-id", "order-42", "--json"], { env });
+    const items = found.json<{ items: Array<{ id: string; recipient: string; tags: string[] }> }>().items;
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      id: result.items[42]?.link.id,
+      recipient: "buyer-42@example.com",
+      tags: ["spring-cohort"],
+    });
+
+    // Act 4: a POST retried with the same Idempotency-Key answers the same link, made once
+    const args = [
+      "links",
+      "create",
+      "--file",
+      fileId,
+      "--tag",
+      "spring-cohort",
+      "--external-id",
+      "retry-1",
+      "--idempotency-key",
+      "job-17-retry-1",
+      "--json",
+    ];
+    const first = await evergateInProcess(args, { env });
+    const again = await evergateInProcess(args, { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ id: string; token: string }>()).toEqual(first.json());
+    const tagged = await evergateInProcess(["links", "list", "--tag", "spring-cohort", "--all", "--json"], {
+      env,
+    });
+    expect(tagged.json<{ items: unknown[] }>().items).toHaveLength(101);
+
+    // Act 5: a recipient downloads through a file link (the redirect followed): the same bytes
+    const url = result.items[7]?.link.url as string;
+    expect(await downloaded(url)).toBe(sha256);
+
+    // Act 6: every link with the tag revoked in one call (202), then answered 410
+    const revoke = await evergateInProcess(["links", "revoke", "--tag", "spring-cohort", "--json"], { env });
+    expect(revoke.code, revoke.stderr).toBe(0);
+    expect(revoke.json()).toMatchObject({ state: "accepted", filter: { tag: "spring-cohort" } });
+    await evergate.linkJobsSettled();
+    const urls = [...result.items.map((item) => item.link.url), first.json<{ url: string }>().url];
+    const statuses = await Promise.all(
+      urls.map(async (link) => (await fetch(link, { redirect: "manual" })).status),
+    );
+    expect(statuses).toEqual(urls.map(() => 410));
+    const active = await evergateInProcess(
+      ["links", "list", "--tag", "spring-cohort", "--status", "active", "--json"],
+      { env },
+    );
+    expect(active.json<{ items: unknown[] }>().items).toEqual([]);
+  });
+});
+
+describe("evergate links bulk / revoke / create: refusals", () => {
+  it("bulk reports each item and exits 5 if any failed; a bad line is exit 2 before any call; revoke takes ids or a filter, not both", async () => {
+    const small = join(dir, "refusals.txt");
+    await writeFile(small, "refusals\n");
+    const fileId = (
+      await evergateInProcess(["files", "upload", small, "--no-progress"], { env })
+    ).stdout.trim();
+    const jsonl = join(dir, "links.jsonl");
+    await writeFile(
+      jsonl,
+      `${JSON.stringify({ fileId, externalId: "dup-1" })}\n\n${JSON.stringify({ fileId, externalId: "dup-1" })}\n${JSON.stringify({ fileId: "evf_0000000000000000000000000000000000" })}\n`,
+    );
+    const bulk = await evergateInProcess(["links", "bulk", jsonl], { env });
+    expect(bulk.code).toBe(5);
+    expect(bulk.stdout).toMatch(/^0 {2}201 {2}http/m);
+    expect(bulk.stdout).toMatch(/^1 {2}409 {2}external_id_taken/m);
+    expect(bulk.stdout).toMatch(/^2 {2}404 /m);
+    expect(bulk.stdout).toContain("1 created, 2 failed");
+
+    const before = (await evergateInProcess(["links", "list", "--file", fileId, "--json"], { env })).json<{
+      items: unknown[];
+    }>();
+    await writeFile(jsonl, `${JSON.stringify({ fileId })}\n{not json\n`);
+    const bad = await evergateInProcess(["links", "bulk", jsonl], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Line 2 is not JSON");
+    expect((await evergateInProcess(["links", "bulk", join(dir, "absent.jsonl")], { env })).code).toBe(2);
+    const after = (await evergateInProcess(["links", "list", "--file", fileId, "--json"], { env })).json<{
+      items: unknown[];
+    }>();
+    expect(after.items).toHaveLength(before.items.length);
+
+    const tooMany = Array.from({ length: 101 }, () => JSON.stringify({ fileId })).join("\n");
+    const refused = await evergateInProcess(["links", "bulk", "-"], { env, stdin: tooMany });
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain("too_many_items");
+
+    expect((await evergateInProcess(["links", "revoke", "some-id", "--tag", "x"], { env })).code).toBe(2);
+    expect((await evergateInProcess(["links", "revoke"], { env })).code).toBe(2);
+    expect(
+      (await evergateInProcess(["links", "create", "--file", fileId, "--product", "p"], { env })).code,
+    ).toBe(2);
+    expect((await evergateInProcess(["links", "create"], { env })).code).toBe(2);
+  });
+});
+
+describe("the client's multipart upload", () => {
+  it("takes the server's multipart plan (13 MiB: 5 + 5 + 3 MiB parts), sends every part with progress to the exact size, and completes with the ETags", async () => {
+    const path = join(dir, "parts.bin");
+    const size = 13 * 1024 * 1024;
+    await randomFile(path, size);
+    const client = createEvergateClient({ baseUrl: env.EVERGATE_URL as string, apiKey });
+    const created = unwrap(
+      await client.POST("/api/files", {
+        body: { filename: "parts.bin", contentType: "application/octet-stream", size },
+      }),
+    );
+    expect(created.upload.kind).toBe("multipart");
+    if (created.upload.kind !== "multipart") return;
+    expect(created.upload.parts.map((part) => part.size)).toEqual([
+      5 * 1024 * 1024,
+      5 * 1024 * 1024,
+      3 * 1024 * 1024,
+    ]);
+    const progress: number[] = [];
+
+    const { parts } = await uploadByPlan(created.upload, path, {
+      onProgress: (sent) => progress.push(sent),
+      concurrency: 2,
+    });
+    const file = unwrap(
+      await client.POST("/api/files/{id}/complete", {
+        params: { path: { id: created.file.id } },
+        body: { parts },
+      }),
+    );
+
+    expect(parts?.map((part) => part.partNumber)).toEqual([1, 2, 3]);
+    expect(progress.at(-1)).toBe(size);
+    expect(Math.max(...progress)).toBe(size);
+    expect(file).toMatchObject({ status: "ready", size });
   });
 });

@@ -15,7 +15,7 @@ import {
 } from "./config.ts";
 import { CliError, exitCodeFor, exitCodes } from "./exit-codes.ts";
 import { contentTypeFor, eventLine, fileLine, linkLine, statsText } from "./format.ts";
-import { type CliIo, readSecret } from "./io.ts";
+import { type CliIo, parseJsonLines, readAll, readSecret, readTextFile } from "./io.ts";
 import { collect, expiry, integerIn } from "./options.ts";
 import { progressBar } from "./progress.ts";
 
@@ -285,15 +285,42 @@ function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
     .option("--limit <n>", "links per page", integerIn(1, 100))
     .option("--cursor <cursor>", "the page after this one (nextCursor of the previous page)")
     .option("--all", "every page (JSON: one array)")
+    .addOption(
+      new Option("--status <status>", "only links in this state").choices([
+        "active",
+        "revoked",
+        "expired",
+        "exhausted",
+      ]),
+    )
+    .option("--tag <tag>", "only links with this tag")
+    .option("--product <id>", "only links to this product")
+    .option("--file <id>", "only links to this file")
+    .option("--recipient <who>", "only links for exactly this recipient")
+    .option("--external-id <ref>", "the one link with this externalId")
+    .option("--q <text>", "text in the label or recipient (any case)")
     .action(async (options, command: Command) => {
       const { client } = await connect(command);
+      const filter = {
+        ...(options.status ? { status: options.status as Schemas["Link"]["status"] } : {}),
+        ...(options.tag ? { tag: options.tag as string } : {}),
+        ...(options.product ? { productId: options.product as string } : {}),
+        ...(options.file ? { fileId: options.file as string } : {}),
+        ...(options.recipient ? { recipient: options.recipient as string } : {}),
+        ...(options.externalId ? { externalId: options.externalId as string } : {}),
+        ...(options.q ? { q: options.q as string } : {}),
+      };
       const items: Schemas["Link"][] = [];
       let cursor: string | undefined = options.cursor;
       do {
         const page = unwrap(
           await client.GET("/api/links", {
             params: {
-              query: { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) },
+              query: {
+                ...filter,
+                ...(options.limit ? { limit: options.limit } : {}),
+                ...(cursor ? { cursor } : {}),
+              },
             },
           }),
         );
@@ -315,10 +342,69 @@ function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
     });
 
   links
-    .command("revoke <ids...>")
-    .description("revoke links by id; they stop at once (the records stay)")
-    .action(async (ids: string[], _options, command: Command) => {
+    .command("bulk <file>")
+    .description(
+      "create up to 100 links in one call from JSON Lines (one CreateLink object a line; - reads stdin); exit 5 if any failed",
+    )
+    .action(async (file: string, _options, command: Command) => {
+      const text = file === "-" ? await readAll(io.stdin) : await readTextFile(file);
+      const body: Schemas["BulkCreateLinks"] = { links: parseJsonLines(text) as Schemas["CreateLink"][] };
       const { client } = await connect(command);
+      const result = unwrap(await client.POST("/api/links/bulk", { body }));
+      emit(command, result, () =>
+        [
+          ...result.items.map((item) =>
+            item.link
+              ? `${item.index}  ${item.status}  ${item.link.url}`
+              : `${item.index}  ${item.status}  ${item.problem?.code ?? "failed"}: ${item.problem?.detail ?? ""}`,
+          ),
+          `${result.created} created, ${result.failed} failed`,
+        ].join("\n"),
+      );
+      if (result.failed > 0)
+        throw new CliError(
+          `${result.failed} of ${result.items.length} links failed.`,
+          exitCodes.conflict,
+          "bulk_failed",
+        );
+    });
+
+  links
+    .command("revoke [ids...]")
+    .description(
+      "revoke links by id (they stop at once), or every link matching --tag/--product/--file/--recipient (in the background: 202)",
+    )
+    .option("--tag <tag>", "every link of yours with this tag")
+    .option("--product <id>", "every link of yours to this product")
+    .option("--file <id>", "every link of yours to this file")
+    .option("--recipient <who>", "every link of yours for exactly this recipient")
+    .action(async (ids: string[], options, command: Command) => {
+      const filter: Schemas["RevokeLinksFilter"] = {
+        ...(options.tag ? { tag: options.tag } : {}),
+        ...(options.product ? { productId: options.product } : {}),
+        ...(options.file ? { fileId: options.file } : {}),
+        ...(options.recipient ? { recipient: options.recipient } : {}),
+      };
+      const byFilter = Object.keys(filter).length > 0;
+      if (byFilter === ids.length > 0)
+        throw new CliError(
+          "Give link ids, or a filter (--tag, --product, --file, --recipient), not both.",
+          exitCodes.usage,
+        );
+      const { client } = await connect(command);
+      if (byFilter) {
+        // A filter is always answered 202 (the ids form answers 200 with per-item results).
+        const accepted = unwrap(
+          await client.POST("/api/links/revoke", { body: { filter } }),
+        ) as Schemas["LinkRevocationAccepted"];
+        emit(
+          command,
+          accepted,
+          () =>
+            `Revoking every matching link (revocation ${accepted.revocationId}); they stop within seconds.`,
+        );
+        return;
+      }
       const revoked: Schemas["Link"][] = [];
       for (const id of ids)
         revoked.push(unwrap(await client.DELETE("/api/links/{id}", { params: { path: { id } } })));
