@@ -29,7 +29,7 @@ beforeAll(async () => {
   product = await evergate.createProduct(seller, { title: "Lesson 1", filename: "lesson.txt" });
   const created = await evergate.request("POST", "/api/keys", {
     token: seller.token,
-    json: { name: "readme", scopes: ["links:read", "links:write"] },
+    json: { name: "readme", scopes: ["links:read", "links:write", "files:read", "files:write"] },
   });
   apiKey = (await json<{ key: string }>(created)).key;
   scratch = await mkdtemp(join(tmpdir(), "evergate-readme-"));
@@ -98,8 +98,20 @@ describe('README "For services"', () => {
     expect(new Uint8Array(await readFile(join(cwd, "lesson.txt")))).toEqual(product.deliverableBytes);
     expect((await stat(join(home, ".config/evergate/config.json"))).mode & 0o777).toBe(0o600);
     expect(result.stdout).toMatch(/downloads 1, refusals 0/);
-    const [made] = await linksOfCaller();
-    expect(made).toMatchObject({ recipient: "ada@example.com", status: "revoked" });
+    const links = (await linksOfCaller()) as Array<{ recipient?: string; status: string; tags?: string[] }>;
+    expect(links.find((link) => link.recipient === "ada@example.com")).toMatchObject({ status: "revoked" });
+    // the files block: three links in one bulk call, a fourth, all revoked by their tag
+    expect(result.stdout).toContain("3 created, 0 failed");
+    await evergate.linkJobsSettled();
+    const spring = (await linksOfCaller()).filter((link) =>
+      (link as { tags?: string[] }).tags?.includes("spring"),
+    );
+    expect(spring.map((link) => (link as { status: string }).status)).toEqual([
+      "revoked",
+      "revoked",
+      "revoked",
+      "revoked",
+    ]);
   });
 
   it("its TypeScript examples type-check against the generated client and run", async () => {

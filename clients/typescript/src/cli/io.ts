@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { CliError, exitCodes } from "./exit-codes.ts";
 import type { ProgressStream } from "./progress.ts";
 
 /** What a run of the CLI reads and writes: the process's streams, or a test's. */
@@ -45,4 +47,37 @@ export async function readSecret(io: CliIo, prompt: string): Promise<string> {
     stdin.setRawMode(false);
     stdin.pause();
   }
+}
+
+/** All of a stream (stdin for `evergate links bulk -`), as UTF-8. */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
+}
+
+/** A file's text; a missing or unreadable one is a usage error (exit 2). */
+export async function readTextFile(path: string): Promise<string> {
+  return readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`Cannot read ${path}: ${error.code ?? error.message}`, exitCodes.usage);
+  });
+}
+
+/** JSON Lines: one JSON object a line, blank lines skipped; a bad line is exit 2 naming its number. */
+export function parseJsonLines(text: string): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [];
+  for (const [index, line] of text.split("\n").entries()) {
+    if (line.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new CliError(`Line ${index + 1} is not JSON.`, exitCodes.usage);
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new CliError(`Line ${index + 1} is not a JSON object.`, exitCodes.usage);
+    items.push(value as Record<string, unknown>);
+  }
+  if (items.length === 0) throw new CliError("No links given: the input has no JSON lines.", exitCodes.usage);
+  return items;
 }

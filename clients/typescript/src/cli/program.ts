@@ -1,8 +1,10 @@
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { clientVersion, createEvergateClient, type EvergateClient } from "../client.ts";
 import { EvergateConnectionError, EvergateError, unwrap } from "../errors.ts";
 import type { components } from "../schema.js";
-import { UploadError } from "../upload.ts";
+import { UploadError, uploadByPlan } from "../upload.ts";
 import {
   cliEnvironment,
   defaultUrl,
@@ -12,9 +14,10 @@ import {
   writeStoredConfig,
 } from "./config.ts";
 import { CliError, exitCodeFor, exitCodes } from "./exit-codes.ts";
-import { eventLine, linkLine, statsText } from "./format.ts";
-import { type CliIo, readSecret } from "./io.ts";
-import { expiry, integerIn } from "./options.ts";
+import { contentTypeFor, eventLine, fileLine, linkLine, statsText } from "./format.ts";
+import { type CliIo, parseJsonLines, readAll, readSecret, readTextFile } from "./io.ts";
+import { collect, expiry, integerIn } from "./options.ts";
+import { progressBar } from "./progress.ts";
 
 type Schemas = components["schemas"];
 
@@ -151,12 +154,93 @@ function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
       );
     });
 
+  const files = group("files", "upload your own files straight to storage, list and delete them");
+
+  files
+    .command("upload <path>")
+    .description("upload a file (one PUT, or parts in parallel for large files); prints its id")
+    .option("--type <mime>", "its content type (default: from the extension, else application/octet-stream)")
+    .option("--name <filename>", "the name downloads are saved under (default: the file's own name)")
+    .action(async (path: string, options, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(`Cannot read ${path}: ${error.code ?? error.message}`, exitCodes.usage);
+      });
+      if (!info.isFile()) throw new CliError(`${path} is not a file.`, exitCodes.usage);
+      if (info.size === 0)
+        throw new CliError(`${path} is empty: there is nothing to upload.`, exitCodes.usage);
+      const { client } = await connect(command);
+      const filename: string = options.name ?? basename(path);
+      const created = unwrap(
+        await client.POST("/api/files", {
+          body: { filename, contentType: options.type ?? contentTypeFor(filename), size: info.size },
+        }),
+      );
+      const bar = globals.progress ? progressBar(filename, info.size, io.stderr) : undefined;
+      const { parts } = await uploadByPlan(created.upload, path, { onProgress: (sent) => bar?.update(sent) });
+      bar?.done();
+      const file = unwrap(
+        await client.POST("/api/files/{id}/complete", {
+          params: { path: { id: created.file.id } },
+          body: parts ? { parts } : {},
+        }),
+      );
+      emit(command, file, () => file.id);
+    });
+
+  files
+    .command("list")
+    .description("your files, newest first")
+    .option("--limit <n>", "files per page", integerIn(1, 100))
+    .option("--cursor <cursor>", "the page after this one (nextCursor of the previous page)")
+    .option("--all", "every page (JSON: one array)")
+    .action(async (options, command: Command) => {
+      const { client } = await connect(command);
+      const items: Schemas["File"][] = [];
+      let cursor: string | undefined = options.cursor;
+      do {
+        const page = unwrap(
+          await client.GET("/api/files", {
+            params: {
+              query: { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) },
+            },
+          }),
+        );
+        items.push(...page.items);
+        cursor = page.nextCursor;
+      } while (options.all && cursor);
+      emit(command, { items, ...(cursor ? { nextCursor: cursor } : {}) }, () =>
+        [...items.map(fileLine), ...(cursor ? [`(more: --cursor ${cursor})`] : [])].join("\n"),
+      );
+    });
+
+  files
+    .command("get <id>")
+    .description("one of your files")
+    .action(async (id: string, _options, command: Command) => {
+      const { client } = await connect(command);
+      const file = unwrap(await client.GET("/api/files/{id}", { params: { path: { id } } }));
+      emit(command, file, () => fileLine(file));
+    });
+
+  files
+    .command("delete <id>")
+    .description("delete a file: its links stop within seconds, then its bytes go")
+    .action(async (id: string, _options, command: Command) => {
+      const { client } = await connect(command);
+      unwrap(await client.DELETE("/api/files/{id}", { params: { path: { id } } }));
+      emit(command, { id, deleted: true }, () => `Deleted ${id}.`);
+    });
+
   const links = group("links", "create, list, revoke permanent links and read their stats");
 
   links
     .command("create")
     .description("mint a permanent link; prints its URL (the token is shown only now)")
-    .requiredOption("--product <id>", "the product whose deliverable the link serves")
+    .option("--product <id>", "the product whose deliverable the link serves")
+    .option("--file <id>", "or one of your files (evergate files upload)")
+    .option("--tag <tag>", "a tag to filter and revoke by (repeatable, up to 10)", collect)
+    .option("--external-id <ref>", "your own reference (an order line); unique among your links")
     .option("--max <n>", "downloads allowed (default: unlimited)", integerIn(1, 1_000_000))
     .addOption(
       new Option("--expires <when>", "when it stops: 30m, 12h, 7d, 2w from now, or ISO 8601").argParser(
@@ -172,9 +256,13 @@ function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
       "send this key (default: a new one): re-running with it answers the same link",
     )
     .action(async (options, command: Command) => {
+      if (Boolean(options.product) === Boolean(options.file))
+        throw new CliError("Give exactly one of --product <id> and --file <id>.", exitCodes.usage);
       const { client } = await connect(command);
       const body: Schemas["CreateLink"] = {
-        productId: options.product,
+        ...(options.product ? { productId: options.product } : { fileId: options.file }),
+        ...(options.tag ? { tags: options.tag } : {}),
+        ...(options.externalId ? { externalId: options.externalId } : {}),
         ...(options.max !== undefined ? { maxDownloads: options.max } : {}),
         ...(options.expires ? { expiresAt: options.expires } : {}),
         ...(options.recipient ? { recipient: options.recipient } : {}),
@@ -197,15 +285,42 @@ function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
     .option("--limit <n>", "links per page", integerIn(1, 100))
     .option("--cursor <cursor>", "the page after this one (nextCursor of the previous page)")
     .option("--all", "every page (JSON: one array)")
+    .addOption(
+      new Option("--status <status>", "only links in this state").choices([
+        "active",
+        "revoked",
+        "expired",
+        "exhausted",
+      ]),
+    )
+    .option("--tag <tag>", "only links with this tag")
+    .option("--product <id>", "only links to this product")
+    .option("--file <id>", "only links to this file")
+    .option("--recipient <who>", "only links for exactly this recipient")
+    .option("--external-id <ref>", "the one link with this externalId")
+    .option("--q <text>", "text in the label or recipient (any case)")
     .action(async (options, command: Command) => {
       const { client } = await connect(command);
+      const filter = {
+        ...(options.status ? { status: options.status as Schemas["Link"]["status"] } : {}),
+        ...(options.tag ? { tag: options.tag as string } : {}),
+        ...(options.product ? { productId: options.product as string } : {}),
+        ...(options.file ? { fileId: options.file as string } : {}),
+        ...(options.recipient ? { recipient: options.recipient as string } : {}),
+        ...(options.externalId ? { externalId: options.externalId as string } : {}),
+        ...(options.q ? { q: options.q as string } : {}),
+      };
       const items: Schemas["Link"][] = [];
       let cursor: string | undefined = options.cursor;
       do {
         const page = unwrap(
           await client.GET("/api/links", {
             params: {
-              query: { ...(options.limit ? { limit: options.limit } : {}), ...(cursor ? { cursor } : {}) },
+              query: {
+                ...filter,
+                ...(options.limit ? { limit: options.limit } : {}),
+                ...(cursor ? { cursor } : {}),
+              },
             },
           }),
         );
@@ -227,10 +342,69 @@ function buildProgram(io: CliIo, onJson: (json: boolean) => void): Command {
     });
 
   links
-    .command("revoke <ids...>")
-    .description("revoke links by id; they stop at once (the records stay)")
-    .action(async (ids: string[], _options, command: Command) => {
+    .command("bulk <file>")
+    .description(
+      "create up to 100 links in one call from JSON Lines (one CreateLink object a line; - reads stdin); exit 5 if any failed",
+    )
+    .action(async (file: string, _options, command: Command) => {
+      const text = file === "-" ? await readAll(io.stdin) : await readTextFile(file);
+      const body: Schemas["BulkCreateLinks"] = { links: parseJsonLines(text) as Schemas["CreateLink"][] };
       const { client } = await connect(command);
+      const result = unwrap(await client.POST("/api/links/bulk", { body }));
+      emit(command, result, () =>
+        [
+          ...result.items.map((item) =>
+            item.link
+              ? `${item.index}  ${item.status}  ${item.link.url}`
+              : `${item.index}  ${item.status}  ${item.problem?.code ?? "failed"}: ${item.problem?.detail ?? ""}`,
+          ),
+          `${result.created} created, ${result.failed} failed`,
+        ].join("\n"),
+      );
+      if (result.failed > 0)
+        throw new CliError(
+          `${result.failed} of ${result.items.length} links failed.`,
+          exitCodes.conflict,
+          "bulk_failed",
+        );
+    });
+
+  links
+    .command("revoke [ids...]")
+    .description(
+      "revoke links by id (they stop at once), or every link matching --tag/--product/--file/--recipient (in the background: 202)",
+    )
+    .option("--tag <tag>", "every link of yours with this tag")
+    .option("--product <id>", "every link of yours to this product")
+    .option("--file <id>", "every link of yours to this file")
+    .option("--recipient <who>", "every link of yours for exactly this recipient")
+    .action(async (ids: string[], options, command: Command) => {
+      const filter: Schemas["RevokeLinksFilter"] = {
+        ...(options.tag ? { tag: options.tag } : {}),
+        ...(options.product ? { productId: options.product } : {}),
+        ...(options.file ? { fileId: options.file } : {}),
+        ...(options.recipient ? { recipient: options.recipient } : {}),
+      };
+      const byFilter = Object.keys(filter).length > 0;
+      if (byFilter === ids.length > 0)
+        throw new CliError(
+          "Give link ids, or a filter (--tag, --product, --file, --recipient), not both.",
+          exitCodes.usage,
+        );
+      const { client } = await connect(command);
+      if (byFilter) {
+        // A filter is always answered 202 (the ids form answers 200 with per-item results).
+        const accepted = unwrap(
+          await client.POST("/api/links/revoke", { body: { filter } }),
+        ) as Schemas["LinkRevocationAccepted"];
+        emit(
+          command,
+          accepted,
+          () =>
+            `Revoking every matching link (revocation ${accepted.revocationId}); they stop within seconds.`,
+        );
+        return;
+      }
       const revoked: Schemas["Link"][] = [];
       for (const id of ids)
         revoked.push(unwrap(await client.DELETE("/api/links/{id}", { params: { path: { id } } })));
