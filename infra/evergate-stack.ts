@@ -13,7 +13,7 @@ import { Site } from "./constructs/site.ts";
 import { TokenKeys } from "./constructs/token-keys.ts";
 import { WebhookDelivery, WebhookQueue } from "./constructs/webhook-delivery.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
-import type { Stage } from "./stage.ts";
+import { type Stage, stageSettings } from "./stage.ts";
 
 export interface EvergateStackProps extends StackProps {
   stage: Stage;
@@ -135,7 +135,7 @@ export class EvergateStack extends Stack {
     this.monitoring = new Monitoring(this, "Monitoring", {
       stage: props.stage,
       api: this.api.alias,
-      logGroup: this.api.logGroup,
+      metricsNamespace: stageSettings(props.stage).metricsNamespace,
       table: this.data.table,
       sweeperDeadLetterQueue: this.api.sweeperDeadLetterQueue,
       alarmEmail: props.alarmEmail,

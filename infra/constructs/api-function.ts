@@ -73,6 +73,8 @@ export class ApiFunction extends Construct {
       // Resolved by CloudFormation at deploy time (a dynamic reference): no read at cold start.
       CLIENT_KEY_SECRET: this.clientKeySecret.secretValue.unsafeUnwrap(),
       TOKEN_KEYS: props.tokenKeys,
+      // Every function's EMF metrics, per stage: infra/constructs/monitoring.ts alarms on them there.
+      METRICS_NAMESPACE: settings.metricsNamespace,
       ...(props.publicBaseUrl && { PUBLIC_BASE_URL: props.publicBaseUrl }),
     };
 
