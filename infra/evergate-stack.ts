@@ -37,6 +37,8 @@ export interface EvergateStackProps extends StackProps {
   webAcl?: WebAclWatch;
   /** Ids of the token keys in the TokenKeys secret, the minting one first (default: ["a"]). */
   tokenKeyIds?: readonly string[];
+  /** X-Ray traces of every function (Powertools Tracer, TRACING=on; default off: ADR 029). */
+  tracing?: boolean;
   /** The function's reserved concurrency: its ceiling under a flood (default: dev 20, prod 200). */
   reservedConcurrency?: number;
 }
@@ -84,6 +86,7 @@ export class EvergateStack extends Stack {
       stage: props.stage,
       tokenKeys: this.tokenKeys.environmentValue,
       reservedConcurrency: props.reservedConcurrency ?? (props.stage === "prod" ? 200 : 20),
+      tracing: props.tracing ?? false,
       code: props.apiCode,
       table: this.data.table,
       filesBucketName: this.data.filesBucketName,
