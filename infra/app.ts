@@ -30,6 +30,8 @@ new EvergateStack(app, `Evergate-${stage}`, {
   domain: parseDomainSettings((key) => app.node.tryGetContext(key)),
   alarmEmail: app.node.tryGetContext("alarmEmail") || undefined,
   filesKms: String(app.node.tryGetContext("filesKms")) === "true",
+  // -c tracing=on: X-Ray traces of every function (ADR 029)
+  tracing: ["on", "true"].includes(String(app.node.tryGetContext("tracing"))),
   webAcl: app.node.tryGetContext("webAclName") ? { name: app.node.tryGetContext("webAclName") } : undefined,
   // -c tokenKeyIds=b,a after adding key b to the TokenKeys secret (ADR 015)
   tokenKeyIds: app.node.tryGetContext("tokenKeyIds")?.split(","),

@@ -181,6 +181,8 @@ describe("API function", () => {
         "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: clientKeySecret }, ":SecretString:::}}"]],
       },
       LINK_URL_TTL_SECONDS: "300",
+      METRICS_NAMESPACE: "Evergate/dev",
+      TRACING: "off",
       TOKEN_KEYS: {
         "Fn::Join": [
           "",

@@ -13,7 +13,7 @@ import { Site } from "./constructs/site.ts";
 import { TokenKeys } from "./constructs/token-keys.ts";
 import { WebhookDelivery, WebhookQueue } from "./constructs/webhook-delivery.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
-import type { Stage } from "./stage.ts";
+import { type Stage, stageSettings } from "./stage.ts";
 
 export interface EvergateStackProps extends StackProps {
   stage: Stage;
@@ -37,6 +37,8 @@ export interface EvergateStackProps extends StackProps {
   webAcl?: WebAclWatch;
   /** Ids of the token keys in the TokenKeys secret, the minting one first (default: ["a"]). */
   tokenKeyIds?: readonly string[];
+  /** X-Ray traces of every function (Powertools Tracer, TRACING=on; default off: ADR 029). */
+  tracing?: boolean;
   /** The function's reserved concurrency: its ceiling under a flood (default: dev 20, prod 200). */
   reservedConcurrency?: number;
 }
@@ -84,6 +86,7 @@ export class EvergateStack extends Stack {
       stage: props.stage,
       tokenKeys: this.tokenKeys.environmentValue,
       reservedConcurrency: props.reservedConcurrency ?? (props.stage === "prod" ? 200 : 20),
+      tracing: props.tracing ?? false,
       code: props.apiCode,
       table: this.data.table,
       filesBucketName: this.data.filesBucketName,
@@ -135,7 +138,7 @@ export class EvergateStack extends Stack {
     this.monitoring = new Monitoring(this, "Monitoring", {
       stage: props.stage,
       api: this.api.alias,
-      logGroup: this.api.logGroup,
+      metricsNamespace: stageSettings(props.stage).metricsNamespace,
       table: this.data.table,
       sweeperDeadLetterQueue: this.api.sweeperDeadLetterQueue,
       alarmEmail: props.alarmEmail,

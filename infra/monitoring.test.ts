@@ -4,10 +4,13 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
-import { logAccess } from "../src/http/middleware.ts";
-import { jsonLogger } from "../src/logger.ts";
-import { alarmThresholds, linkLatencyFilter } from "./constructs/monitoring.ts";
+import { emfMetrics } from "../src/metrics/emf.ts";
+import { linkOutcomes } from "../src/metrics/link-outcome.ts";
+import { recordRequest } from "../src/metrics/request-metrics.ts";
+import { alarmThresholds } from "./constructs/monitoring.ts";
 import { EvergateStack } from "./evergate-stack.ts";
+
+const NAMESPACE = "Evergate/prod";
 
 /** Alarms to one topic, a dashboard, the sweeper's dead-letter path (ADR 020). */
 const EMAIL = "ops@example.com";
@@ -36,15 +39,14 @@ const onlyId = (template: Template, type: string, props: Record<string, unknown>
   expect(ids, type).toHaveLength(1);
   return ids[0] as string;
 };
-const alarm = (template: Template, suffix: string) => {
+const alarmIn = (template: Template, name: string) => {
   const found = Object.values(
-    template.findResources("AWS::CloudWatch::Alarm", {
-      Properties: { AlarmName: `evergate-prod-${suffix}` },
-    }),
+    template.findResources("AWS::CloudWatch::Alarm", { Properties: { AlarmName: name } }),
   ) as Resource[];
-  expect(found, suffix).toHaveLength(1);
+  expect(found, name).toHaveLength(1);
   return (found[0] as Resource).Properties;
 };
+const alarm = (template: Template, suffix: string) => alarmIn(template, `evergate-prod-${suffix}`);
 
 /** An alarm's one metric, whether rendered at the top level or (with a label) as Metrics[0]. */
 const metricOf = (properties: Record<string, unknown>) => {
@@ -94,15 +96,18 @@ describe("every alarm", () => {
         "AccessEventsDeadLetters",
         "AccessEventsErrors",
         "DynamoThrottles",
+        "InvalidTokenSpike",
         "LambdaErrors",
         "LambdaThrottles",
         "LinkJobsDeadLetters",
         "LinkLatencyP99",
+        "PresignLatencyP99",
         "RevocationJobsDeadLetters",
         "ServerErrorRate",
         "SweeperDeadLetters",
         "WafBlockedSpike",
         "WebhookDeliveryDeadLetters",
+        "WebhookDeliveryFailures",
       ].map((name) => `evergate-prod-${name}`),
     );
     for (const { Properties } of alarms) {
@@ -134,7 +139,7 @@ describe("every alarm", () => {
 });
 
 describe("the alarms", () => {
-  it("5xx rate: Url5xxCount / UrlRequestCount of the live alias, over 1 % with at least 20 requests", () => {
+  it("5xx rate: the app's ServerErrors / Requests (EMF, every route), over 1 % with at least 20 requests", () => {
     const properties = alarm(watched.template, "ServerErrorRate");
     expect(properties.Threshold).toBe(alarmThresholds.serverErrorPercent);
     const metrics = properties.Metrics as {
@@ -146,87 +151,146 @@ describe("the alarms", () => {
       "IF(requests >= 20, 100 * errors / requests, 0)",
     );
     for (const [id, name] of [
-      ["requests", "UrlRequestCount"],
-      ["errors", "Url5xxCount"],
+      ["requests", "Requests"],
+      ["errors", "ServerErrors"],
     ]) {
-      expect(metrics.find((m) => m.Id === id)?.MetricStat).toMatchObject({
-        Metric: { Namespace: "AWS/Lambda", MetricName: name, Dimensions: aliasDimensions() },
+      expect(metrics.find((m) => m.Id === id)?.MetricStat).toEqual({
+        Metric: { Namespace: NAMESPACE, MetricName: name },
         Period: 300,
         Stat: "Sum",
       });
     }
   });
 
-  it("p99 of /l/: a metric filter on the function's access log, p99 over 500 ms in 3 of 5 minutes", () => {
-    const logGroup = idsOf(watched.template, "AWS::Logs::LogGroup").filter((id) =>
-      id.startsWith("ApiLogs"),
-    )[0];
-    watched.template.hasResourceProperties("AWS::Logs::MetricFilter", {
-      LogGroupName: { Ref: logGroup },
-      FilterPattern: linkLatencyFilter.pattern,
-      MetricTransformations: [
-        {
-          MetricNamespace: "Evergate",
-          MetricName: "LinkLatency",
-          MetricValue: "$.ms",
-          Unit: "Milliseconds",
-        },
-      ],
-    });
+  it("p99 of /l/: the app's Latency of Route /l/{token} (EMF), over 500 ms in 3 of 5 minutes; no log filter", () => {
     const properties = alarm(watched.template, "LinkLatencyP99");
     expect(metricOf(properties)).toMatchObject({
-      Namespace: "Evergate",
-      MetricName: "LinkLatency",
+      Namespace: NAMESPACE,
+      MetricName: "Latency",
+      Dimensions: [{ Name: "Route", Value: "/l/{token}" }],
       Stat: "p99",
       Period: 60,
     });
     expect(properties).toMatchObject({ Threshold: 500, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
+    watched.template.resourceCountIs("AWS::Logs::MetricFilter", 0);
   });
 
-  it("the filter reads fields the app's access log really writes, and that line never holds the token", () => {
-    const lines: string[] = [];
-    const token = "evg_4Kq9ZtXbP2mW7rLcY1nV8sA3";
-    logAccess(
-      jsonLogger("info", (line) => lines.push(line)),
-      {
-        requestId: "r1",
-        method: "GET",
-        path: `/l/${token}`,
-        status: 302,
-        startedAt: performance.now() - 12.5,
-      },
-    );
-    const entry = JSON.parse(lines[0] as string);
-    expect(entry.message).toBe("request"); // $.message = "request"
-    expect(entry.path.startsWith("/l/")).toBe(true); // $.path = "/l/*"
-    expect(typeof entry.ms).toBe("number"); // $.ms
-    expect(entry.ms).toBeGreaterThanOrEqual(12);
-    expect(lines[0]).not.toContain(token);
+  it("p99 of signing a download URL (EMF PresignLatency), over 100 ms in 3 of 5 minutes", () => {
+    const properties = alarm(watched.template, "PresignLatencyP99");
+    expect(metricOf(properties)).toMatchObject({
+      Namespace: NAMESPACE,
+      MetricName: "PresignLatency",
+      Stat: "p99",
+      Period: 60,
+    });
+    expect(metricOf(properties).Dimensions).toBeUndefined();
+    expect(properties).toMatchObject({
+      Threshold: alarmThresholds.presignP99Ms,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+    });
   });
 
-  it("DynamoDB throttles: read + write throttle events of the table, any in 5 minutes", () => {
-    const table = onlyId(watched.template, "AWS::DynamoDB::GlobalTable");
+  it("DynamoDB throttles: every attempt the app's clients had refused (EMF, table and indexes), any in 5 minutes", () => {
     const properties = alarm(watched.template, "DynamoThrottles");
     expect(properties.Threshold).toBe(1);
-    const metrics = properties.Metrics as {
-      Id: string;
-      Expression?: string;
-      MetricStat?: Record<string, unknown>;
-    }[];
-    expect(metrics.find((m) => m.Expression)?.Expression).toBe("reads + writes");
-    const names = metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
-    expect(names).toEqual([
-      {
-        Namespace: "AWS/DynamoDB",
-        MetricName: "ReadThrottleEvents",
-        Dimensions: [{ Name: "TableName", Value: { Ref: table } }],
-      },
-      {
-        Namespace: "AWS/DynamoDB",
-        MetricName: "WriteThrottleEvents",
-        Dimensions: [{ Name: "TableName", Value: { Ref: table } }],
-      },
-    ]);
+    expect(metricOf(properties)).toMatchObject({
+      Namespace: NAMESPACE,
+      MetricName: "DynamoDBThrottles",
+      Stat: "Sum",
+      Period: 300,
+    });
+    expect(metricOf(properties).Dimensions).toBeUndefined();
+  });
+
+  it("a flood of forged or malformed tokens: LinkOutcomes invalid_token over 1,000 in 5 minutes", () => {
+    const properties = alarm(watched.template, "InvalidTokenSpike");
+    expect(metricOf(properties)).toMatchObject({
+      Namespace: NAMESPACE,
+      MetricName: "LinkOutcomes",
+      Dimensions: [{ Name: "Outcome", Value: "invalid_token" }],
+      Stat: "Sum",
+      Period: 300,
+    });
+    expect(properties.Threshold).toBe(alarmThresholds.invalidTokensPerFiveMinutes);
+  });
+
+  it("webhook deliveries given up: WebhookDeliveries failed, 10 in an hour", () => {
+    const properties = alarm(watched.template, "WebhookDeliveryFailures");
+    expect(metricOf(properties)).toMatchObject({
+      Namespace: NAMESPACE,
+      MetricName: "WebhookDeliveries",
+      Dimensions: [{ Name: "Result", Value: "failed" }],
+      Stat: "Sum",
+      Period: 3600,
+    });
+    expect(properties.Threshold).toBe(alarmThresholds.webhookFailuresPerHour);
+  });
+
+  it("every EMF alarm reads a metric the app's EMF lines really publish, in the functions' namespace", () => {
+    // Prepare: what the Lambda writes for the events the alarms count (src/metrics/emf.ts).
+    const lines: string[] = [];
+    const metrics = emfMetrics(NAMESPACE, (line) => lines.push(line));
+    recordRequest(metrics, { route: "/l/{token}", status: 503, ms: 612 });
+    metrics.add("PresignLatency", 140);
+    metrics.add("DynamoDBThrottles", 1, { Operation: "UpdateItem" });
+    metrics.add("LinkOutcomes", 1, { Outcome: "invalid_token" });
+    metrics.add("WebhookDeliveries", 1, { Result: "failed" });
+    metrics.flush();
+    const published = lines.flatMap((line) => {
+      const document = JSON.parse(line);
+      return document._aws.CloudWatchMetrics.flatMap(
+        (directive: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }) =>
+          directive.Metrics.flatMap(({ Name }) =>
+            directive.Dimensions.map((set) => ({
+              Namespace: directive.Namespace,
+              MetricName: Name,
+              Dimensions: Object.fromEntries(set.map((key) => [key, document[key]])),
+            })),
+          ),
+      );
+    });
+    // Assess: each alarm's metric (or each metric of its expression) is among them.
+    const emfAlarms = (
+      Object.values(watched.template.findResources("AWS::CloudWatch::Alarm")) as Resource[]
+    ).filter((a) => JSON.stringify(a.Properties).includes(NAMESPACE));
+    expect(emfAlarms).toHaveLength(6);
+    for (const { Properties } of emfAlarms) {
+      const watchedMetrics = Properties.Metrics
+        ? (Properties.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[]).flatMap((m) =>
+            m.MetricStat ? [m.MetricStat.Metric] : [],
+          )
+        : [Properties];
+      for (const metric of watchedMetrics) {
+        const dimensions = Object.fromEntries(
+          ((metric.Dimensions ?? []) as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]),
+        );
+        expect(published, `${Properties.AlarmName}: ${metric.MetricName}`).toContainEqual({
+          Namespace: metric.Namespace,
+          MetricName: metric.MetricName,
+          Dimensions: dimensions,
+        });
+      }
+    }
+  });
+
+  it("every function writes its metrics where the alarms look (METRICS_NAMESPACE per stage)", () => {
+    const functions = Object.values(
+      watched.template.findResources("AWS::Lambda::Function", { Properties: { Runtime: "nodejs22.x" } }),
+    ) as Resource[];
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    for (const { Properties } of functions) {
+      expect(Properties.Environment).toMatchObject({ Variables: { METRICS_NAMESPACE: NAMESPACE } });
+    }
+    const dev = new EvergateStack(new App(), "Evergate-dev", {
+      stage: "dev",
+      apiCode: lambda.Code.fromInline("export const handler = async () => ({ statusCode: 200 });"),
+    });
+    const devTemplate = Template.fromStack(dev);
+    devTemplate.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ METRICS_NAMESPACE: "Evergate/dev" }) },
+    });
+    expect(metricOf(alarmIn(devTemplate, "evergate-dev-LinkLatencyP99")).Namespace).toBe("Evergate/dev");
   });
 
   it("Lambda errors and throttles of the live alias", () => {
@@ -299,12 +363,12 @@ describe("the alarms", () => {
     expect(
       idsOf(plain.template, "AWS::CloudWatch::Alarm", { AlarmName: "evergate-prod-WafBlockedSpike" }),
     ).toEqual([]);
-    expect(idsOf(plain.template, "AWS::CloudWatch::Alarm")).toHaveLength(10);
+    expect(idsOf(plain.template, "AWS::CloudWatch::Alarm")).toHaveLength(13);
   });
 });
 
 describe("dashboard", () => {
-  it("shows requests, errors, /l/ latency, Lambda, DynamoDB, dead letters and WAF blocks", () => {
+  it("shows requests, errors, link outcomes by reason, latency (EMF), Lambda, DynamoDB, dead letters and WAF blocks", () => {
     const dashboard = Object.values(
       watched.template.findResources("AWS::CloudWatch::Dashboard"),
     )[0] as Resource;
@@ -313,8 +377,13 @@ describe("dashboard", () => {
       "UrlRequestCount",
       "Url4xxCount",
       "Url5xxCount",
-      "LinkLatency",
+      `"${NAMESPACE}","Latency","Route","/l/{token}"`,
       "p99",
+      `"${NAMESPACE}","PresignLatency"`,
+      `"${NAMESPACE}","DynamoDBLatency"`,
+      `"${NAMESPACE}","ColdStarts"`,
+      ...linkOutcomes.map((outcome) => `"${NAMESPACE}","LinkOutcomes","Outcome","${outcome}"`),
+      `"${NAMESPACE}","WebhookDeliveries","Result","failed"`,
       "Errors",
       "Throttles",
       "ConcurrentExecutions",
@@ -324,7 +393,8 @@ describe("dashboard", () => {
       "RevocationJobs dead letters",
       "BlockedRequests",
     ]) {
-      expect(body, shown).toContain(shown);
+      // The body is JSON inside the template's JSON: quotes come escaped.
+      expect(body, shown).toContain(JSON.stringify(shown).slice(1, -1));
     }
     watched.template.hasOutput("DashboardName", {});
     watched.template.hasOutput("AlarmTopicArn", { Value: { Ref: topic } });

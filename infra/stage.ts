@@ -19,5 +19,7 @@ export function stageSettings(stage: Stage) {
     removalPolicy: isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     deletionProtection: isProd,
     logRetention: isProd ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS,
+    /** METRICS_NAMESPACE of every function, and where the alarms look (ADR 029): stages apart. */
+    metricsNamespace: `Evergate/${stage}`,
   } as const;
 }

@@ -34,6 +34,8 @@ export interface ApiFunctionProps {
   publicBaseUrl?: string;
   /** TOKEN_KEYS, resolved from the TokenKeys secret at deploy time (infra/constructs/token-keys.ts). */
   tokenKeys: string;
+  /** X-Ray: TRACING=on in every function's environment, active tracing and the X-Ray write grant (ADR 029). */
+  tracing?: boolean;
   /** At most this many concurrent executions: a flood's ceiling, and what the rest of the account keeps. */
   reservedConcurrency: number;
 }
@@ -73,6 +75,10 @@ export class ApiFunction extends Construct {
       // Resolved by CloudFormation at deploy time (a dynamic reference): no read at cold start.
       CLIENT_KEY_SECRET: this.clientKeySecret.secretValue.unsafeUnwrap(),
       TOKEN_KEYS: props.tokenKeys,
+      // Every function's EMF metrics, per stage: infra/constructs/monitoring.ts alarms on them there.
+      METRICS_NAMESPACE: settings.metricsNamespace,
+      // evergateFunction() turns on active tracing and the X-Ray grant for it.
+      TRACING: props.tracing ? "on" : "off",
       ...(props.publicBaseUrl && { PUBLIC_BASE_URL: props.publicBaseUrl }),
     };
 

@@ -1,4 +1,4 @@
-import { type Duration, RemovalPolicy } from "aws-cdk-lib";
+import { type Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -14,7 +14,10 @@ export interface EvergateFunctionProps {
   roleDescription: string;
   memorySize: number;
   timeout: Duration;
-  /** The settings src/config.ts reads; NODE_OPTIONS is added here. */
+  /**
+   * The settings src/config.ts reads; NODE_OPTIONS is added here. `TRACING: "on"` also turns on
+   * the function's active tracing and its X-Ray write grant: one switch, never one without the other.
+   */
   environment: Record<string, string>;
   reservedConcurrentExecutions?: number;
   /** Keep every published version (the API's `live` alias rolls back to one). */
@@ -45,6 +48,7 @@ export function evergateFunction(scope: Construct, props: EvergateFunctionProps)
     description: props.roleDescription,
   });
   logGroup.grantWrite(role);
+  const traced = props.environment.TRACING === "on";
   const fn = new lambda.Function(scope, "Function", {
     description: props.description,
     runtime: lambda.Runtime.NODEJS_22_X,
@@ -59,6 +63,15 @@ export function evergateFunction(scope: Construct, props: EvergateFunctionProps)
     // Without it CloudFormation deletes the previous version on every deploy: nothing to roll back to.
     ...(props.retainVersions && { currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN } }),
     environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+    // ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords to the role, and nothing else.
+    tracing: traced ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
   });
+  if (traced) {
+    Validations.of(role.node.findChild("DefaultPolicy")).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "xray:PutTraceSegments and xray:PutTelemetryRecords only (added by active tracing): X-Ray has no resource-level permissions for them.",
+    });
+  }
   return { function: fn, role, logGroup };
 }

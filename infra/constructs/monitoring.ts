@@ -3,16 +3,20 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { linkOutcomes } from "../../src/metrics/link-outcome.ts";
+import { type MetricName, metricDefinitions } from "../../src/metrics/metrics.ts";
+import { LINK_ROUTE } from "../../src/metrics/request-metrics.ts";
 import type { Stage } from "../stage.ts";
 
 /**
  * What the operator hears about first, and the numbers behind it (docs/decisions/020-operations.md).
  * Every alarm goes to one SNS topic (optionally mailed); the dashboard shows the same metrics.
+ * The app's own numbers are the EMF metrics of src/metrics/metrics.ts (ADR 029), read by the
+ * names and dimension sets of that one table: a name or dimension it lacks fails synthesis.
  * Queues and a web ACL that other constructs add are watched with watchDeadLetterQueue() and
  * watchWebAcl(), so this construct does not need to know about them when it is created.
  */
@@ -20,8 +24,8 @@ export interface MonitoringProps {
   stage: Stage;
   /** The `live` alias: its function URL metrics and invocation errors. */
   api: lambda.IFunction;
-  /** The function's log group: the access log gives the /l/ latency. */
-  logGroup: logs.ILogGroup;
+  /** The functions' METRICS_NAMESPACE: where their EMF metrics land. */
+  metricsNamespace: string;
   table: dynamodb.ITableV2;
   /** The sweeper's dead-letter queue: a message there is a sweep that failed after its retries. */
   sweeperDeadLetterQueue: sqs.IQueue;
@@ -45,8 +49,14 @@ export const alarmThresholds = {
   /** % of function URL requests answered 5xx, over 5 minutes with at least 20 requests. */
   serverErrorPercent: 1,
   minimumRequests: 20,
-  /** p99 of /l/{token} as the app measures it (access log `ms`), 3 of 5 one-minute periods. */
+  /** p99 of /l/{token} as the app measures it (EMF `Latency`, Route `/l/{token}`), 3 of 5 one-minute periods. */
   linkP99Ms: 500,
+  /** p99 of signing a presigned GET (EMF `PresignLatency`), 3 of 5 one-minute periods: it is local CPU. */
+  presignP99Ms: 100,
+  /** Webhook deliveries given up (EMF `WebhookDeliveries`, Result `failed`) in an hour. */
+  webhookFailuresPerHour: 10,
+  /** /l/ requests with a malformed or forged token (EMF `LinkOutcomes`, `invalid_token`) in 5 minutes. */
+  invalidTokensPerFiveMinutes: 1000,
   /** Read + write throttle events of the table (and its indexes) in 5 minutes. */
   dynamoThrottles: 1,
   /** Invocation errors (the handler threw or timed out) in 5 minutes. */
@@ -58,24 +68,18 @@ export const alarmThresholds = {
   blockedPerFiveMinutes: 1000,
 } as const;
 
-/** The access log line the latency metric reads (src/http/middleware.ts, logAccess). */
-export const linkLatencyFilter = {
-  pattern: '{ $.message = "request" && $.path = "/l/*" }',
-  value: "$.ms",
-  namespace: "Evergate",
-  metricName: "LinkLatency",
-} as const;
-
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
   private readonly alarms: cloudwatch.Alarm[] = [];
   private readonly action: actions.SnsAction;
   private readonly prefix: string;
+  private readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     this.prefix = `evergate-${props.stage}`;
+    this.namespace = props.metricsNamespace;
     this.topic = new sns.Topic(this, "AlarmTopic", {
       displayName: `Evergate ${props.stage} alarms`,
       enforceSSL: true,
@@ -89,11 +93,21 @@ export class Monitoring extends Construct {
     });
     const fiveMinutes = Duration.minutes(5);
 
-    // 1. Server errors: the function URL's 5xx as a share of its requests (CloudFront's own metrics
-    // live in us-east-1 only; these are in the stack's region).
-    const requests = props.api.metric("UrlRequestCount", { statistic: "Sum", period: fiveMinutes });
-    const serverErrors = props.api.metric("Url5xxCount", { statistic: "Sum", period: fiveMinutes });
-    const clientErrors = props.api.metric("Url4xxCount", { statistic: "Sum", period: fiveMinutes });
+    const oneMinute = Duration.minutes(1);
+
+    // 1. Server errors: the app's 5xx (EMF `ServerErrors`, 0 or 1 per request) as a share of its
+    // requests, every route. A crash or timeout has no EMF line: the LambdaErrors alarm hears it.
+    const requests = this.emf("Requests", {}, { statistic: "Sum", period: fiveMinutes, label: "requests" });
+    const serverErrors = this.emf(
+      "ServerErrors",
+      {},
+      { statistic: "Sum", period: fiveMinutes, label: "5xx" },
+    );
+    const clientErrors = this.emf(
+      "ClientErrors",
+      {},
+      { statistic: "Sum", period: fiveMinutes, label: "4xx" },
+    );
     const errorRate = new cloudwatch.MathExpression({
       expression: `IF(requests >= ${alarmThresholds.minimumRequests}, 100 * errors / requests, 0)`,
       usingMetrics: { requests, errors: serverErrors },
@@ -102,50 +116,74 @@ export class Monitoring extends Construct {
     });
     this.alarm("ServerErrorRate", errorRate, {
       threshold: alarmThresholds.serverErrorPercent,
-      description: `More than ${alarmThresholds.serverErrorPercent}% of requests answered 5xx in 5 minutes (at least ${alarmThresholds.minimumRequests} requests): DynamoDB, S3 or Cognito failing, or a bad deploy (roll back: infra/README.md).`,
+      description: `More than ${alarmThresholds.serverErrorPercent}% of requests answered 5xx in 5 minutes (at least ${alarmThresholds.minimumRequests} requests): DynamoDB, S3 or Cognito failing, or a bad deploy (roll back: infra/README.md). Which route: the dashboard's 5xx by route, or Logs Insights on the access log.`,
     });
 
-    // 2. p99 of /l/{token}, from the access log (the path is logged as "/l/…", never the token).
-    const linkLatency = new logs.MetricFilter(this, "LinkLatencyFilter", {
-      logGroup: props.logGroup,
-      filterPattern: logs.FilterPattern.literal(linkLatencyFilter.pattern),
-      metricNamespace: linkLatencyFilter.namespace,
-      metricName: linkLatencyFilter.metricName,
-      metricValue: linkLatencyFilter.value,
-      unit: cloudwatch.Unit.MILLISECONDS,
-    }).metric({ statistic: "p99", period: Duration.minutes(1), label: "/l/ p99 (ms)" });
+    // 2. p99 of /l/{token}, as the app measured it (EMF `Latency` by Route).
+    const linkLatency = this.emf(
+      "Latency",
+      { Route: LINK_ROUTE },
+      { statistic: "p99", period: oneMinute, label: "/l/ p99 (ms)" },
+    );
     this.alarm("LinkLatencyP99", linkLatency, {
       threshold: alarmThresholds.linkP99Ms,
       evaluationPeriods: 5,
       datapointsToAlarm: 3,
-      description: `p99 of /l/{token} above ${alarmThresholds.linkP99Ms} ms in 3 of 5 minutes: DynamoDB slow or throttled, cold starts, or retries.`,
+      description: `p99 of /l/{token} above ${alarmThresholds.linkP99Ms} ms in 3 of 5 minutes: DynamoDB slow or throttled, cold starts, or retries (the dashboard shows DynamoDB and presign latency beside it).`,
+    });
+    const presignLatency = this.emf(
+      "PresignLatency",
+      {},
+      {
+        statistic: "p99",
+        period: oneMinute,
+        label: "presign p99 (ms)",
+      },
+    );
+    this.alarm("PresignLatencyP99", presignLatency, {
+      threshold: alarmThresholds.presignP99Ms,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      description: `p99 of signing a download URL above ${alarmThresholds.presignP99Ms} ms in 3 of 5 minutes: signing is local CPU, so this is the role's credentials being fetched again and again, or a starved function (memory size).`,
     });
 
-    // 3. DynamoDB throttles: reads and writes, table and indexes.
-    const throttleMetric = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: "AWS/DynamoDB",
-        metricName,
-        dimensionsMap: { TableName: props.table.tableName },
+    // 3. DynamoDB throttles as the app's clients met them: every attempt refused, table and
+    // indexes (the table's own ReadThrottleEvents leave out its indexes), retried or not.
+    const throttles = this.emf(
+      "DynamoDBThrottles",
+      {},
+      {
         statistic: "Sum",
         period: fiveMinutes,
-      });
-    const throttles = new cloudwatch.MathExpression({
-      expression: "reads + writes",
-      usingMetrics: {
-        reads: throttleMetric("ReadThrottleEvents"),
-        writes: throttleMetric("WriteThrottleEvents"),
+        label: "DynamoDB throttled attempts",
       },
-      label: "DynamoDB throttle events",
-      period: fiveMinutes,
-    });
+    );
     this.alarm("DynamoThrottles", throttles, {
       threshold: alarmThresholds.dynamoThrottles,
       description:
-        "DynamoDB throttled requests: a hot link beyond a partition's 1,000 writes/s, or an account limit.",
+        "DynamoDB throttled requests: a hot link beyond a partition's 1,000 writes/s, or an account limit. The dashboard splits them by operation.",
     });
 
-    // 4. Lambda: the handler threw or timed out, or Lambda refused to run it.
+    // 4. Link outcomes: a flood of tokens that do not verify is someone guessing or forging.
+    const outcome = (name: string, period = fiveMinutes) =>
+      this.emf("LinkOutcomes", { Outcome: name }, { statistic: "Sum", period, label: name });
+    this.alarm("InvalidTokenSpike", outcome("invalid_token"), {
+      threshold: alarmThresholds.invalidTokensPerFiveMinutes,
+      description: `More than ${alarmThresholds.invalidTokensPerFiveMinutes} /l/ requests in 5 minutes with a malformed or forged token (no DynamoDB read was made for them): someone guessing or forging links. See the WAF's rate rule and the access log's addresses.`,
+    });
+
+    // 5. Webhooks: deliveries given up after their retries (the receiver kept failing).
+    const webhookFailures = this.emf(
+      "WebhookDeliveries",
+      { Result: "failed" },
+      { statistic: "Sum", period: Duration.hours(1), label: "webhook deliveries failed" },
+    );
+    this.alarm("WebhookDeliveryFailures", webhookFailures, {
+      threshold: alarmThresholds.webhookFailuresPerHour,
+      description: `${alarmThresholds.webhookFailuresPerHour} or more webhook deliveries given up in an hour: receivers down or refusing (their owners see each delivery in the webapp), or our signing or network broken if all fail.`,
+    });
+
+    // 6. Lambda: the handler threw or timed out, or Lambda refused to run it.
     const lambdaErrors = props.api.metric("Errors", { statistic: "Sum", period: fiveMinutes });
     this.alarm("LambdaErrors", lambdaErrors, {
       threshold: alarmThresholds.lambdaErrors,
@@ -158,25 +196,47 @@ export class Monitoring extends Construct {
       description: "Lambda throttled invocations: the account's concurrency is used up.",
     });
 
+    const urlMetric = (name: string) => props.api.metric(name, { statistic: "Sum", period: fiveMinutes });
+    const routes = `SEARCH('{${this.namespace},Route} MetricName="ServerErrors"', 'Sum', 300)`;
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: "Requests and errors (function URL)",
+        title: "Requests and errors",
         left: [requests, clientErrors, serverErrors],
         right: [errorRate],
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: "/l/{token} latency (ms)",
+        title: "Function URL (AWS/Lambda) and 5xx by route",
+        left: [urlMetric("UrlRequestCount"), urlMetric("Url4xxCount"), urlMetric("Url5xxCount")],
+        right: [new cloudwatch.MathExpression({ expression: routes, label: "", period: fiveMinutes })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "/l/{token} outcomes by reason",
+        left: linkOutcomes.map((name) => outcome(name)),
+        stacked: true,
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Latency (ms)",
         left: [
-          linkLatency.with({ statistic: "p50", label: "p50" }),
-          linkLatency.with({ statistic: "p90", label: "p90" }),
+          linkLatency.with({ statistic: "p50", label: "/l/ p50" }),
+          linkLatency.with({ statistic: "p90", label: "/l/ p90" }),
           linkLatency,
+        ],
+        right: [
+          presignLatency,
+          this.emf("DynamoDBLatency", {}, { statistic: "p99", period: oneMinute, label: "DynamoDB p99" }),
         ],
         width: 12,
       }),
       new cloudwatch.GraphWidget({
         title: "Lambda",
-        left: [lambdaErrors, lambdaThrottles],
+        left: [
+          lambdaErrors,
+          lambdaThrottles,
+          this.emf("ColdStarts", {}, { statistic: "Sum", period: fiveMinutes, label: "cold starts" }),
+        ],
         right: [
           props.api.metric("Duration", { statistic: "p99", period: fiveMinutes }),
           props.api.metric("ConcurrentExecutions", { statistic: "Maximum", period: fiveMinutes }),
@@ -185,16 +245,45 @@ export class Monitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: "DynamoDB",
-        left: [throttles],
+        left: [
+          throttles,
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${this.namespace},Operation} MetricName="DynamoDBThrottles"', 'Sum', 300)`,
+            label: "",
+            period: fiveMinutes,
+          }),
+        ],
         right: [
+          // The table's own view (indexes not included), beside the app's.
+          ...["ReadThrottleEvents", "WriteThrottleEvents"].map(
+            (metricName) =>
+              new cloudwatch.Metric({
+                namespace: "AWS/DynamoDB",
+                metricName,
+                dimensionsMap: { TableName: props.table.tableName },
+                statistic: "Sum",
+                period: fiveMinutes,
+              }),
+          ),
           props.table.metricConsumedWriteCapacityUnits({ period: fiveMinutes }),
           props.table.metricConsumedReadCapacityUnits({ period: fiveMinutes }),
         ],
         width: 12,
       }),
+      new cloudwatch.GraphWidget({
+        title: "Webhook deliveries",
+        left: (["delivered", "retry", "failed"] as const).map((result) =>
+          this.emf(
+            "WebhookDeliveries",
+            { Result: result },
+            { statistic: "Sum", period: fiveMinutes, label: result },
+          ),
+        ),
+        width: 12,
+      }),
     );
 
-    // 5. The sweeper: a failed run lands in its dead-letter queue after Lambda's retries.
+    // 7. The sweeper: a failed run lands in its dead-letter queue after Lambda's retries.
     this.watchDeadLetterQueue(
       "Sweeper",
       props.sweeperDeadLetterQueue,
@@ -251,6 +340,27 @@ export class Monitoring extends Construct {
     return this.alarm("WafBlockedSpike", blocked, {
       threshold,
       description: `The web ACL ${webAcl.name} blocked more than ${threshold} requests in 5 minutes: an attack, or a rule that now blocks real users.`,
+    });
+  }
+
+  /**
+   * One of the app's EMF metrics, by the name and a dimension set of src/metrics/metrics.ts: a
+   * dimension set the app does not publish would be an alarm that never fires, so it throws.
+   */
+  private emf(
+    name: MetricName,
+    dimensions: Record<string, string>,
+    options: Pick<cloudwatch.MetricOptions, "statistic" | "period" | "label">,
+  ): cloudwatch.Metric {
+    const keys = Object.keys(dimensions).sort().join(",");
+    const sets = metricDefinitions[name].dimensions as readonly (readonly string[])[];
+    if (!sets.some((set) => [...set].sort().join(",") === keys))
+      throw new Error(`${name} is not published with the dimensions [${keys}] (src/metrics/metrics.ts)`);
+    return new cloudwatch.Metric({
+      namespace: this.namespace,
+      metricName: name,
+      dimensionsMap: dimensions,
+      ...options,
     });
   }
 
