@@ -95,6 +95,21 @@ describe("every operation's answers match openapi.yaml", () => {
     const gone = await sendChecked(evergate, "POST", `/l/${limited.token}`);
     expect(gone.status).toBe(410);
     expect(JSON.parse(gone.body)).toMatchObject({ reason: "exhausted" });
+    // A device-limited link: its maker forgets the bound clients.
+    const bound = JSON.parse(
+      (
+        await sendChecked(evergate, "POST", "/api/links", {
+          token: owner.token,
+          ...jsonBody({ productId: product.id, maxClients: 1 }),
+        })
+      ).body,
+    ) as { id: string; token: string };
+    expect((await sendChecked(evergate, "POST", `/l/${bound.token}`)).status).toBe(303);
+    const reset = await sendChecked(evergate, "DELETE", `/api/links/${bound.id}/clients`, {
+      token: owner.token,
+    });
+    expect(reset.status).toBe(200);
+    expect(JSON.parse(reset.body)).toMatchObject({ maxClients: 1, boundClients: 0 });
     expect(
       (await sendChecked(evergate, "POST", `/api/links/${link.id}/rotate`, { token: owner.token })).status,
     ).toBe(409);
