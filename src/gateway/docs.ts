@@ -103,6 +103,10 @@ export function documentRedirectRoutes(registry: OpenAPIHono["openAPIRegistry"])
         content: { "text/html": { schema: z.string() } },
       },
       303: { description: "Redirect to the file (clients that are not browsers).", headers: redirectHeaders },
+      413: {
+        description: "The body is larger than a confirm form (a passphrase field) can be; it is not read.",
+        content: { "application/problem+json": { schema: ProblemSchema } },
+      },
       ...refusals,
     },
   });

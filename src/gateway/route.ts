@@ -10,6 +10,7 @@ import {
 import { toResponse } from "#src/http/answer.ts";
 import { clientAddress, peerAddressOf } from "#src/http/client-address.ts";
 import type { AppEnv } from "#src/http/context.ts";
+import { problemAnswer, problemFor } from "#src/http/problem.ts";
 import { limitByAddress } from "#src/http/rate-limit-middleware.ts";
 
 /**
@@ -22,7 +23,22 @@ export const redirectRoutes = new Hono<AppEnv>();
 // The same rule as the Lambda's /l/ path (src/lambda/handler.ts): before any DynamoDB call.
 redirectRoutes.use("/l/*", limitByAddress("link"));
 // A confirm form is a passphrase field at most: a larger body is not read (the form is then ignored).
-redirectRoutes.use("/l/*", bodyLimit({ maxSize: LINK_FORM_MAX_BYTES, onError: (c) => c.body(null, 413) }));
+redirectRoutes.use(
+  "/l/*",
+  bodyLimit({
+    maxSize: LINK_FORM_MAX_BYTES,
+    onError: (c) =>
+      toResponse(
+        problemAnswer(
+          problemFor(
+            "payload_too_large",
+            "A confirm form is a passphrase field at most.",
+            c.get("requestId"),
+          ),
+        ),
+      ),
+  }),
+);
 redirectRoutes.on([...LINK_METHODS], "/l/:token", async (c) => {
   const contentType = c.req.header("content-type");
   const form =

@@ -6189,6 +6189,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description The body is larger than a confirm form (a passphrase field) can be; it is not read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this client address; retry after the Retry-After delay. */
             429: {
                 headers: {
