@@ -2,7 +2,7 @@ import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AppDeps } from "./app-deps.ts";
 import type { Config } from "./config.ts";
-import { createHotLinks } from "./gateway/hot-links.ts";
+import { createHotLinks, forgettingChanges } from "./gateway/hot-links.ts";
 import { createRateLimits } from "./http/rate-limits.ts";
 import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
 import { loadOnce } from "./load-once.ts";
@@ -83,17 +83,18 @@ export function awsDeps(
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     }),
   );
-  const stores = dynamoStores(dynamo, config.TABLE_NAME);
+  const tables = dynamoStores(dynamo, config.TABLE_NAME);
   const logger = options.logger ?? jsonLogger(config.LOG_LEVEL);
   const hotLinks =
     config.HOT_LINK_CACHE_MS > 0
       ? createHotLinks(
-          stores.links,
+          tables.links,
           { cacheMs: config.HOT_LINK_CACHE_MS, flushMs: config.HOT_LINK_FLUSH_MS },
           clock,
           logger,
         )
       : undefined;
+  const stores = hotLinks ? { ...tables, links: forgettingChanges(tables.links, hotLinks) } : tables;
   return {
     config,
     stores,

@@ -57,6 +57,11 @@ export interface HotLinks {
   /** Keeps what an exact (conditional) write handed back: the item as of that write. */
   learn(link: Link, sentAt: number): void;
   /**
+   * Drops this instance's copy of a link just changed through it (revoked, edited, retargeted), and
+   * any read sent before now: the one who changed it sees the change at once, not `cacheMs` later.
+   */
+  forget(id: string): void;
+  /**
    * A hit on a hot link that is active: counted in this instance's batch unless the same client is
    * inside its grace here (then served, not counted). True when counted.
    */
@@ -88,6 +93,7 @@ export function createHotLinks(
   const forgettable = new Map<string, string[]>();
   const grace = new Map<string, number>();
   const refusedAt = new Map<string, number>();
+  const forgottenAt = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
   let lastSequence = 0;
 
@@ -110,6 +116,9 @@ export function createHotLinks(
   const remember = (link: Link, readAt: number) => {
     const current = copies.get(link.id);
     if (current && current.readAt > readAt) return;
+    // A read sent in the same millisecond as a change may not have seen it.
+    const forgotten = forgottenAt.get(link.id);
+    if (forgotten !== undefined && readAt <= forgotten) return;
     keep(copies, link.id, { link, exact: needsExactHit(link), readAt }, MAX_COPIES);
   };
 
@@ -213,6 +222,11 @@ export function createHotLinks(
       remember(link, sentAt);
     },
 
+    forget(id) {
+      copies.delete(id);
+      keep(forgottenAt, id, now(), MAX_COPIES);
+    },
+
     count(link, hit) {
       const at = hit.now.getTime();
       const client = `${link.id} ${hit.client}`;
@@ -266,5 +280,29 @@ export function createHotLinks(
       for (const waiting of unanswered.values()) total += waiting.flush.count;
       return total;
     },
+  };
+}
+
+/**
+ * The link store whose changes drop this instance's copy of what they changed (`HotLinks.forget`),
+ * once the write has answered (or failed: it may have applied). Other instances learn within `cacheMs`.
+ */
+export function forgettingChanges(store: LinkStore, hotLinks: Pick<HotLinks, "forget">): LinkStore {
+  const thenForget =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>, changed: (...args: A) => string[]) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await write.apply(store, args);
+      } finally {
+        for (const id of changed(...args)) hotLinks.forget(id);
+      }
+    };
+  return {
+    ...store,
+    update: thenForget(store.update, (id) => [id]),
+    revoke: thenForget(store.revoke, (id) => [id]),
+    revokeMany: thenForget(store.revokeMany, (ids) => ids),
+    retarget: thenForget(store.retarget, (id) => [id]),
+    resetClients: thenForget(store.resetClients, (id) => [id]),
   };
 }

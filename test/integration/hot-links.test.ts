@@ -276,4 +276,35 @@ describe("hot links: served from each instance's copy, counted in batches", () =
     expect(lambdaAfter.statusCode).toBe(410);
     expect((await evergate.request("GET", `/l/${link.token}`)).status).toBe(410);
   });
+
+  it("the instance a link is revoked, rotated or changed through answers the change at once, not a copy's lifetime later", async () => {
+    const hitOver = (token: string) =>
+      evergate.request("GET", `/l/${token}`, { headers: { "user-agent": "curl/8.5.0" } });
+    // Revoked: the copy this instance just served from is dropped with the write.
+    const revoked = await createLink();
+    expect((await hitOver(revoked.token)).status).toBe(302);
+    expect((await evergate.request("DELETE", `/api/links/${revoked.id}`, { token: user.token })).status).toBe(
+      200,
+    );
+    expect((await hitOver(revoked.token)).status).toBe(410);
+    // Rotated: the old token stops here at once.
+    const rotated = await createLink();
+    expect((await hitOver(rotated.token)).status).toBe(302);
+    const rotate = await evergate.request("POST", `/api/links/${rotated.id}/rotate`, { token: user.token });
+    expect(rotate.status).toBe(201);
+    expect((await hitOver(rotated.token)).status).toBe(410);
+    // Changed to a limited link: the next hit is the exact conditional write, counted on the item.
+    const limited = await createLink({ graceSeconds: 0 });
+    expect((await hitOver(limited.token)).status).toBe(302);
+    await expect.poll(() => downloadCountOf(limited.id), { timeout: FLUSH_MS * 5 }).toBe(1);
+    const patch = await evergate.request("PATCH", `/api/links/${limited.id}`, {
+      token: user.token,
+      json: { maxDownloads: 2 },
+    });
+    expect(patch.status).toBe(200);
+    const spend = () =>
+      evergate.request("POST", `/l/${limited.token}`, { headers: { "user-agent": "curl/8.5.0" } });
+    expect((await spend()).status).toBe(303);
+    expect((await spend()).status).toBe(410);
+  });
 });
