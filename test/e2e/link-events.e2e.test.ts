@@ -10,6 +10,7 @@ import { EVENT_CSV_COLUMNS } from "#src/domain/link-stats.ts";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { axeProblems, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 
 /**
  * Issue 16 in the browser: a real download through /l/ shows in the link's chart, figures and
@@ -19,14 +20,6 @@ import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/lo
  */
 const chromiumPath = "/usr/bin/chromium";
 const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
-const axeSource = readFile(
-  fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url)),
-  "utf8",
-);
-const sizes = {
-  desktop: { width: 1280, height: 800 },
-  phone: { width: 390, height: 844 },
-} as const;
 
 describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 16)", () => {
   let evergate: LocalEvergate;
@@ -64,19 +57,6 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
     const put = await fetch(ticket.url, { method: "PUT", headers: ticket.headers, body: Buffer.from(bytes) });
     if (!put.ok) throw new Error(`PUT: ${put.status}`);
     return ticket.uploadId;
-  }
-
-  async function axeProblems(): Promise<string[]> {
-    if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(await axeSource);
-    return page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<unknown> } }).axe;
-      const result = (await axe.run(document)) as {
-        violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-      };
-      return result.violations
-        .filter((v) => v.impact === "serious" || v.impact === "critical")
-        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
   }
 
   /** Whether the chart's canvas has the series' blue on it (uPlot drew the line, not just axes). */
@@ -127,7 +107,7 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
     productId = product.id as string;
     link = (await call("POST", "/api/links", { productId, label: "for the studio" })) as typeof link;
 
-    context = await browser.newContext({ acceptDownloads: true, viewport: sizes.desktop });
+    context = await browser.newContext({ acceptDownloads: true, viewport: pageSizes.desktop });
     page = await context.newPage();
     page.on("console", (message) => {
       if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
@@ -234,7 +214,7 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
 
   for (const size of ["desktop", "phone"] as const) {
     it(`${size}: the link and product views fit the width, pass axe and are keyboard usable`, async () => {
-      await page.setViewportSize(sizes[size]);
+      await page.setViewportSize(pageSizes[size]);
       const problems: string[] = [];
       for (const [name, path] of [
         ["link-detail", `/links/${link.id}`],
@@ -243,12 +223,9 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
         await page.goto(url(path));
         await page.locator(".chart canvas").waitFor();
         await expect.poll(() => page.locator("main .loading").count()).toBe(0);
-        const { scrollWidth, clientWidth } = await page.evaluate(() => {
-          const root = document.scrollingElement as Element;
-          return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
-        });
-        if (scrollWidth > clientWidth) problems.push(`${path}: ${scrollWidth} px wide in ${clientWidth}`);
-        for (const violation of await axeProblems()) problems.push(`${path}: ${violation}`);
+        const tooWide = await sidewaysScroll(page);
+        if (tooWide > 0) problems.push(`${path}: ${tooWide} px too wide`);
+        for (const violation of await axeProblems(page)) problems.push(`${path}: ${violation}`);
         await page.screenshot({ path: join(screenshots, `${size}-seller-${name}.png`), fullPage: true });
       }
       expect(problems).toEqual([]);

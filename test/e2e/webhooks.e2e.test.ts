@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { axeProblems, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 
 /**
  * Issue 16 §3 in the browser: the Webhooks page creates a webhook (secret shown once), sends a
@@ -18,14 +19,6 @@ import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/lo
  */
 const chromiumPath = "/usr/bin/chromium";
 const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
-const axeSource = readFile(
-  fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url)),
-  "utf8",
-);
-const sizes = {
-  desktop: { width: 1280, height: 800 },
-  phone: { width: 390, height: 844 },
-} as const;
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -42,25 +35,6 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
   let receiverUrl: string;
   const received: Received[] = [];
   const url = (path: string) => `${evergate.url}${path}`;
-
-  async function axeProblems(): Promise<string[]> {
-    if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(await axeSource);
-    return page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<unknown> } }).axe;
-      const result = (await axe.run(document)) as {
-        violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-      };
-      return result.violations
-        .filter((v) => v.impact === "serious" || v.impact === "critical")
-        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
-  }
-
-  const sidewaysScroll = () =>
-    page.evaluate(() => {
-      const root = document.scrollingElement as Element;
-      return root.scrollWidth - root.clientWidth;
-    });
 
   beforeAll(async () => {
     await mkdir(screenshots, { recursive: true });
@@ -92,7 +66,7 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
     ]);
     evergate = started;
     browser = launched;
-    context = await browser.newContext({ viewport: sizes.desktop });
+    context = await browser.newContext({ viewport: pageSizes.desktop });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: evergate.url });
     page = await context.newPage();
     await page.goto(url("/"));
@@ -142,7 +116,7 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
     await card.getByRole("heading", { name: receiverUrl }).waitFor();
     expect(await card.textContent()).toContain("order.created");
     expect(await card.locator("[data-state]").textContent()).toBe("enabled");
-    expect(await axeProblems()).toEqual([]);
+    expect(await axeProblems(page)).toEqual([]);
     await page.screenshot({ path: join(screenshots, "desktop-webhooks-secret.png"), fullPage: true });
 
     // Shown once: after a reload the page has it nowhere
@@ -183,7 +157,7 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
     await expect.poll(() => received.length, { timeout: 10_000 }).toBe(2);
     expect(received[1]?.headers["webhook-id"]).toBe(ping?.headers["webhook-id"]);
     await expect.poll(() => row.getAttribute("data-attempts"), { timeout: 10_000 }).toBe("2");
-    expect(await axeProblems()).toEqual([]);
+    expect(await axeProblems(page)).toEqual([]);
     await page.screenshot({ path: join(screenshots, "desktop-webhooks-log.png"), fullPage: true });
 
     // Keyboard: disable with Enter, and a disabled webhook cannot ping
@@ -207,14 +181,14 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
   }, 90_000);
 
   it("at 390 px nothing scrolls sideways and axe finds nothing serious; delete asks first", async () => {
-    await page.setViewportSize(sizes.phone);
+    await page.setViewportSize(pageSizes.phone);
     await page.goto(url("/webhooks"));
     const card = page.locator("li.webhook");
     await card.getByRole("heading", { name: receiverUrl }).waitFor();
     await card.getByRole("button", { name: "Deliveries" }).click();
     await card.locator("tr[data-delivery-id]").first().waitFor();
-    expect(await sidewaysScroll()).toBeLessThanOrEqual(0);
-    expect(await axeProblems()).toEqual([]);
+    expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
+    expect(await axeProblems(page)).toEqual([]);
     await page.screenshot({ path: join(screenshots, "phone-webhooks.png"), fullPage: true });
 
     await card.getByRole("button", { name: "Delete" }).click();
@@ -223,6 +197,6 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
     await card.getByRole("button", { name: "Delete" }).click();
     await card.getByRole("button", { name: "Yes, delete" }).click();
     await page.getByText("No webhooks yet.").waitFor();
-    await page.setViewportSize(sizes.desktop);
+    await page.setViewportSize(pageSizes.desktop);
   }, 60_000);
 });
