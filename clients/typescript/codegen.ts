@@ -1,9 +1,9 @@
 import openapiTS, { astToString, COMMENT_HEADER } from "openapi-typescript";
 
 /**
- * The client's types from the text of openapi.yaml: openapi-typescript with its defaults, the same
- * generator and options as the webapp's `npm run webapp:types`. `npm run openapi` writes the result
- * to src/schema.d.ts; test/contract/client-types.test.ts fails when the committed file differs.
+ * The API's types from the text of openapi.yaml: openapi-typescript with its defaults. `npm run
+ * openapi` writes the result to src/schema.d.ts, which this client and the webapp import;
+ * test/contract/client-types.test.ts fails when the committed file differs.
  */
 export async function clientSchemaSource(openapiYaml: string): Promise<string> {
   return COMMENT_HEADER + astToString(await openapiTS(openapiYaml, { silent: true }));

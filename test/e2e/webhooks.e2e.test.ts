@@ -146,7 +146,10 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
     // …and the log shows the attempt: event, status code, latency, outcome
     const row = card.locator("tr[data-delivery-id]");
     await expect.poll(() => row.getAttribute("data-attempts"), { timeout: 10_000 }).toBe("1");
-    const cells = await row.locator("td").allTextContents();
+    // The list may be reloading (Refresh, the page's own poll): read the cells once the row is drawn.
+    const cellsOf = () => row.locator("td").allTextContents();
+    await expect.poll(async () => (await cellsOf())[1], { timeout: 10_000 }).toBe("webhook.ping");
+    const cells = await cellsOf();
     expect(cells[1]).toBe("webhook.ping");
     expect(cells[2]).toBe("204");
     expect(cells[3]).toMatch(/^\d+ ms$/);

@@ -1,4 +1,4 @@
-import type { components } from "../api/schema.js";
+import type { components } from "@evergate/client/schema";
 
 export type PublicConfig = components["schemas"]["PublicConfig"];
 
