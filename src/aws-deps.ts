@@ -2,7 +2,7 @@ import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AppDeps } from "./app-deps.ts";
 import type { Config } from "./config.ts";
-import { createHotLinks, forgettingChanges } from "./gateway/hot-links.ts";
+import { createHotLinks, linksBesideHotLinks } from "./gateway/hot-links.ts";
 import { createRateLimits } from "./http/rate-limits.ts";
 import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
 import { loadOnce } from "./load-once.ts";
@@ -94,7 +94,7 @@ export function awsDeps(
           logger,
         )
       : undefined;
-  const stores = hotLinks ? { ...tables, links: forgettingChanges(tables.links, hotLinks) } : tables;
+  const stores = hotLinks ? { ...tables, links: linksBesideHotLinks(tables.links, hotLinks) } : tables;
   return {
     config,
     stores,

@@ -72,6 +72,8 @@ export interface HotLinks {
   flushDue(): void;
   /** Flushes every batch now (stopping, or an owner's exact count wanted); never rejects. */
   flushAll(): Promise<void>;
+  /** Writes this link's downloads served here and not yet written (an owner reads its count); never rejects. */
+  flushLinkNow(id: string): Promise<void>;
   /** Resolves when the flushes started so far have answered (or failed, to be retried). */
   settled(): Promise<void>;
   /** Downloads served and not yet written (tests, the bench). */
@@ -272,6 +274,15 @@ export function createHotLinks(
       await settled();
     },
 
+    async flushLinkNow(id) {
+      // A flush already running may have been sent before the last hits: a second one takes them.
+      for (let round = 0; round < 2 && (batches.has(id) || unanswered.has(id) || running.has(id)); round++) {
+        await settled();
+        if (batches.has(id) || unanswered.has(id)) start(id);
+        await settled();
+      }
+    },
+
     settled,
 
     pending() {
@@ -284,10 +295,16 @@ export function createHotLinks(
 }
 
 /**
- * The link store whose changes drop this instance's copy of what they changed (`HotLinks.forget`),
- * once the write has answered (or failed: it may have applied). Other instances learn within `cacheMs`.
+ * The link store the app uses beside hot links: a change (revoke, rotate, PATCH, retarget, reset)
+ * drops this instance's copy of what it changed once the write has answered (or failed: it may
+ * have applied), and a read of links first writes the downloads this instance served on them and
+ * has not written yet. So the instance a change or a read goes through is exact at once; other
+ * instances follow within `cacheMs` (changes) and `flushMs` (counts).
  */
-export function forgettingChanges(store: LinkStore, hotLinks: Pick<HotLinks, "forget">): LinkStore {
+export function linksBesideHotLinks(
+  store: LinkStore,
+  hotLinks: Pick<HotLinks, "forget" | "flushLinkNow" | "flushAll" | "pending">,
+): LinkStore {
   const thenForget =
     <A extends unknown[], R>(write: (...args: A) => Promise<R>, changed: (...args: A) => string[]) =>
     async (...args: A): Promise<R> => {
@@ -297,8 +314,22 @@ export function forgettingChanges(store: LinkStore, hotLinks: Pick<HotLinks, "fo
         for (const id of changed(...args)) hotLinks.forget(id);
       }
     };
+  const flushedFirst =
+    <A extends unknown[], R>(read: (...args: A) => Promise<R>, flush: (...args: A) => Promise<void>) =>
+    async (...args: A): Promise<R> => {
+      await flush(...args);
+      return read.apply(store, args);
+    };
+  const flushEverything = async () => {
+    if (hotLinks.pending() > 0) await hotLinks.flushAll();
+  };
   return {
     ...store,
+    get: flushedFirst(store.get, (id) => hotLinks.flushLinkNow(id)),
+    getByExternalId: flushedFirst(store.getByExternalId, flushEverything),
+    scanOwnerLinks: flushedFirst(store.scanOwnerLinks, flushEverything),
+    listByOwner: flushedFirst(store.listByOwner, flushEverything),
+    listByProduct: flushedFirst(store.listByProduct, flushEverything),
     update: thenForget(store.update, (id) => [id]),
     revoke: thenForget(store.revoke, (id) => [id]),
     revokeMany: thenForget(store.revokeMany, (ids) => ids),

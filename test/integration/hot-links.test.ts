@@ -307,4 +307,21 @@ describe("hot links: served from each instance's copy, counted in batches", () =
     expect((await spend()).status).toBe(303);
     expect((await spend()).status).toBe(410);
   });
+
+  it("the instance that served a hot link's downloads shows them to its owner at once, on the link and in the list", async () => {
+    const link = await createLink({ graceSeconds: 0, label: "counted at once" });
+    for (let i = 0; i < 5; i++) {
+      const answer = await evergate.request("GET", `/l/${link.token}`, {
+        headers: { "user-agent": "curl/8.5.0" },
+      });
+      expect(answer.status).toBe(302);
+    }
+    const one = await evergate.request("GET", `/api/links/${link.id}`, { token: user.token });
+    expect((await json<{ downloadCount: number }>(one)).downloadCount).toBe(5);
+    for (let i = 0; i < 3; i++)
+      await evergate.request("GET", `/l/${link.token}`, { headers: { "user-agent": "curl/8.5.0" } });
+    const list = await evergate.request("GET", "/api/links?limit=100", { token: user.token });
+    const listed = (await json<{ items: { id: string; downloadCount: number }[] }>(list)).items;
+    expect(listed.find((item) => item.id === link.id)?.downloadCount).toBe(8);
+  });
 });
