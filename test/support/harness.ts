@@ -108,6 +108,9 @@ export async function startTestEvergate(options: Partial<LocalEvergateOptions> =
       // right after the hits, so the exact write is on unless a test turns the cache on
       // (test/integration/hot-links.test.ts).
       HOT_LINK_CACHE_MS: "0",
+      // The embedded DynamoDB shares 2 cores with the whole suite: under CI's load a burst of 60
+      // conditional writes took longer than the 2 s a deployment allows. Tests of timeouts set their own.
+      AWS_TIMEOUT_MS: "10000",
       ...options.configOverrides,
     },
   });
