@@ -135,7 +135,8 @@ describe("GET /l/{token} with made-up and near-miss tokens", () => {
       code: "not_found",
       detail: "No such link.",
     });
-  });
+    // A generous bound: the whole suite shares 2 cores (this took 30 s+ there at load 10).
+  }, 120_000);
 
   it("over HTTP, HEAD, previews and browsers too: 404, zero DynamoDB lookups", async () => {
     const list = tokens(runs(2_000));
@@ -164,7 +165,7 @@ describe("GET /l/{token} with made-up and near-miss tokens", () => {
     }
     expect(lookups() - readsBefore).toBe(0);
     expect(htmlBodies.size).toBe(1);
-  });
+  }, 120_000);
 });
 
 describe("well-formed tokens that cannot be used", () => {
