@@ -8,6 +8,7 @@ export default defineConfig({
       "infra/**/*.test.ts",
       "webapp/src/**/*.test.ts",
       "clients/**/*.test.ts",
+      "bench/**/*.test.ts",
     ],
     exclude: ["test/strict-s3/**", "node_modules/**"],
     testTimeout: 30_000,

@@ -32,7 +32,7 @@ function buffered(flush: (entries: Entry[]) => void): Metrics {
     add(name, value, dimensions = {}) {
       entries.push([name, value, dimensions]);
     },
-    flush() {
+    endInvocation() {
       if (entries.length === 0) return;
       const taken = entries;
       entries = [];

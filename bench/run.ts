@@ -32,10 +32,15 @@ import { compareCpu, median } from "./cpu.ts";
 import { floorPresigner } from "./floor-presigner.ts";
 import { measureRevocation, simulateWrites } from "./hot-link.ts";
 import type { MetricsSink } from "./lambda-entry.ts";
+import { writeResults } from "./results-file.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const quick = process.argv.includes("--quick");
-/** `--only=presign,redirect,cold,throughput,hot` runs a subset while iterating; results.json then has only those. */
+/**
+ * `--only=presign,redirect,cold,throughput,observability,hot` runs a subset while iterating; its
+ * keys replace those in bench/results.json and every other key stays as it was measured
+ * (`measuredAt` says when each one was).
+ */
 const only = process.argv
   .find((arg) => arg.startsWith("--only="))
   ?.slice("--only=".length)
@@ -831,6 +836,7 @@ results.machine = {
 };
 results.when = new Date().toISOString();
 results.seconds = (performance.now() - startedAt) / 1000;
-await writeFile(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+const resultsFile = join(here, "results.json");
+await writeResults(resultsFile, results);
 log(`\nwrote bench/results.json in ${fmt((performance.now() - startedAt) / 1000)} s total`);
 process.exit(0);

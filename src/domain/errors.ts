@@ -27,6 +27,7 @@ export const errorCodes = [
   "too_many_items",
   "rate_limited",
   "service_unavailable",
+  "storage_refused",
   "internal_error",
 ] as const;
 

@@ -57,7 +57,7 @@ function gateway() {
     add: (name, _value, dimensions) => {
       if (name === "LinkOutcomes") outcomes.push(dimensions?.Outcome ?? "?");
     },
-    flush: () => {},
+    endInvocation: () => {},
   };
   const deps = {
     metrics,

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, DependencyUnavailableError } from "#src/domain/errors.ts";
+import { StorageRefusedError, storageCauses } from "#src/domain/storage-causes.ts";
 import { errorFields, type Logger } from "#src/logger.ts";
 import { type Answer, toResponse } from "./answer.ts";
 import type { AppEnv } from "./context.ts";
@@ -35,6 +36,16 @@ export function errorAnswer(error: unknown, requestId: string, logger: Logger | 
       ),
       { "Retry-After": RETRY_AFTER_SECONDS },
     );
+  }
+  if (error instanceof StorageRefusedError) {
+    logger?.error("storage refused", {
+      requestId,
+      cause: error.storageCause,
+      s3Code: error.s3Code,
+      doc: storageCauses[error.storageCause].doc,
+      ...errorFields(error.cause ?? error),
+    });
+    return problemAnswer(problemFor("storage_refused", error.detail, requestId));
   }
   if (error instanceof HTTPException) {
     const status = error.status;

@@ -146,6 +146,12 @@ export const problemTypes: Record<ErrorCode, { title: string; meaning: string; w
       "A dependency (database, storage or identity) did not answer in time. Nothing was changed by half.",
     whatToDo: "Retry after the `Retry-After` delay.",
   },
+  storage_refused: {
+    title: "Storage refused",
+    meaning:
+      "S3 refused a call Evergate made itself, for a cause Evergate can name (expired credentials, a clock too far off, the bucket in another region, a missing permission, a missing file): `detail` names it and the section of docs/troubleshooting.md with the fix. It is logged with the same `cause`.",
+    whatToDo: "Nothing on the caller's side: the operator must fix the deployment. Quote the `requestId`.",
+  },
   internal_error: {
     title: "Internal server error",
     meaning: "An unexpected error; it is logged with the `requestId`.",

@@ -28,6 +28,7 @@ export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   too_many_items: 422,
   rate_limited: 429,
   service_unavailable: 503,
+  storage_refused: 500,
   internal_error: 500,
 };
 

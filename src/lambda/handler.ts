@@ -181,7 +181,10 @@ export function createLambdaHandler(deps: AppDeps, options: { sdkClients?: reado
     import("./tracing.ts").then(({ createTracing }) => createTracing(options.sdkClients ?? [])),
   );
 
-  /** Every invocation's metrics go out as it ends (EMF lines in AWS): Lambda may freeze after. */
+  /**
+   * Every invocation's end is when metrics may go out (EMF lines in AWS, at most once a second on
+   * a busy instance): Lambda may freeze the instance once the handler has returned.
+   */
   return async (event: Event, context: LambdaContext) => {
     if (coldStart) deps.metrics.add("ColdStarts", 1);
     coldStart = false;
@@ -189,7 +192,7 @@ export function createLambdaHandler(deps: AppDeps, options: { sdkClients?: reado
       if (deps.config.TRACING === "on") return await (await loadTracing())(() => dispatch(event, context));
       return await dispatch(event, context);
     } finally {
-      deps.metrics.flush();
+      deps.metrics.endInvocation();
     }
   };
 

@@ -23,6 +23,11 @@ export const linkOutcomes = [
 ] as const;
 export type LinkOutcome = (typeof linkOutcomes)[number];
 
+/** Each outcome's dimensions, made once: recording a decision allocates nothing. */
+const outcomeDimensions = Object.fromEntries(
+  linkOutcomes.map((outcome) => [outcome, { Outcome: outcome }]),
+) as Record<LinkOutcome, { Outcome: LinkOutcome }>;
+
 /**
  * The gateway's decision as a metric. `invalid_token` is a token whose format or keyed tag does
  * not verify (malformed or forged: no DynamoDB call was made); `not_found` one that could have
@@ -63,5 +68,5 @@ export function recordLinkOutcome(
   token: string,
   keys: TokenKeyRing,
 ): void {
-  metrics.add("LinkOutcomes", 1, { Outcome: linkOutcomeOf(decision, token, keys) });
+  metrics.add("LinkOutcomes", 1, outcomeDimensions[linkOutcomeOf(decision, token, keys)]);
 }

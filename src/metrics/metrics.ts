@@ -40,11 +40,24 @@ export type Dimensions = Record<string, string>;
 
 export interface Metrics {
   add(name: MetricName, value: number, dimensions?: Dimensions): void;
-  /** Writes what was recorded since the last flush: once per invocation in Lambda. */
-  flush(): void;
+  /**
+   * An invocation ended (the Lambda handler calls it as each one ends): the sink writes what is
+   * due. EMF (src/metrics/emf.ts) writes a busy instance's buffer once a second, ADR 029.
+   */
+  endInvocation(): void;
 }
 
-export const noMetrics: Metrics = { add() {}, flush() {} };
+export const noMetrics: Metrics = { add() {}, endInvocation() {} };
+
+/** `map`'s value for `key`, made by `make` the first time: the metrics' caches of dimension objects. */
+export function cachedIn<K, V>(map: Map<K, V>, key: K, make: (key: K) => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make(key);
+    map.set(key, value);
+  }
+  return value;
+}
 
 /** Milliseconds since `startedAt` (performance.now()), to 0.1 ms as the access log has them. */
 export const elapsedMs = (startedAt: number) => Math.round((performance.now() - startedAt) * 10) / 10;

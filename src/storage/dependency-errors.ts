@@ -1,4 +1,5 @@
 import { DependencyUnavailableError } from "#src/domain/errors.ts";
+import { namedS3Error } from "./s3-causes.ts";
 
 const unavailableNames = new Set([
   "TimeoutError",
@@ -37,7 +38,10 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
-/** Runs an SDK call and turns "cannot reach it" into DependencyUnavailableError (answered as 503). */
+/**
+ * Runs an SDK call and turns "cannot reach it" into DependencyUnavailableError (answered as 503),
+ * and an S3 refusal whose cause Evergate can name into StorageRefusedError (src/storage/s3-causes.ts).
+ */
 export async function callDependency<T>(
   dependency: DependencyUnavailableError["dependency"],
   call: () => Promise<T>,
@@ -46,6 +50,6 @@ export async function callDependency<T>(
     return await call();
   } catch (error) {
     if (isUnavailable(error)) throw new DependencyUnavailableError(dependency, { cause: error });
-    throw error;
+    throw dependency === "s3" ? namedS3Error(error) : error;
   }
 }

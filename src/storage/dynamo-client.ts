@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments } from "@smithy/types";
-import { elapsedMs, type Metrics, noMetrics } from "#src/metrics/metrics.ts";
+import { cachedIn, elapsedMs, type Metrics, noMetrics } from "#src/metrics/metrics.ts";
 
 /** What DynamoDB answers when a table or account is over its throughput (each attempt counts). */
 const THROTTLES = new Set([
@@ -52,9 +52,10 @@ export function createDynamoClient(
  */
 function measure(client: DynamoDBClient, metrics: Metrics): void {
   if (metrics === noMetrics) return;
-  const operationOf = (commandName: string | undefined) => ({
-    Operation: (commandName ?? "Unknown").replace(/Command$/, ""),
-  });
+  // One dimensions object per command, made once: a call's metrics allocate nothing.
+  const operations = new Map<string | undefined, { Operation: string }>();
+  const operationOf = (commandName: string | undefined) =>
+    cachedIn(operations, commandName, (name) => ({ Operation: (name ?? "Unknown").replace(/Command$/, "") }));
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const startedAt = performance.now();

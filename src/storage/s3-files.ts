@@ -1,6 +1,7 @@
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { attachmentDisposition } from "#src/domain/content-disposition.ts";
 import { PROMO_IMAGE_DISPOSITION } from "#src/domain/served-file.ts";
+import { StorageRefusedError } from "#src/domain/storage-causes.ts";
 import { loadOnce } from "#src/load-once.ts";
 import { callDependency } from "./dependency-errors.ts";
 import { type FileStorage, MultipartRefusedError } from "./ports.ts";
@@ -38,7 +39,8 @@ const multipartRefusals = new Set([
 
 const isNotFound = (error: unknown) =>
   error instanceof Error &&
-  (error.name === "NotFound" ||
+  ((error instanceof StorageRefusedError && error.storageCause === "object_missing") ||
+    error.name === "NotFound" ||
     error.name === "NoSuchKey" ||
     (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404);
 

@@ -81,31 +81,54 @@ describe("the built Lambda bundle behind a function URL", () => {
     );
   });
 
-  it("each invocation writes its metrics as one EMF line on stdout (ADR 029)", async () => {
+  it("writes its metrics as EMF lines on stdout: at once after a quiet second, then at most once a second (ADR 029)", async () => {
     const lines: string[] = [];
     const write = process.stdout.write;
+    const emfLines = () =>
+      lines.splice(0).flatMap((chunk) =>
+        chunk
+          .split("\n")
+          .filter((line) => line.includes('"_aws"'))
+          .map((line) => JSON.parse(line)),
+      );
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // a quiet second since the last test
     process.stdout.write = ((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     }) as typeof process.stdout.write;
     let result: FunctionUrlResult;
+    let burst: { ms: number; lines: unknown[] };
+    let later: Array<Record<string, unknown>>;
     try {
       result = await invoke("GET", "/l/evg_not-a-token");
+      const first = emfLines();
+      expect(first).toHaveLength(1);
+      expect(first[0]).toMatchObject({
+        Route: "/l/{token}",
+        Requests: 1,
+        ClientErrors: 1,
+        Outcome: "invalid_token",
+        LinkOutcomes: 1,
+      });
+      expect(first[0]._aws.CloudWatchMetrics[0].Namespace).toBe("Evergate");
+      expect(JSON.stringify(first[0])).not.toContain("not-a-token");
+      // A burst right after: buffered in the instance, nothing written yet
+      const startedAt = performance.now();
+      for (let i = 0; i < 4; i++) await invoke("GET", `/l/evg_not-a-token-${i}`);
+      burst = { ms: performance.now() - startedAt, lines: emfLines() };
+      // A second later the next invocation writes the burst's values (and then its own)
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await invoke("GET", "/l/evg_not-a-token-5");
+      later = emfLines();
     } finally {
       process.stdout.write = write;
     }
     expect(result.statusCode).toBe(404);
-    const emf = lines.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
-    expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({
-      Route: "/l/{token}",
-      Requests: 1,
-      ClientErrors: 1,
-      Outcome: "invalid_token",
-      LinkOutcomes: 1,
-    });
-    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe("Evergate");
-    expect(JSON.stringify(emf[0])).not.toContain("not-a-token");
+    if (burst.ms < 900) expect(burst.lines).toEqual([]);
+    const requests = [...burst.lines, ...later].flatMap((document) => [
+      (document as Record<string, unknown>).Requests,
+    ]);
+    expect(requests.flat()).toEqual([1, 1, 1, 1, 1]); // each of the 5 invocations once
   });
 
   it("HEAD /l/{token} answers 200 without a body and without using up a download", async () => {

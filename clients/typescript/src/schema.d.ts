@@ -996,7 +996,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "passphrase_required" | "passphrase_incorrect" | "passphrase_locked" | "link_network_refused" | "link_device_limit" | "policy_violation" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "idempotency_key_reused" | "idempotency_in_progress" | "external_id_taken" | "too_many_items" | "rate_limited" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "malformed_json" | "unauthorized" | "insufficient_scope" | "not_found" | "conflict" | "confirmation_required" | "link_limit_reached" | "link_gone" | "passphrase_required" | "passphrase_incorrect" | "passphrase_locked" | "link_network_refused" | "link_device_limit" | "policy_violation" | "payload_too_large" | "unsupported_media_type" | "upload_invalid" | "idempotency_key_reused" | "idempotency_in_progress" | "external_id_taken" | "too_many_items" | "rate_limited" | "service_unavailable" | "storage_refused" | "internal_error";
             requestId: string;
             errors?: unknown[];
         };
