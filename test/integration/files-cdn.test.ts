@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => evergate?.stop());
 
 describe("files through CloudFront (FILES_CDN_*): awsDeps signs GETs for the distribution", () => {
-  it("GET /l/{token} redirects to https://{cdn}/files/… that the edge accepts, for the link's object, with its name", async () => {
+  it("GET /l/{token} redirects to a https://{cdn}/files/ URL that the edge accepts, for the link's object, with its name", async () => {
     // Prepare
     const product = await evergate.createProduct(user, { filename: "Album (final).zip" });
     const link = await json<{ token: string }>(
