@@ -29,6 +29,7 @@ import { buildLambda, bytesByPackage, coldStartFiles } from "../scripts/build.ts
 import { type FunctionUrlResult, functionUrlEvent } from "../test/lambda/function-url-event.ts";
 import { cannedAws } from "./canned-aws.ts";
 import { compareCpu, median } from "./cpu.ts";
+import { filesCdnCost } from "./files-cdn.ts";
 import { floorPresigner } from "./floor-presigner.ts";
 import { measureRevocation, simulateWrites } from "./hot-link.ts";
 import type { MetricsSink } from "./lambda-entry.ts";
@@ -37,7 +38,7 @@ import { writeResults } from "./results-file.ts";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const quick = process.argv.includes("--quick");
 /**
- * `--only=presign,redirect,cold,throughput,observability,hot` runs a subset while iterating; its
+ * `--only=presign,cdn,redirect,cold,throughput,observability,hot` runs a subset while iterating; its
  * keys replace those in bench/results.json and every other key stays as it was measured
  * (`measuredAt` says when each one was).
  */
@@ -184,6 +185,40 @@ async function presignScenario(floor: ReturnType<typeof floorPresigner>) {
     ratioToFloor: us.ours / us.floor,
     ratioToSdk: us.ours / us.sdk,
     identicalToSdk: true,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1b. The files CDN's signing (ADR 024): CloudFront signed URLs instead of presigned S3 ones
+// ---------------------------------------------------------------------------------------------
+async function filesCdnScenario() {
+  const files = s3FileStorage({
+    bucket: lambdaEnv.FILES_BUCKET as string,
+    region: lambdaEnv.AWS_REGION as string,
+    forcePathStyle: false,
+    responseChecksumValidation: "WHEN_REQUIRED",
+    credentials: async () => ({
+      accessKeyId: lambdaEnv.AWS_ACCESS_KEY_ID as string,
+      secretAccessKey: lambdaEnv.AWS_SECRET_ACCESS_KEY as string,
+      sessionToken: lambdaEnv.AWS_SESSION_TOKEN,
+    }),
+  });
+  const us = await filesCdnCost(files, quick);
+  // A hot file at 10,000 hits/s over 20 instances: each signs once per 60 s window, 500 hits/s each.
+  const perHitAtHotRate = (us.cdnFirstSign + (500 * 60 - 1) * us.cdnReused) / (500 * 60);
+  log("\n1b. Files CDN signing (CPU µs per URL; CloudFront canned policy, RSA 2048, 60 s signing window)");
+  log(`   first hit on a file in a window (signs)   ${fmt(us.cdnFirstSign).padStart(8)}`);
+  log(`   every later hit in the window (reused)    ${fmt(us.cdnReused).padStart(8)}`);
+  log(`   an instance's first, with the key's parse ${fmt(us.firstSignWithKeyLoadUs).padStart(8)}`);
+  log(`   the S3 presign of the same GET            ${fmt(us.s3PresignGet).padStart(8)}`);
+  log(`   per hit, one hot file at 500 hits/s per instance ${fmt(perHitAtHotRate, 2)}`);
+  results.filesCdn = {
+    firstSignUs: us.cdnFirstSign,
+    reusedUs: us.cdnReused,
+    firstSignWithKeyLoadUs: us.firstSignWithKeyLoadUs,
+    s3PresignGetUs: us.s3PresignGet,
+    perHitAtHotRateUs: perHitAtHotRate,
+    signingWindowSeconds: 60,
   };
 }
 
@@ -819,6 +854,7 @@ log(
 const built = await buildBundles();
 const floor = benchFloorPresigner();
 if (wanted("presign")) await presignScenario(floor);
+if (wanted("cdn")) await filesCdnScenario();
 if (wanted("redirect")) await redirectScenarios(built.benchDir);
 if (wanted("cold")) await coldStartScenario(built);
 if (wanted("throughput")) await throughputScenario();

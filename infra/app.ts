@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { App, Validations } from "aws-cdk-lib";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { parseDomainSettings } from "./constructs/custom-domain.ts";
+import { parseFilesCdnSettings } from "./constructs/files-cdn.ts";
 import { EvergateStack } from "./evergate-stack.ts";
 import { parseStage } from "./stage.ts";
 
@@ -35,6 +36,12 @@ new EvergateStack(app, `Evergate-${stage}`, {
   webAcl: app.node.tryGetContext("webAclName") ? { name: app.node.tryGetContext("webAclName") } : undefined,
   // -c tokenKeyIds=b,a after adding key b to the TokenKeys secret (ADR 015)
   tokenKeyIds: app.node.tryGetContext("tokenKeyIds")?.split(","),
+  // On by default in prod (-c filesCdn=off to stay on S3 URLs): -c filesCdnPublicKeys=… -c filesCdnKeySecretArn=…
+  filesCdn: parseFilesCdnSettings(
+    stage,
+    (key) => app.node.tryGetContext(key),
+    (path) => readFileSync(path, "utf8"),
+  ),
   tags: { project: "evergate", stage },
 });
 

@@ -7,6 +7,7 @@ import { Auth, defaultDomainPrefix } from "./constructs/auth.ts";
 import { CustomDomain, type DomainSettings } from "./constructs/custom-domain.ts";
 import { Data } from "./constructs/data.ts";
 import { EdgeFirewall } from "./constructs/edge-firewall.ts";
+import { FilesCdn, type FilesCdnSettings } from "./constructs/files-cdn.ts";
 import { LinkJobWorker } from "./constructs/link-jobs.ts";
 import { Monitoring, type WebAclWatch } from "./constructs/monitoring.ts";
 import { Site } from "./constructs/site.ts";
@@ -41,6 +42,11 @@ export interface EvergateStackProps extends StackProps {
   tracing?: boolean;
   /** The function's reserved concurrency: its ceiling under a flood (default: dev 20, prod 200). */
   reservedConcurrency?: number;
+  /**
+   * The files through CloudFront signed URLs (ADR 024): its key pair. app.ts sets it by default in
+   * prod (`parseFilesCdnSettings`); absent: downloads are presigned S3 URLs.
+   */
+  filesCdn?: FilesCdnSettings;
 }
 
 /**
@@ -63,6 +69,8 @@ export class EvergateStack extends Stack {
   readonly monitoring: Monitoring;
   readonly firewall: EdgeFirewall;
   readonly tokenKeys: TokenKeys;
+  /** The files distribution (CloudFront signed URLs), when `filesCdn` is given. */
+  readonly filesCdn?: FilesCdn;
 
   constructor(scope: Construct, id: string, props: EvergateStackProps) {
     super(scope, id, props);
@@ -82,6 +90,16 @@ export class EvergateStack extends Stack {
       keyIds: props.tokenKeyIds ?? ["a"],
     });
     this.firewall = new EdgeFirewall(this, "EdgeFirewall", { stage: props.stage });
+    this.filesCdn =
+      props.filesCdn &&
+      new FilesCdn(this, "FilesCdn", {
+        stage: props.stage,
+        bucket: this.data.filesBucket,
+        bucketName: this.data.filesBucketName,
+        bucketKey: this.data.filesKey,
+        webAclId: this.firewall.webAclArnIfCreated,
+        settings: props.filesCdn,
+      });
     this.api = new ApiFunction(this, "Api", {
       stage: props.stage,
       tokenKeys: this.tokenKeys.environmentValue,
@@ -96,6 +114,7 @@ export class EvergateStack extends Stack {
       cognitoDomainUrl: this.auth.domainUrl,
       publicBaseUrl: this.domain?.url,
       filesKeyArn: this.data.filesKey?.keyArn,
+      filesCdn: this.filesCdn,
     });
     this.linkJobs = new LinkJobWorker(this, "LinkJobs", {
       stage: props.stage,
@@ -129,6 +148,8 @@ export class EvergateStack extends Stack {
         // Where the Lambda's presigned URLs point: the bucket's virtual-hosted regional endpoint.
         s3: `https://${this.data.filesBucketName}.s3.${Aws.REGION}.${Aws.URL_SUFFIX}`,
         identity: this.auth.domainUrl,
+        // Promo images come from the files CDN when it is on.
+        ...(this.filesCdn && { files: this.filesCdn.url }),
       },
       webAclId: this.firewall.webAclArnIfCreated,
       domain: this.domain,
@@ -194,6 +215,18 @@ export class EvergateStack extends Stack {
       "The WAF web ACL on the distribution",
     );
     this.output("DistributionId", this.site.distribution.distributionId, "For manual invalidations");
+    if (this.filesCdn) {
+      this.output(
+        "FilesCdnUrl",
+        this.filesCdn.url,
+        "Where downloads and promo images are served (signed URLs)",
+      );
+      this.output(
+        "FilesCdnKeyPairId",
+        this.filesCdn.environment.FILES_CDN_KEY_PAIR_ID as string,
+        "The CloudFront public key that signs them",
+      );
+    }
     this.output(
       "DistributionDomainName",
       this.site.distribution.distributionDomainName,

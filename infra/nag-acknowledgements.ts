@@ -4,6 +4,7 @@ import type { AccessEventConsumer } from "./constructs/access-events.ts";
 import type { ApiFunction } from "./constructs/api-function.ts";
 import type { Auth } from "./constructs/auth.ts";
 import type { Data } from "./constructs/data.ts";
+import type { FilesCdn } from "./constructs/files-cdn.ts";
 import type { LinkJobWorker } from "./constructs/link-jobs.ts";
 import { Site } from "./constructs/site.ts";
 import type { TokenKeys } from "./constructs/token-keys.ts";
@@ -22,6 +23,7 @@ export interface NaggedStack extends Stack {
   readonly site: Site;
   readonly domain?: unknown;
   readonly tokenKeys: TokenKeys;
+  readonly filesCdn?: FilesCdn;
 }
 
 const acknowledge = (scope: IConstruct, id: string, reason: string) =>
@@ -144,6 +146,21 @@ export function acknowledgeNagFindings(stack: NaggedStack): void {
     "Rotated by hand (ADR 015): a new key id is added beside the old one and both verify; an automatic " +
       "rotation would replace the key and break every link it tagged.",
   );
+
+  if (stack.filesCdn) {
+    const files = stack.filesCdn.distribution;
+    acknowledge(
+      files,
+      "AwsSolutions-CFR3",
+      "No CloudFront standard logs yet: every signed URL is handed out by the function, which logs the hit that got it.",
+    );
+    acknowledge(
+      files,
+      "AwsSolutions-CFR4",
+      "The files CDN serves on its *.cloudfront.net name, whose default certificate cannot raise the minimum TLS version.",
+    );
+    acknowledge(files, "AwsSolutions-CFR1", "A global shop's downloads: no geo restriction.");
+  }
 
   acknowledgeCdkSingletons(stack);
 }

@@ -1,7 +1,7 @@
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AppDeps } from "./app-deps.ts";
-import type { Config } from "./config.ts";
+import { type Config, filesCdn } from "./config.ts";
 import { createHotLinks, linksBesideHotLinks } from "./gateway/hot-links.ts";
 import { createRateLimits } from "./http/rate-limits.ts";
 import { cognitoUserStatus, userPoolOf } from "./identity/user-status.ts";
@@ -10,9 +10,12 @@ import { jsonLogger, type Logger } from "./logger.ts";
 import { type Metrics, noMetrics } from "./metrics/metrics.ts";
 import { timedPresign } from "./metrics/timed-presign.ts";
 import { legacyTokenList } from "./services/token-check.ts";
+import { cloudFrontFileStorage } from "./storage/cloudfront-files.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
+import type { FileStorage } from "./storage/ports.ts";
 import { s3FileStorage } from "./storage/s3-files.ts";
+import { secretsManagerValue } from "./storage/secrets-manager-value.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -36,6 +39,11 @@ export function awsDeps(
     metrics?: Metrics;
     /** Handed the DynamoDB client as it is built (X-Ray instruments it when TRACING=on). */
     onSdkClient?: (client: object) => void;
+    /**
+     * The files CDN's PEM private key (FILES_CDN_*): tests and the bench hand one in; by default
+     * the string of the FILES_CDN_PRIVATE_KEY_SECRET secret, read on the first signature.
+     */
+    filesCdnPrivateKey?: () => Promise<string>;
     /** Replaces the HTTP layer of both SDK clients (the bench answers and counts calls in-process). */
     requestHandler?: DynamoDBClientConfig["requestHandler"];
   } = {},
@@ -95,26 +103,36 @@ export function awsDeps(
         )
       : undefined;
   const stores = hotLinks ? { ...tables, links: linksBesideHotLinks(tables.links, hotLinks) } : tables;
+  const s3Files = s3FileStorage({
+    bucket: config.FILES_BUCKET,
+    region: config.AWS_REGION,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    responseChecksumValidation: "WHEN_REQUIRED",
+    // Without S3's own, the DynamoDB client's provider: the SDK's default chain (the Lambda role),
+    // cached and refreshed, with no second chain at cold start.
+    credentials: s3Credentials ? async () => s3Credentials : dynamo.config.credentials,
+    maxAttempts: config.AWS_MAX_ATTEMPTS,
+    requestHandler,
+  });
+  // The files through CloudFront when the deployment configures it (ADR 024); S3 URLs otherwise.
+  const cdn = filesCdn(config);
+  const files: FileStorage = cdn
+    ? cloudFrontFileStorage(s3Files, {
+        baseUrl: cdn.baseUrl,
+        keyPairId: cdn.keyPairId,
+        signingWindowSeconds: cdn.signingWindowSeconds,
+        privateKey:
+          options.filesCdnPrivateKey ??
+          secretsManagerValue(cdn.privateKeySecret, { ...common, credentials: dynamo.config.credentials }),
+      })
+    : s3Files;
   return {
     config,
     stores,
     webhookQueue: { enqueue: async (job, delaySeconds) => (await sqsQueue()).enqueue(job, delaySeconds) },
     sendWebhook: async (url, headers, body) => (await sender())(url, headers, body),
-    files: timedPresign(
-      metrics,
-      s3FileStorage({
-        bucket: config.FILES_BUCKET,
-        region: config.AWS_REGION,
-        endpoint: config.S3_ENDPOINT,
-        forcePathStyle: config.S3_FORCE_PATH_STYLE,
-        responseChecksumValidation: "WHEN_REQUIRED",
-        // Without S3's own, the DynamoDB client's provider: the SDK's default chain (the Lambda role),
-        // cached and refreshed, with no second chain at cold start.
-        credentials: s3Credentials ? async () => s3Credentials : dynamo.config.credentials,
-        maxAttempts: config.AWS_MAX_ATTEMPTS,
-        requestHandler,
-      }),
-    ),
+    files: timedPresign(metrics, files),
     // aws-jwt-verify loads with the first token to check: redirects never need it.
     verifyAccessToken: async (token) => (await verifier())(token),
     isUserActive: cognitoUserStatus({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, oauthEndpoints } from "./config.ts";
+import { ConfigError, filesCdn, loadConfig, oauthEndpoints } from "./config.ts";
 import { newTokenKeyEntry } from "./domain/token.ts";
 
 const required = {
@@ -74,6 +74,33 @@ describe("loadConfig", () => {
       expect(message).not.toContain(first.slice(2));
       expect(message).not.toContain("c2hvcnQ");
     }
+  });
+
+  it("FILES_CDN_*: all three or none, https, and a signing window of at most half the shortest URL validity", () => {
+    const cdn = {
+      FILES_CDN_URL: "https://d111111abcdef8.cloudfront.net",
+      FILES_CDN_KEY_PAIR_ID: "K2JCJMDEHXQW5F",
+      FILES_CDN_PRIVATE_KEY_SECRET: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cdn-AbCdEf",
+    };
+    expect(filesCdn(loadConfig(required))).toBeUndefined();
+    expect(filesCdn(loadConfig({ ...required, ...cdn }))).toEqual({
+      baseUrl: cdn.FILES_CDN_URL,
+      keyPairId: cdn.FILES_CDN_KEY_PAIR_ID,
+      privateKeySecret: cdn.FILES_CDN_PRIVATE_KEY_SECRET,
+      signingWindowSeconds: 60,
+    });
+    expect(() => loadConfig({ ...required, FILES_CDN_URL: cdn.FILES_CDN_URL })).toThrow(
+      /set all three or none/,
+    );
+    expect(() => loadConfig({ ...required, ...cdn, FILES_CDN_URL: "http://cdn.example" })).toThrow(
+      /must be https/,
+    );
+    expect(() => loadConfig({ ...required, ...cdn, FILES_CDN_KEY_PAIR_ID: "k2-lower" })).toThrow(
+      /FILES_CDN_KEY_PAIR_ID/,
+    );
+    expect(() => loadConfig({ ...required, ...cdn, DOWNLOAD_URL_TTL_SECONDS: "100" })).toThrow(
+      /FILES_CDN_SIGNING_WINDOW_SECONDS/,
+    );
   });
 
   it("derives OAuth endpoints from the Cognito domain", () => {

@@ -156,6 +156,17 @@ const settings = {
    * instance must share it. Unset (tests, `npm start`): one random key per process.
    */
   CLIENT_KEY_SECRET: text(32),
+  /**
+   * The files through CloudFront (ADR 024): GETs are CloudFront signed URLs on this base
+   * (https://{files distribution}), signed with the key pair FILES_CDN_KEY_PAIR_ID whose PEM
+   * private key is the string of the Secrets Manager secret FILES_CDN_PRIVATE_KEY_SECRET (read on
+   * the first signature). All three or none; none (tests, `npm start`): presigned S3 URLs.
+   */
+  FILES_CDN_URL: url,
+  FILES_CDN_KEY_PAIR_ID: text(8, undefined, /^[A-Z0-9]{8,32}$/),
+  FILES_CDN_PRIVATE_KEY_SECRET: text(1),
+  /** A CDN URL expires at its window's start + its validity, so a window's hits share one signature. */
+  FILES_CDN_SIGNING_WINDOW_SECONDS: seconds(60, 1),
   IMAGE_CACHE_WINDOW_SECONDS: seconds(600, 10),
   DOWNLOAD_URL_TTL_SECONDS: seconds(300, 10),
   UPLOAD_URL_TTL_SECONDS: seconds(300, 10),
@@ -241,8 +252,41 @@ export function loadConfig(overrides: Record<string, string | undefined> = {}): 
   if (problems.length === 0 && parsed.LINK_CACHE_WINDOW_SECONDS * 2 > parsed.LINK_URL_TTL_SECONDS) {
     problems.push("LINK_CACHE_WINDOW_SECONDS: must be at most half of LINK_URL_TTL_SECONDS");
   }
+  if (problems.length === 0) problems.push(...filesCdnProblems(parsed));
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   return parsed;
+}
+
+const filesCdnSettings = ["FILES_CDN_URL", "FILES_CDN_KEY_PAIR_ID", "FILES_CDN_PRIVATE_KEY_SECRET"] as const;
+
+/** The files CDN is all or nothing, and its signing window leaves every URL most of its validity. */
+function filesCdnProblems(config: Config): string[] {
+  const set = filesCdnSettings.filter((name) => config[name] !== undefined);
+  if (set.length === 0) return [];
+  if (set.length < filesCdnSettings.length) {
+    return [`${filesCdnSettings.join(", ")}: set all three or none (only ${set.join(", ")} is set)`];
+  }
+  if (!config.FILES_CDN_URL?.startsWith("https://")) return ["FILES_CDN_URL: must be https"];
+  const shortest = Math.min(config.LINK_URL_TTL_SECONDS, config.DOWNLOAD_URL_TTL_SECONDS);
+  if (config.FILES_CDN_SIGNING_WINDOW_SECONDS * 2 > shortest) {
+    return [
+      "FILES_CDN_SIGNING_WINDOW_SECONDS: must be at most half of LINK_URL_TTL_SECONDS and DOWNLOAD_URL_TTL_SECONDS",
+    ];
+  }
+  return [];
+}
+
+/** The files CDN's settings when all are set (src/aws-deps.ts then signs GETs for CloudFront). */
+export function filesCdn(config: Config) {
+  const { FILES_CDN_URL: baseUrl, FILES_CDN_KEY_PAIR_ID: keyPairId } = config;
+  const privateKeySecret = config.FILES_CDN_PRIVATE_KEY_SECRET;
+  if (!baseUrl || !keyPairId || !privateKeySecret) return undefined;
+  return {
+    baseUrl,
+    keyPairId,
+    privateKeySecret,
+    signingWindowSeconds: config.FILES_CDN_SIGNING_WINDOW_SECONDS,
+  };
 }
 
 /** The deployment's link policy, from its LINK_* settings (docs/decisions/025-link-policies.md). */

@@ -38,6 +38,8 @@ export interface ApiFunctionProps {
   tracing?: boolean;
   /** At most this many concurrent executions: a flood's ceiling, and what the rest of the account keeps. */
   reservedConcurrency: number;
+  /** The files CDN (ADR 024): the API signs its URLs (FILES_CDN_*) with the key its secret holds. */
+  filesCdn?: { environment: Record<string, string>; grantSigning(role: iam.IRole): void };
 }
 
 /** The Hono app on Lambda, its function URL (IAM auth: only CloudFront may call it) and its role. */
@@ -109,12 +111,15 @@ export class ApiFunction extends Construct {
         CLIENT_COUNTRY_HEADER: "cloudfront-viewer-country",
         // Presigned URLs die with the role session that signed them: keep well below an hour.
         LINK_URL_TTL_SECONDS: "300",
+        // Only the API signs GETs; the workers never need the key.
+        ...props.filesCdn?.environment,
       },
     });
     this.function = fn;
     this.role = role;
     this.logGroup = logGroup;
     this.grantStorage(props);
+    props.filesCdn?.grantSigning(this.role);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: "UserStatus",

@@ -55,7 +55,7 @@ export const notFound = (what = "Resource") => new AppError("not_found", `${what
 export class DependencyUnavailableError extends Error {
   override name = "DependencyUnavailableError";
   constructor(
-    readonly dependency: "dynamodb" | "s3" | "identity" | "sqs",
+    readonly dependency: "dynamodb" | "s3" | "identity" | "sqs" | "secretsmanager",
     options?: { cause?: unknown },
   ) {
     super(`${dependency} is unavailable`, options);

@@ -9,6 +9,8 @@
 export interface WebappOrigins {
   s3: string;
   identity: string;
+  /** The files CDN (ADR 024), which serves promo images when it is on. */
+  files?: string;
 }
 
 export function webappCsp(origins: WebappOrigins): string {
@@ -16,7 +18,7 @@ export function webappCsp(origins: WebappOrigins): string {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    `img-src 'self' data: ${origins.s3}`,
+    `img-src 'self' data: ${origins.s3}${origins.files ? ` ${origins.files}` : ""}`,
     `connect-src 'self' ${origins.s3} ${origins.identity}`,
     `form-action 'self' ${origins.identity}`,
     "base-uri 'none'",

@@ -56,6 +56,8 @@ export interface LocalEvergateOptions {
   extraOrigins?: string[];
   /** When webhook retries run and what time it is for them (tests pass a clock they move). */
   scheduler?: Scheduler;
+  /** The files CDN's private key, when configOverrides set FILES_CDN_* (tests: no Secrets Manager). */
+  filesCdnPrivateKey?: () => Promise<string>;
 }
 
 export interface LocalEvergate {
@@ -180,6 +182,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
       credentials: stack.credentials,
       s3Credentials: s3?.credentials,
       metrics,
+      filesCdnPrivateKey: options.filesCdnPrivateKey,
     }),
     linkJobs,
     webhookQueue,
