@@ -89,3 +89,41 @@ export function describeViolations(violations: readonly PolicyViolation[]): stri
   const rules = violations.map((violation) => `${violation.rule}: ${violation.path} ${violation.message}`);
   return `The link breaks the deployment's link policy (GET /api/config shows it). ${rules.join("; ")}.`;
 }
+
+/**
+ * A seller's rule for buyers' links to their product (issue 18 §1): the product's
+ * `defaultMaxClients`. A buyer's link gets it when the buyer names no device limit, and may lower
+ * it but never lift it (a higher one, or none).
+ */
+export interface SellerLimitViolation {
+  rule: "sellerMaxClients";
+  path: "maxClients";
+  message: string;
+}
+
+/** The device limit a buyer's new link gets: their own choice, else the seller's default. */
+export function buyerMaxClients(sellerMaxClients: number | undefined, chosen: number | undefined) {
+  return chosen ?? sellerMaxClients;
+}
+
+/** Whether a buyer's link with `maxClients` (null or undefined: none) keeps within the seller's limit. */
+export function sellerLimitViolations(
+  sellerMaxClients: number | undefined,
+  maxClients: number | null | undefined,
+): SellerLimitViolation[] {
+  if (sellerMaxClients === undefined) return [];
+  if (maxClients !== null && maxClients !== undefined && maxClients <= sellerMaxClients) return [];
+  return [
+    {
+      rule: "sellerMaxClients",
+      path: "maxClients",
+      message: `must be set, at most ${sellerMaxClients}: the product's seller limits buyers' links to ${sellerMaxClients} device${sellerMaxClients === 1 ? "" : "s"} (defaultMaxClients)`,
+    },
+  ];
+}
+
+/** The sentence a refusal by the seller's rule starts with. */
+export function describeSellerViolations(violations: readonly SellerLimitViolation[]): string {
+  const rules = violations.map((violation) => `${violation.rule}: ${violation.path} ${violation.message}`);
+  return `The link breaks the product seller's rule for buyers' links. ${rules.join("; ")}.`;
+}

@@ -1318,6 +1318,8 @@ export interface components {
                 size: number;
                 contentType: string;
             };
+            /** @description The device limit (a link's maxClients) for links buyers make to this product: applied when a buyer names none; a buyer may choose a lower one, never a higher one or none (422 policy_violation, rule sellerMaxClients). Links made before it is set or changed keep theirs. null in an update removes it. */
+            defaultMaxClients?: number;
             createdAt: string;
             updatedAt: string;
             version: number;
@@ -1349,6 +1351,8 @@ export interface components {
             price: components["schemas"]["Price"];
             imageUploadId: string;
             deliverableUploadId: string;
+            /** @description The device limit (a link's maxClients) for links buyers make to this product: applied when a buyer names none; a buyer may choose a lower one, never a higher one or none (422 policy_violation, rule sellerMaxClients). Links made before it is set or changed keep theirs. null in an update removes it. */
+            defaultMaxClients?: number;
         };
         UpdateProduct: {
             title?: string;
@@ -1356,6 +1360,8 @@ export interface components {
             price?: components["schemas"]["Price"];
             imageUploadId?: string;
             deliverableUploadId?: string;
+            /** @description The device limit (a link's maxClients) for links buyers make to this product: applied when a buyer names none; a buyer may choose a lower one, never a higher one or none (422 policy_violation, rule sellerMaxClients). Links made before it is set or changed keep theirs. null in an update removes it. */
+            defaultMaxClients?: number | null;
             /** @description The version you edited; 409 if it changed. */
             version?: number;
         };
@@ -2078,7 +2084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Idempotency-Key was used for a different request. */
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2373,6 +2379,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
             429: {
                 headers: {
@@ -2584,7 +2599,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Idempotency-Key was used for a different request. */
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
             422: {
                 headers: {
                     [name: string]: unknown;
