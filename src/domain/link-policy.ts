@@ -1,3 +1,5 @@
+import { type Link, linkStatus } from "./link.ts";
+
 /**
  * The deployment's link policy (issue 18 §2, docs/decisions/025-link-policies.md): rules an
  * administrator sets for every new link. One function says which rules a link's settings break;
@@ -82,6 +84,24 @@ export function policyViolations(policy: LinkPolicy, subject: PolicySubject, now
     });
   }
   return violations;
+}
+
+/**
+ * The rules a stored link breaks now (the admin report: `npm run policy:report` and
+ * GET /api/admin/links-out-of-policy). A link that no longer works (revoked, expired, used up)
+ * breaks none: it is out of anyone's way.
+ */
+export function storedLinkViolations(policy: LinkPolicy, link: Link, now: Date): PolicyViolation[] {
+  if (linkStatus(link, now) !== "active") return [];
+  return policyViolations(
+    policy,
+    {
+      expiresAt: link.expiresAt,
+      maxDownloads: link.maxDownloads,
+      hasPassphrase: link.passphraseHash !== undefined,
+    },
+    now,
+  );
 }
 
 /** The sentence a refusal starts with: it names every broken rule. */

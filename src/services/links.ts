@@ -409,7 +409,7 @@ export async function listOwnLinks(deps: LinkDeps, callerId: string, query: Link
 }
 
 /** Cursors are signed with the token-minting key: rotating it only restarts lists. */
-function cursorKey(deps: LinkDeps): Buffer {
+export function cursorKey(deps: LinkDeps): Buffer {
   const ring = deps.config.TOKEN_KEYS;
   const key = ring.keys.get(ring.mintingKeyId);
   if (!key) throw new Error("TOKEN_KEYS has no minting key");
