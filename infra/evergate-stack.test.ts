@@ -328,6 +328,8 @@ describe("least privilege", () => {
         ],
         resources: [tableArn],
       },
+      // The admin report's bounded pages (GET /api/admin/links-out-of-policy): the table, no index.
+      { actions: ["dynamodb:Scan"], resources: [tableArn] },
       { actions: ["dynamodb:Query"], resources: [{ "Fn::Join": ["", [tableArn, "/index/*"]] }] },
       { actions: ["cognito-idp:AdminGetUser"], resources: [userPoolArn] },
       {
@@ -722,6 +724,15 @@ describe("Cognito", () => {
       },
     });
     dev.template.hasResourceProperties("AWS::Cognito::UserPool", { ...pool, DeletionProtection: "INACTIVE" });
+  });
+
+  it("has the group admin, whose members may use the admin routes", () => {
+    const pool = logicalIdOf(prod.template, "AWS::Cognito::UserPool");
+    prod.template.resourceCountIs("AWS::Cognito::UserPoolGroup", 1);
+    prod.template.hasResourceProperties("AWS::Cognito::UserPoolGroup", {
+      UserPoolId: { Ref: pool },
+      GroupName: "admin",
+    });
   });
 
   it("has a managed login (v2) domain with a style for the webapp client", () => {

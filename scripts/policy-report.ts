@@ -1,6 +1,6 @@
 import { linkPolicy, loadConfig } from "#src/config.ts";
 import { linkStatus } from "#src/domain/link.ts";
-import { policyViolations } from "#src/domain/link-policy.ts";
+import { storedLinkViolations } from "#src/domain/link-policy.ts";
 import { newTokenKeyEntry } from "#src/domain/token.ts";
 import { createDynamoClient } from "#src/storage/dynamo-client.ts";
 import { dynamoStores } from "#src/storage/dynamo-stores.ts";
@@ -9,7 +9,8 @@ import { dynamoStores } from "#src/storage/dynamo-stores.ts";
  * The links out of the deployment's link policy (LINK_* settings, docs/decisions/025-link-policies.md):
  * links made before a rule was set, or before it was tightened. They keep working; this lists them
  * (one line per link: id, owner, broken rules) so an administrator can ask their owners to change
- * them. Revoked, expired and used-up links are left out.
+ * them. Revoked, expired and used-up links are left out. The same rule answers the admins' route,
+ * GET /api/admin/links-out-of-policy, a bounded page at a time.
  *
  *   AWS_REGION=eu-west-1 TABLE_NAME=evergate-prod-… LINK_MAX_EXPIRY_DAYS=30 npm run policy:report
  *
@@ -34,15 +35,7 @@ console.log(`policy: ${JSON.stringify(policy)}`);
 for await (const link of dynamoStores(client, config.TABLE_NAME).links.eachLink()) {
   if (linkStatus(link, now) !== "active") continue;
   checked++;
-  const violations = policyViolations(
-    policy,
-    {
-      expiresAt: link.expiresAt,
-      maxDownloads: link.maxDownloads,
-      hasPassphrase: link.passphraseHash !== undefined,
-    },
-    now,
-  );
+  const violations = storedLinkViolations(policy, link, now);
   if (violations.length === 0) continue;
   outOfPolicy++;
   console.log(

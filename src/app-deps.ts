@@ -9,6 +9,8 @@ import type { FileStorage, Stores } from "./storage/ports.ts";
 export interface VerifiedUser {
   userId: string;
   username: string;
+  /** The Cognito groups the token names (`cognito:groups`); signed with it, so it cannot be forged. */
+  groups?: readonly string[];
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<VerifiedUser>;

@@ -9,6 +9,7 @@ import { idempotency } from "./http/idempotency.ts";
 import { requestContext, requireJsonBody } from "./http/middleware.ts";
 import { limitByAddress, limitByCaller } from "./http/rate-limit-middleware.ts";
 import { createRouter } from "./http/router.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { linkBulkRoutes } from "./routes/link-bulk.ts";
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps) {
     .route("/", orderRoutes)
     .route("/", uploadRoutes)
     .route("/", fileRoutes)
+    .route("/", adminRoutes)
     .route("/", redirectRoutes);
 
   documentRedirectRoutes(app.openAPIRegistry);

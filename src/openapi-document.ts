@@ -21,6 +21,7 @@ export function openApiDocument(app: EvergateApp) {
       { name: "products", description: "The shop's products and their files." },
       { name: "orders", description: "Buying, refunds, orders and sales." },
       { name: "uploads", description: "Presigned PUTs straight to S3." },
+      { name: "admin", description: "For members of the Cognito group admin only (not API keys)." },
       {
         name: "webhooks",
         description: "Signed event deliveries (Standard Webhooks), retried for more than 24 hours.",

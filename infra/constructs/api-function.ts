@@ -242,7 +242,7 @@ export class ApiFunction extends Construct {
       new iam.PolicyStatement({
         sid: "TableItems",
         // DescribeTable is the /api/health probe; BatchGetItem reads a list page's items after a
-        // keys-only index query. No Scan, no batch writes, no transactions.
+        // keys-only index query. No batch writes, no transactions; Scan only in its own statement.
         actions: [
           "dynamodb:GetItem",
           "dynamodb:BatchGetItem",
@@ -252,6 +252,14 @@ export class ApiFunction extends Construct {
           "dynamodb:Query",
           "dynamodb:DescribeTable",
         ],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "AdminReportScan",
+        // GET /api/admin/links-out-of-policy (admins only): one bounded Scan page per request.
+        actions: ["dynamodb:Scan"],
         resources: [props.table.tableArn],
       }),
     );

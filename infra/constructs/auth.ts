@@ -3,6 +3,7 @@ import * as cognito from "aws-cdk-lib/aws-cognito";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
+import { ADMIN_GROUP } from "../../src/domain/scopes.ts";
 import { type Stage, stageSettings } from "../stage.ts";
 
 export interface AuthProps {
@@ -86,6 +87,14 @@ export class Auth extends Construct {
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
       deletionProtection: settings.deletionProtection,
       removalPolicy: settings.removalPolicy,
+    });
+
+    // Members may use the admin routes (GET /api/admin/…): access tokens name it in cognito:groups.
+    // Add someone with `aws cognito-idp admin-add-user-to-group --group-name admin` (infra/README.md).
+    new cognito.CfnUserPoolGroup(this, "AdminGroup", {
+      userPoolId: this.userPool.userPoolId,
+      groupName: ADMIN_GROUP,
+      description: "Administrators: the admin API routes (the report of links out of policy)",
     });
 
     this.domain = this.userPool.addDomain("Domain", {

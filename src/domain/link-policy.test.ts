@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type LinkPolicy, type PolicyRule, type PolicySubject, policyViolations } from "./link-policy.ts";
+import {
+  buyerMaxClients,
+  type LinkPolicy,
+  type PolicyRule,
+  type PolicySubject,
+  policyViolations,
+  sellerLimitViolations,
+} from "./link-policy.ts";
 
 const now = new Date("2026-11-27T12:00:00.000Z");
 const inDays = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
@@ -96,5 +103,32 @@ describe("policyViolations", () => {
         ["maxDownloadsCap", "maxDownloads"],
       ],
     );
+  });
+});
+
+describe("sellerLimitViolations", () => {
+  it.each<[string, number | undefined, number | null | undefined, boolean]>([
+    ["no seller limit: none", undefined, undefined, true],
+    ["no seller limit: any", undefined, 20, true],
+    ["no seller limit: removed", undefined, null, true],
+    ["seller 3: none", 3, undefined, false],
+    ["seller 3: removed (PATCH null)", 3, null, false],
+    ["seller 3: lower", 3, 1, true],
+    ["seller 3: the same", 3, 3, true],
+    ["seller 3: one more", 3, 4, false],
+    ["seller 1: 20", 1, 20, false],
+  ])("%s", (_name, seller, maxClients, allowed) => {
+    const violations = sellerLimitViolations(seller, maxClients);
+    expect(violations.length === 0).toBe(allowed);
+    for (const violation of violations) {
+      expect(violation).toMatchObject({ rule: "sellerMaxClients", path: "maxClients" });
+      expect(violation.message).toContain(`at most ${seller}`);
+    }
+  });
+
+  it("a buyer's new link gets the seller's limit unless the buyer names one", () => {
+    expect(buyerMaxClients(3, undefined)).toBe(3);
+    expect(buyerMaxClients(3, 1)).toBe(1);
+    expect(buyerMaxClients(undefined, undefined)).toBeUndefined();
   });
 });

@@ -1,3 +1,5 @@
+import { type Link, linkStatus } from "./link.ts";
+
 /**
  * The deployment's link policy (issue 18 §2, docs/decisions/025-link-policies.md): rules an
  * administrator sets for every new link. One function says which rules a link's settings break;
@@ -84,8 +86,64 @@ export function policyViolations(policy: LinkPolicy, subject: PolicySubject, now
   return violations;
 }
 
+/**
+ * The rules a stored link breaks now (the admin report: `npm run policy:report` and
+ * GET /api/admin/links-out-of-policy). A link that no longer works (revoked, expired, used up)
+ * breaks none: it is out of anyone's way.
+ */
+export function storedLinkViolations(policy: LinkPolicy, link: Link, now: Date): PolicyViolation[] {
+  if (linkStatus(link, now) !== "active") return [];
+  return policyViolations(
+    policy,
+    {
+      expiresAt: link.expiresAt,
+      maxDownloads: link.maxDownloads,
+      hasPassphrase: link.passphraseHash !== undefined,
+    },
+    now,
+  );
+}
+
 /** The sentence a refusal starts with: it names every broken rule. */
 export function describeViolations(violations: readonly PolicyViolation[]): string {
   const rules = violations.map((violation) => `${violation.rule}: ${violation.path} ${violation.message}`);
   return `The link breaks the deployment's link policy (GET /api/config shows it). ${rules.join("; ")}.`;
+}
+
+/**
+ * A seller's rule for buyers' links to their product (issue 18 §1): the product's
+ * `defaultMaxClients`. A buyer's link gets it when the buyer names no device limit, and may lower
+ * it but never lift it (a higher one, or none).
+ */
+export interface SellerLimitViolation {
+  rule: "sellerMaxClients";
+  path: "maxClients";
+  message: string;
+}
+
+/** The device limit a buyer's new link gets: their own choice, else the seller's default. */
+export function buyerMaxClients(sellerMaxClients: number | undefined, chosen: number | undefined) {
+  return chosen ?? sellerMaxClients;
+}
+
+/** Whether a buyer's link with `maxClients` (null or undefined: none) keeps within the seller's limit. */
+export function sellerLimitViolations(
+  sellerMaxClients: number | undefined,
+  maxClients: number | null | undefined,
+): SellerLimitViolation[] {
+  if (sellerMaxClients === undefined) return [];
+  if (maxClients !== null && maxClients !== undefined && maxClients <= sellerMaxClients) return [];
+  return [
+    {
+      rule: "sellerMaxClients",
+      path: "maxClients",
+      message: `must be set, at most ${sellerMaxClients}: the product's seller limits buyers' links to ${sellerMaxClients} device${sellerMaxClients === 1 ? "" : "s"} (defaultMaxClients)`,
+    },
+  ];
+}
+
+/** The sentence a refusal by the seller's rule starts with. */
+export function describeSellerViolations(violations: readonly SellerLimitViolation[]): string {
+  const rules = violations.map((violation) => `${violation.rule}: ${violation.path} ${violation.message}`);
+  return `The link breaks the product seller's rule for buyers' links. ${rules.join("; ")}.`;
 }

@@ -15,6 +15,11 @@ export interface Product {
   currency: string;
   image: StoredFile;
   deliverable: StoredFile;
+  /**
+   * The device limit (a link's maxClients) its seller sets for buyers' links to it: applied when a
+   * buyer gives none, and the most a buyer may choose (src/domain/link-policy.ts sellerLimitViolations).
+   */
+  defaultMaxClients?: number;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every change; edits are conditional on it so none is lost. */

@@ -19,6 +19,20 @@ export interface Caller {
   /** Undefined for a user's own login: every scope. */
   scopes?: readonly ApiKeyScope[];
   apiKeyId?: string;
+  /** A signed-in user's Cognito groups, from the verified access token (never an API key's). */
+  groups?: readonly string[];
+}
+
+/** The Cognito group whose members may read the deployment-wide admin routes (ADR 025 addendum). */
+export const ADMIN_GROUP = "admin";
+
+/**
+ * Whether the caller may use the admin routes: a person signed in with a token that names the
+ * `admin` group. An API key never may: there is no admin scope, so a long-lived key cannot carry
+ * a right that Cognito takes back within one access token's lifetime.
+ */
+export function isAdmin(caller: Caller): boolean {
+  return caller.via === "user" && (caller.groups ?? []).includes(ADMIN_GROUP);
 }
 
 export function hasScope(caller: Caller, scope: ApiKeyScope): boolean {

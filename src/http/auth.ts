@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { apiKeyStatus } from "#src/domain/api-key.ts";
 import { AppError } from "#src/domain/errors.ts";
-import { type ApiKeyScope, type Caller, hasScope } from "#src/domain/scopes.ts";
+import { ADMIN_GROUP, type ApiKeyScope, type Caller, hasScope, isAdmin } from "#src/domain/scopes.ts";
 import { hashToken, tokenPrefixes } from "#src/domain/token.ts";
 import { mayBeIssued } from "#src/services/token-check.ts";
 import type { AppEnv } from "./context.ts";
@@ -48,7 +48,12 @@ export const resolveCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
   } else {
     const user = await deps.verifyAccessToken(credential);
     if (!(await deps.isUserActive(user.userId))) throw unauthorized();
-    c.set("caller", { userId: user.userId, username: user.username, via: "user" });
+    c.set("caller", {
+      userId: user.userId,
+      username: user.username,
+      via: "user",
+      ...(user.groups ? { groups: user.groups } : {}),
+    });
   }
   return next();
 };
@@ -67,5 +72,17 @@ export function requireCaller(c: Context<AppEnv>, scope?: ApiKeyScope): Caller {
 export function requireUser(c: Context<AppEnv>): Caller {
   const caller = requireCaller(c);
   if (caller.via !== "user") throw new AppError("insufficient_scope", "Only a signed-in user may do this.");
+  return caller;
+}
+
+/** Routes for the deployment's administrators: a user in the Cognito group `admin`; anyone else 403. */
+export function requireAdmin(c: Context<AppEnv>): Caller {
+  const caller = requireCaller(c);
+  if (!isAdmin(caller)) {
+    throw new AppError(
+      "insufficient_scope",
+      `Only a user signed in as a member of the Cognito group ${ADMIN_GROUP} may do this (API keys may not).`,
+    );
+  }
   return caller;
 }

@@ -54,7 +54,12 @@ export function cognitoAccessTokenVerifier(options: {
   return async (token) => {
     try {
       const payload = await verifier.verify(token);
-      return { userId: String(payload.sub), username: String(payload.username) };
+      const groups = payload["cognito:groups"];
+      return {
+        userId: String(payload.sub),
+        username: String(payload.username),
+        ...(Array.isArray(groups) ? { groups: groups.filter((group) => typeof group === "string") } : {}),
+      };
     } catch (error) {
       if (
         error instanceof JwksNotAvailableInCacheError ||

@@ -30,6 +30,8 @@ import { pollStream, type StreamPoller } from "./stream-poller.ts";
 export const demoUsers = [
   { username: "user1", password: "Password.1" },
   { username: "user2", password: "Password.2" },
+  // A member of the Cognito group admin: the admin routes (GET /api/admin/links-out-of-policy).
+  { username: "admin", password: "Password.3", groups: ["admin"] },
 ] as const;
 
 /** An S3-compatible server to use instead of the embedded one (the strict tier, or real S3). */

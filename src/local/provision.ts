@@ -1,11 +1,14 @@
 import { readFile, writeFile } from "node:fs/promises";
 import {
+  AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
   type CognitoIdentityProviderClient,
+  CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   DescribeUserPoolCommand,
+  GroupExistsException,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   UpdateUserPoolClientCommand,
@@ -186,6 +189,34 @@ export async function ensureUser(
       }),
     );
   }
+}
+
+/** Creates the group in the pool unless it exists (the CDK stack creates the same: infra/constructs/auth.ts). */
+export async function ensureGroup(
+  cognito: CognitoIdentityProviderClient,
+  userPoolId: string,
+  groupName: string,
+  description: string,
+): Promise<void> {
+  try {
+    await cognito.send(
+      new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: groupName, Description: description }),
+    );
+  } catch (error) {
+    if (!(error instanceof GroupExistsException)) throw error;
+  }
+}
+
+/** Puts the user in the group (again is fine): access tokens issued afterwards name it in `cognito:groups`. */
+export async function addUserToGroup(
+  cognito: CognitoIdentityProviderClient,
+  userPoolId: string,
+  username: string,
+  groupName: string,
+): Promise<void> {
+  await cognito.send(
+    new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName: groupName }),
+  );
 }
 
 async function rememberedPoolId(

@@ -7,12 +7,21 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { ADMIN_GROUP } from "#src/domain/scopes.ts";
 import { ttlAttribute } from "#src/storage/table-definition.ts";
 import { type CognitoStandIn, startCognitoStandIn } from "./cognito-stand-in.ts";
 import { type DynamoStandIn, startDynamoStandIn } from "./dynamo-stand-in.ts";
 import type { DynamoStream } from "./dynamo-stream.ts";
 import type { Restartable } from "./pausable-server.ts";
-import { createUser, ensureBucket, ensureTable, ensureUser, ensureUserPool } from "./provision.ts";
+import {
+  addUserToGroup,
+  createUser,
+  ensureBucket,
+  ensureGroup,
+  ensureTable,
+  ensureUser,
+  ensureUserPool,
+} from "./provision.ts";
 import { type S3StandIn, s3StandInCredentials, startS3StandIn } from "./s3-stand-in.ts";
 
 export interface LocalStack {
@@ -46,6 +55,8 @@ export interface LocalStack {
   /** Calls the listener with each DynamoDB operation's name as it arrives; returns the unsubscribe. */
   onDynamoRequest(listener: (operation: string) => void): () => void;
   createUser(username: string, password: string): Promise<{ sub: string }>;
+  /** Puts a user in a Cognito group of the pool (`admin` exists from the start). */
+  addUserToGroup(username: string, groupName: string): Promise<void>;
   login(
     username: string,
     password: string,
@@ -61,7 +72,7 @@ export interface LocalStackOptions {
   /** Where the hosted login may redirect with the code. */
   callbackUrls: string[];
   logoutUrls?: string[];
-  users?: Array<{ username: string; password: string }>;
+  users?: Array<{ username: string; password: string; groups?: readonly string[] }>;
 }
 
 const region = "us-east-1";
@@ -146,10 +157,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         idsFile: join(dataDir, "cognito-ids.json"),
       }),
     ]);
+    // The admin group, as the CDK stack's user pool has it (infra/constructs/auth.ts).
+    await ensureGroup(cognitoClient, ids.userPoolId, ADMIN_GROUP, "Administrators: the admin API routes");
     await Promise.all(
-      (options.users ?? []).map((user) =>
-        ensureUser(cognitoClient, ids.userPoolId, user.username, user.password),
-      ),
+      (options.users ?? []).map(async (user) => {
+        await ensureUser(cognitoClient, ids.userPoolId, user.username, user.password);
+        for (const group of user.groups ?? [])
+          await addUserToGroup(cognitoClient, ids.userPoolId, user.username, group);
+      }),
     );
 
     const issuer = `${cognito.endpoint}/${ids.userPoolId}`;
@@ -177,6 +192,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamoRequestCount: dynamo.requestCount,
       onDynamoRequest: dynamo.onRequest,
       createUser: (username, password) => createUser(cognitoClient, ids.userPoolId, username, password),
+      addUserToGroup: (username, groupName) =>
+        addUserToGroup(cognitoClient, ids.userPoolId, username, groupName),
       login: async (username, password) => {
         const { AuthenticationResult: result, ChallengeName } = await cognitoClient.send(
           new InitiateAuthCommand({

@@ -266,7 +266,7 @@ export const linkRoutes = createRouter()
       request: { body: jsonBody(CreateLinkSchema) },
       responses: {
         201: jsonContent(CreatedLinkSchema, "Created. The token is shown only here."),
-        ...problemResponses(400, 401, 403, 404, 409, 413, 415),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
       },
     }),
     async (c) => {
@@ -343,7 +343,7 @@ export const linkRoutes = createRouter()
       request: { params: LinkIdParams, body: jsonBody(UpdateLinkSchema) },
       responses: {
         200: jsonContent(LinkSchema, "The updated link."),
-        ...problemResponses(400, 401, 403, 404, 409, 413, 415),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
       },
     }),
     async (c) => {
@@ -406,7 +406,7 @@ export const linkRoutes = createRouter()
       request: { params: LinkIdParams },
       responses: {
         201: jsonContent(CreatedLinkSchema, "The new link. Its token is shown only here."),
-        ...problemResponses(400, 401, 403, 404, 409, 413, 415),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
       },
     }),
     async (c) => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_CLIENTS } from "#src/domain/link.ts";
 import type { Product } from "#src/domain/product.ts";
 import { multiLine, singleLine } from "#src/http/field-schemas.ts";
 
@@ -17,6 +18,19 @@ export const PriceSchema = z
   })
   .openapi("Price");
 
+const defaultMaxClientsSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_CLIENTS)
+  .openapi({
+    description:
+      "The device limit (a link's maxClients) for links buyers make to this product: applied when a " +
+      "buyer names none; a buyer may choose a lower one, never a higher one or none (422 " +
+      "policy_violation, rule sellerMaxClients). Links made before it is set or changed keep theirs. " +
+      "null in an update removes it.",
+  });
+
 export const ProductSchema = z
   .object({
     id: z.string(),
@@ -28,6 +42,7 @@ export const ProductSchema = z
       .string()
       .openapi({ description: "Redirects to a short-lived, cacheable signed URL of the promo image." }),
     deliverable: z.object({ filename: z.string(), size: z.number().int(), contentType: z.string() }),
+    defaultMaxClients: defaultMaxClientsSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number().int(),
@@ -48,6 +63,7 @@ export const CreateProductSchema = z
     price: PriceSchema,
     imageUploadId: z.string().regex(/^[0-9A-Za-z]{16}$/, "must be an upload id"),
     deliverableUploadId: z.string().regex(/^[0-9A-Za-z]{16}$/, "must be an upload id"),
+    defaultMaxClients: defaultMaxClientsSchema.optional(),
   })
   .openapi("CreateProduct");
 
@@ -64,6 +80,7 @@ export const UpdateProductSchema = z
       .string()
       .regex(/^[0-9A-Za-z]{16}$/, "must be an upload id")
       .optional(),
+    defaultMaxClients: defaultMaxClientsSchema.nullable().optional(),
     version: z
       .number()
       .int()
@@ -86,6 +103,7 @@ export function productView(product: Product) {
       size: product.deliverable.size,
       contentType: product.deliverable.contentType,
     },
+    ...(product.defaultMaxClients === undefined ? {} : { defaultMaxClients: product.defaultMaxClients }),
     createdAt: product.createdAt,
     updatedAt: product.updatedAt,
     version: product.version,

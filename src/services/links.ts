@@ -12,13 +12,17 @@ import {
 } from "#src/domain/link.ts";
 import { canonicalFilter, type LinkFilter, matchesLinkFilter } from "#src/domain/link-filter.ts";
 import {
+  buyerMaxClients,
+  describeSellerViolations,
   describeViolations,
   type PolicySubject,
   policyViolations,
   ruleFields,
+  sellerLimitViolations,
 } from "#src/domain/link-policy.ts";
 import { readCursor, signCursor } from "#src/domain/list-cursor.ts";
 import { hashPassphrase } from "#src/domain/passphrase.ts";
+import type { Product } from "#src/domain/product.ts";
 import { mintToken } from "#src/domain/token.ts";
 import type { Page, PageRequest, PutLinkOptions } from "#src/storage/ports.ts";
 import { entitledProductOrNull, getEntitledProductOrThrow } from "./entitlement.ts";
@@ -82,6 +86,25 @@ function assertWithinPolicy(
   }
 }
 
+/**
+ * The seller's device limit for buyers' links (the product's defaultMaxClients): a buyer may lower
+ * it, never lift it. The product's author is not bound by it; nor is a link to a caller's own file.
+ */
+function assertWithinSellerLimit(
+  product: Product | null,
+  callerId: string,
+  maxClients: number | null | undefined,
+  prefix = "",
+) {
+  if (!product || product.authorId === callerId) return;
+  const violations = sellerLimitViolations(product.defaultMaxClients, maxClients);
+  if (violations.length > 0) {
+    throw new AppError("policy_violation", `${prefix}${describeSellerViolations(violations)}`, {
+      errors: violations,
+    });
+  }
+}
+
 const settingsSubject = (settings: LinkSettings): PolicySubject => ({
   expiresAt: settings.expiresAt,
   maxDownloads: settings.maxDownloads,
@@ -128,8 +151,19 @@ export async function createLink(
   options: PutLinkOptions = {},
 ): Promise<{ link: Link; token: string }> {
   const now = deps.clock();
-  const chosen = await chosenFields(deps, settings, now);
-  const { product } = await getEntitledProductOrThrow(deps, productId, callerId);
+  const { product, entitlement } = await getEntitledProductOrThrow(deps, productId, callerId);
+  // A buyer's link gets the seller's device limit unless the buyer names a lower one; checked
+  // before chosenFields hashes a passphrase, so a refused request costs no scrypt.
+  const maxClients =
+    entitlement === "buyer"
+      ? buyerMaxClients(product.defaultMaxClients, settings.maxClients)
+      : settings.maxClients;
+  assertWithinSellerLimit(product, callerId, maxClients);
+  const chosen = await chosenFields(
+    deps,
+    maxClients === undefined ? settings : { ...settings, maxClients },
+    now,
+  );
   const { token, hash, hint } = mintToken("link", deps.config.TOKEN_KEYS);
   const link: Link = {
     id: hash,
@@ -260,6 +294,9 @@ export async function updateLink(deps: LinkDeps, linkId: string, callerId: strin
     now,
     touched,
   );
+  if (changes.maxClients !== undefined && linkSubject(link).kind === "product") {
+    assertWithinSellerLimit(await deps.stores.products.get(link.productId), callerId, changes.maxClients);
+  }
   const normalized: LinkChanges = {
     ...changes,
     expiresAt: changes.expiresAt ? new Date(changes.expiresAt).toISOString() : changes.expiresAt,
@@ -320,6 +357,14 @@ export async function rotateLink(deps: MintingLinkDeps, linkId: string, callerId
     undefined,
     "Rotating makes a new link with this link's settings, which must fit the policy: PATCH the link first. ",
   );
+  if (linkSubject(link).kind === "product") {
+    assertWithinSellerLimit(
+      await deps.stores.products.get(link.productId),
+      callerId,
+      link.maxClients,
+      "Rotating makes a new link with this link's settings, which must fit the seller's rule: PATCH the link first. ",
+    );
+  }
   const revoked = await deps.stores.links.revoke(linkId, callerId, now, true);
   const created = await createLinkTo(deps, callerId, linkSubject(link), settings, link.ownerName, {
     externalIdFrom: link.id,
@@ -364,7 +409,7 @@ export async function listOwnLinks(deps: LinkDeps, callerId: string, query: Link
 }
 
 /** Cursors are signed with the token-minting key: rotating it only restarts lists. */
-function cursorKey(deps: LinkDeps): Buffer {
+export function cursorKey(deps: LinkDeps): Buffer {
   const ring = deps.config.TOKEN_KEYS;
   const key = ring.keys.get(ring.mintingKeyId);
   if (!key) throw new Error("TOKEN_KEYS has no minting key");

@@ -14,6 +14,8 @@ export interface ProductFields {
   title: string;
   description: string;
   price: { amount: number; currency: string };
+  /** The device limit for buyers' links to the product (null in an edit removes it). */
+  defaultMaxClients?: number | null;
 }
 
 export async function createProduct(
@@ -39,6 +41,7 @@ export async function createProduct(
     currency: fields.price.currency,
     image: imageFile.file,
     deliverable: deliverableFile.file,
+    ...(fields.defaultMaxClients == null ? {} : { defaultMaxClients: fields.defaultMaxClients }),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -106,8 +109,12 @@ export async function updateProduct(
   const dueAt = new Date(deps.clock().getTime() + CLEANUP_DELAY_MS).toISOString();
   for (const key of replacedKeys) await deps.stores.uploads.scheduleCleanup({ key, productId, dueAt });
 
+  const { defaultMaxClients: _previous, ...unlimited } = current;
+  const defaultMaxClients =
+    changes.defaultMaxClients === undefined ? current.defaultMaxClients : changes.defaultMaxClients;
   const updated: Product = {
-    ...current,
+    ...unlimited,
+    ...(defaultMaxClients == null ? {} : { defaultMaxClients }),
     title: changes.title ?? current.title,
     description: changes.description ?? current.description,
     priceAmount: changes.price?.amount ?? current.priceAmount,

@@ -2,10 +2,11 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   paginateScan,
+  ScanCommand,
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { LinkHit } from "#src/domain/access-event.ts";
 import {
   type DownloadHit,
@@ -337,6 +338,41 @@ export function dynamoLinkStore(table: DynamoTable): LinkStore {
         },
       );
       for await (const page of pages) for (const item of page.Items ?? []) yield toLink(unmarshall(item));
+    },
+
+    async scanLinks(request, match) {
+      // A position is the table key of the last item read: DynamoDB resumes a Scan after any key.
+      const keyOf = (item: Record<string, unknown>) => JSON.stringify([item.pk, item.sk]);
+      const startOf = (position: string) => {
+        const [pk, sk] = JSON.parse(position) as [string, string];
+        return marshall({ pk, sk });
+      };
+      const items: Link[] = [];
+      let examined = 0;
+      let start = request.after === undefined ? undefined : startOf(request.after);
+      while (examined < request.budget) {
+        // Limit counts the items read, the links and everything else the table holds.
+        const page = await callDependency("dynamodb", () =>
+          table.client.send(
+            new ScanCommand({
+              TableName: table.tableName,
+              Limit: request.budget - examined,
+              ExclusiveStartKey: start,
+              FilterExpression: "begins_with(pk, :link) AND sk = :sk",
+              ExpressionAttributeValues: { ":link": { S: "LINK#" }, ":sk": { S: SK } },
+            }),
+          ),
+        );
+        examined += page.ScannedCount ?? request.budget - examined;
+        for (const raw of page.Items ?? []) {
+          const link = toLink(unmarshall(raw));
+          if (match(link)) items.push(link);
+          if (items.length >= request.limit) return { items, next: keyOf(unmarshall(raw)) };
+        }
+        if (!page.LastEvaluatedKey) return { items };
+        start = page.LastEvaluatedKey;
+      }
+      return { items, next: start && keyOf(unmarshall(start)) };
     },
 
     async getByExternalId(ownerId, externalId) {

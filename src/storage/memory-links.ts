@@ -70,6 +70,21 @@ export function memoryLinkStore(): LinkStore {
       for (const link of [...links.values()]) yield copyOf(link);
     },
 
+    async scanLinks(request, match) {
+      // Positions are ids in the order the links were stored (a Map keeps it).
+      const ids = [...links.keys()];
+      const from = request.after === undefined ? 0 : ids.indexOf(request.after) + 1;
+      const items: Link[] = [];
+      let index = from;
+      for (; index < ids.length && index - from < request.budget; index++) {
+        const link = links.get(ids[index] as string) as Link;
+        if (match(copyOf(link))) items.push(copyOf(link));
+        if (items.length >= request.limit)
+          return { items, next: index + 1 < ids.length ? ids[index] : undefined };
+      }
+      return index < ids.length ? { items, next: ids[index - 1] } : { items };
+    },
+
     async getByExternalId(ownerId, externalId) {
       const id = externalIds.get(`${ownerId}#${externalId}`);
       const link = id === undefined ? undefined : links.get(id);

@@ -130,6 +130,17 @@ export interface LinkStore {
   retarget(id: string, target: LinkTarget): Promise<void>;
   /** Every link in the store, in no order: an operator's full scan (the policy report), never a request's. */
   eachLink(): AsyncIterable<Link>;
+  /**
+   * One bounded step of a walk over every link in the store, in no order (the admin report's
+   * route): reads `budget` items of the store at most, starting after `after` (a position from an
+   * earlier step), and keeps the links `match` accepts, `limit` at most. `next` is where to
+   * resume; absent when the walk reached the end. A step may come back short, or empty, with a
+   * `next`: its cost is bounded whatever the store holds.
+   */
+  scanLinks(
+    request: { limit: number; budget: number; after?: string },
+    match: (link: Link) => boolean,
+  ): Promise<{ items: Link[]; next?: string }>;
 }
 
 /** Durable link jobs (src/services/link-jobs.ts) and the lease that keeps two workers apart. */

@@ -212,6 +212,15 @@ const rows: Row[] = [
     expected: [401, 201, 201, 201, 201, 403, 403, 401],
   },
   {
+    // Only a user whose token names the Cognito group admin (test/integration/admin-report.security.test.ts).
+    name: "GET /api/admin/links-out-of-policy",
+    method: "GET",
+    scope: "user",
+    holder: "author",
+    request: () => ({ path: "/api/admin/links-out-of-policy" }),
+    expected: [401, 403, 403, 403, 403, 403, 403, 401],
+  },
+  {
     name: "GET /api/keys",
     method: "GET",
     scope: "user",

@@ -649,6 +649,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/links-out-of-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active links out of the deployment's link policy (Cognito group admin only)
+         * @description The links made before a LINK_* rule was set or tightened: they keep working; this lists them with the rules each breaks, so their owners can be asked to change them. For a user signed in with a token naming the Cognito group `admin`; anyone else, API keys included, gets 403. Each page reads at most 1,000 table items, so it may hold fewer than `limit` links (even none) and still carry a `nextCursor`: follow it until it is absent. `npm run policy:report` walks the same rule over the whole table.
+         */
+        get: operations["listLinksOutOfPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/l/{token}": {
         parameters: {
             query?: never;
@@ -1318,6 +1338,8 @@ export interface components {
                 size: number;
                 contentType: string;
             };
+            /** @description The device limit (a link's maxClients) for links buyers make to this product: applied when a buyer names none; a buyer may choose a lower one, never a higher one or none (422 policy_violation, rule sellerMaxClients). Links made before it is set or changed keep theirs. null in an update removes it. */
+            defaultMaxClients?: number;
             createdAt: string;
             updatedAt: string;
             version: number;
@@ -1349,6 +1371,8 @@ export interface components {
             price: components["schemas"]["Price"];
             imageUploadId: string;
             deliverableUploadId: string;
+            /** @description The device limit (a link's maxClients) for links buyers make to this product: applied when a buyer names none; a buyer may choose a lower one, never a higher one or none (422 policy_violation, rule sellerMaxClients). Links made before it is set or changed keep theirs. null in an update removes it. */
+            defaultMaxClients?: number;
         };
         UpdateProduct: {
             title?: string;
@@ -1356,6 +1380,8 @@ export interface components {
             price?: components["schemas"]["Price"];
             imageUploadId?: string;
             deliverableUploadId?: string;
+            /** @description The device limit (a link's maxClients) for links buyers make to this product: applied when a buyer names none; a buyer may choose a lower one, never a higher one or none (422 policy_violation, rule sellerMaxClients). Links made before it is set or changed keep theirs. null in an update removes it. */
+            defaultMaxClients?: number | null;
             /** @description The version you edited; 409 if it changed. */
             version?: number;
         };
@@ -1456,6 +1482,29 @@ export interface components {
                 partNumber: number;
                 /** @description The ETag header S3 answered the part's PUT with. */
                 etag: string;
+            }[];
+        };
+        OutOfPolicyLink: {
+            id: string;
+            ownerId: string;
+            ownerName?: string;
+            /** @description A product link's product. */
+            productId?: string;
+            /** @description A file link's file. */
+            fileId?: string;
+            /** @description The product's title, or the file's name. */
+            title: string;
+            tokenHint: string;
+            createdAt: string;
+            expiresAt?: string;
+            maxDownloads?: number;
+            downloadCount: number;
+            passphraseProtected: boolean;
+            /** @description Each rule of the deployment's link policy the link breaks now. */
+            violations: {
+                rule: string;
+                path: string;
+                message: string;
             }[];
         };
         LinkGoneProblem: components["schemas"]["Problem"] & {
@@ -2078,7 +2127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Idempotency-Key was used for a different request. */
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2373,6 +2422,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
             429: {
                 headers: {
@@ -2584,7 +2642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Idempotency-Key was used for a different request. */
+            /** @description The uploaded file does not match what was declared, an Idempotency-Key was reused for another request, or a bulk call holds too many items. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6022,6 +6080,87 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLinksOutOfPolicy: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from the previous page's nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of links out of policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OutOfPolicyLink"][];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

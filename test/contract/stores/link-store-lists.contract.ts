@@ -42,6 +42,30 @@ export function linkStoreListsContract(stores: () => Stores) {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  it("scanLinks walks every link in bounded steps, each match once, whatever its owner", async () => {
+    const made = [...(await putMany(40, { ownerId: "one" })), ...(await putMany(20, { ownerId: "two" }))];
+    const mine = new Set(made.map((link) => link.id));
+    const isEarly = (link: Link) => mine.has(link.id) && link.createdAt < at(10);
+    const expected = made.filter(isEarly).map((link) => link.id);
+    for (const request of [
+      { limit: 100, budget: 7 },
+      { limit: 3, budget: 1000 },
+    ]) {
+      const seen: string[] = [];
+      let after: string | undefined;
+      let steps = 0;
+      do {
+        const step = await links().scanLinks({ ...request, after }, isEarly);
+        expect(step.items.length).toBeLessThanOrEqual(request.limit);
+        seen.push(...step.items.map((link) => link.id));
+        after = step.next;
+        if (++steps > 10_000) throw new Error("the walk never ends");
+      } while (after);
+      expect(seen.sort()).toEqual([...expected].sort());
+      if (request.budget === 7) expect(steps).toBeGreaterThanOrEqual(Math.ceil(60 / 7));
+    }
+  });
+
   it("listByOwner pages newest first through its cursor, each link once, only the owner's", async () => {
     const mine = await putMany(25, { ownerId: "me" });
     await putMany(3, { ownerId: "someone-else" });

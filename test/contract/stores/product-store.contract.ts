@@ -26,6 +26,15 @@ export function productStoreContract(stores: () => Stores) {
     expect((await products().get(product.id))?.title).toBe("Edited");
   });
 
+  it("keeps a seller's defaultMaxClients, and a replace without it removes it", async () => {
+    const product = aProduct({ version: 1, defaultMaxClients: 3 });
+    await products().create(product);
+    expect(await products().get(product.id)).toStrictEqual(product);
+    const { defaultMaxClients: _removed, ...without } = product;
+    expect(await products().replace({ ...without, version: 2 }, 1)).toBe(true);
+    expect(await products().get(product.id)).toStrictEqual({ ...without, version: 2 });
+  });
+
   it("replace of a product that does not exist fails and creates nothing", async () => {
     const product = aProduct();
     expect(await products().replace(product, product.version)).toBe(false);
