@@ -1,6 +1,6 @@
+import type { components, paths } from "@evergate/client/schema";
 import createClient from "openapi-fetch";
 import { getAccessToken, refreshAccessToken } from "../lib/auth.ts";
-import type { components, paths } from "@evergate/client/schema";
 
 type Schemas = components["schemas"];
 export type Product = Schemas["Product"];
