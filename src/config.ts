@@ -186,6 +186,11 @@ const settings = {
   LINK_JOB_CONCURRENCY: required(integer(1, 256, 16)),
   /** How long an Idempotency-Key's answer is replayed (the IETF draft asks for at least 24 h). */
   IDEMPOTENCY_TTL_HOURS: required(integer(24, 24 * 30, 24)),
+  /**
+   * How long an API key's previous secret still works after a rotation (ADR 030): long enough for
+   * a service to deploy the new one, short enough that a leaked secret dies soon. 0..7 days.
+   */
+  API_KEY_ROTATION_OVERLAP_SECONDS: required(integer(0, 7 * 86_400, 86_400)),
   /** How long a duplicate waits for the first request with its key before a 409 (then it retries). */
   IDEMPOTENCY_WAIT_MS: required(integer(0, 25_000, 5_000)),
   AWS_TIMEOUT_MS: required(integer(100, 30_000, 2_000)),

@@ -32,6 +32,22 @@ describe("confirmPage", () => {
     const { fileSize: _size, sellerName: _seller, ...older } = link;
     expect(confirmPage(older, 1)).toContain("<p><b>&lt;b&gt;Guide&lt;/b&gt; &amp; co</b></p>");
   });
+
+  it("a file link: shared by its owner, not sold; the file's name once, unless the link renames it", () => {
+    const fileLink: Link = {
+      ...link,
+      fileId: "evf_x",
+      productTitle: "Rechnung März.pdf",
+      defaultFilename: "Rechnung März.pdf",
+      sellerName: "invoicing",
+    };
+    const html = confirmPage(fileLink, 1);
+    expect(html).toContain("<h1>Rechnung März.pdf</h1><p>shared by invoicing · 12.5 MB</p>");
+    expect(html).not.toContain("sold by");
+    expect(confirmPage({ ...fileLink, filename: "invoice.pdf" }, 1)).toContain(
+      "<h1>invoice.pdf</h1><p><b>Rechnung März.pdf</b> · shared by invoicing · 12.5 MB</p>",
+    );
+  });
 });
 
 describe("readableSize", () => {

@@ -65,9 +65,12 @@ export function confirmPage(
 ): string {
   const filename = safeFilename(downloadFilename(link));
   const plural = remaining === 1 ? "download" : "downloads";
+  // A file link (ADR 026) is someone's own file, not a product: shared, not sold, and its "title"
+  // is the file's name, already the heading unless the link renames the download.
+  const isFile = link.fileId !== undefined;
   const facts = [
-    `<b>${escapeHtml(link.productTitle)}</b>`,
-    link.sellerName ? `sold by ${escapeHtml(link.sellerName)}` : "",
+    isFile && safeFilename(link.productTitle) === filename ? "" : `<b>${escapeHtml(link.productTitle)}</b>`,
+    link.sellerName ? `${isFile ? "shared by" : "sold by"} ${escapeHtml(link.sellerName)}` : "",
     link.fileSize === undefined ? "" : readableSize(link.fileSize),
   ].filter(Boolean);
   const left =

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { apiKeyStatus } from "#src/domain/api-key.ts";
+import { apiKeyAccepts } from "#src/domain/api-key.ts";
 import { AppError } from "#src/domain/errors.ts";
 import { ADMIN_GROUP, type ApiKeyScope, type Caller, hasScope, isAdmin } from "#src/domain/scopes.ts";
 import { hashToken, tokenPrefixes } from "#src/domain/token.ts";
@@ -30,9 +30,10 @@ export const resolveCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
   const deps = c.get("deps");
   if (credential.startsWith(tokenPrefixes.apiKey)) {
     if (!(await mayBeIssued(deps, "apiKey", credential))) throw unauthorized();
-    const key = await deps.stores.apiKeys.get(hashToken(credential));
+    const secretHash = hashToken(credential);
+    const key = await deps.stores.apiKeys.findBySecret(secretHash);
     const now = deps.clock();
-    if (!key || apiKeyStatus(key, now) !== "active") throw unauthorized();
+    if (!key || !apiKeyAccepts(key, secretHash, now)) throw unauthorized();
     // A user disabled or deleted in Cognito is locked out, their API keys included.
     if (!(await deps.isUserActive(key.ownerId))) throw unauthorized();
     if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > LAST_USED_RESOLUTION_MS) {

@@ -39,6 +39,7 @@ const EXPENSIVE = [
   /^POST \/api\/uploads$/, // a presigned PUT: bytes in the bucket
   /^POST \/api\/products$/, // copies the uploaded objects
   /^POST \/api\/keys$/,
+  /^POST \/api\/keys\/[^/]+\/rotate$/, // a pointer item per rotation (the replaced one dies by TTL)
 ];
 
 /** What a request costs decides its bucket: anonymous (per address), read, write or expensive (per caller). */

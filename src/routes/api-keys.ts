@@ -12,7 +12,7 @@ import {
   problemResponses,
   userSecurity,
 } from "#src/http/schemas.ts";
-import { createApiKey, listApiKeys, revokeApiKey } from "#src/services/api-keys.ts";
+import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "#src/services/api-keys.ts";
 
 const ApiKeySchema = z
   .object({
@@ -24,6 +24,11 @@ const ApiKeySchema = z
     lastUsedAt: z.string().optional(),
     expiresAt: z.string().optional(),
     revokedAt: z.string().optional(),
+    rotatedAt: z.string().optional().openapi({ description: "When the key last got a new secret." }),
+    previousKeyValidUntil: z.string().optional().openapi({
+      description:
+        "Present while the secret the last rotation replaced still works: until this time, then 401.",
+    }),
     status: z.enum(["active", "revoked", "expired"]),
   })
   .openapi("ApiKey");
@@ -60,9 +65,29 @@ const CreateApiKeySchema = z
 
 const IdParams = z.object({ id: hashIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 
+const RotatedApiKeySchema = CreatedApiKeySchema.extend({
+  key: z.string().openapi({ description: "The key's new secret (evk_…). Shown only in this answer." }),
+}).openapi("RotatedApiKey");
+
 function apiKeyView(key: ApiKey, now: Date) {
-  const { ownerId: _owner, ownerName: _name, ...visible } = key;
-  return { ...visible, status: apiKeyStatus(key, now) };
+  const {
+    ownerId: _owner,
+    ownerName: _name,
+    secretHash: _secret,
+    previousSecretHash: _previous,
+    previousSecretValidUntil,
+    ...visible
+  } = key;
+  const status = apiKeyStatus(key, now);
+  const previousWorks =
+    status === "active" &&
+    previousSecretValidUntil !== undefined &&
+    Date.parse(previousSecretValidUntil) > now.getTime();
+  return {
+    ...visible,
+    ...(previousWorks ? { previousKeyValidUntil: previousSecretValidUntil } : {}),
+    status,
+  };
 }
 
 /** Keys are managed by a signed-in person only: a key can never mint or list keys. */
@@ -111,6 +136,33 @@ export const apiKeyRoutes = createRouter()
         { items: page.items.map((key) => apiKeyView(key, now)), nextCursor: page.nextCursor },
         200,
       );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/keys/{id}/rotate",
+      operationId: "rotateApiKey",
+      tags: ["api keys"],
+      summary: "Give an API key a new secret; the old one works for a short overlap",
+      description:
+        "Same id, name, scopes and expiry; a new secret, shown only in this answer. The secret it " +
+        "replaces keeps working until `previousKeyValidUntil` (API_KEY_ROTATION_OVERLAP_SECONDS, 24 h " +
+        "by default), then is a 401. Rotating again within the overlap ends the older secret at once: " +
+        "only the current secret and the one just before it ever work. Revoking the key ends both. " +
+        "A revoked or expired key is a 409.",
+      security: userSecurity,
+      request: { params: IdParams },
+      responses: {
+        200: jsonContent(RotatedApiKeySchema, "Rotated. The new secret is shown only here."),
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const caller = requireUser(c);
+      const deps = c.get("deps");
+      const { key, token } = await rotateApiKey(deps, caller.userId, c.req.valid("param").id);
+      return c.json({ ...apiKeyView(key, deps.clock()), key: token }, 200);
     },
   )
   .openapi(

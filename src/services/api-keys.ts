@@ -1,5 +1,5 @@
 import type { AppDeps } from "#src/app-deps.ts";
-import type { ApiKey } from "#src/domain/api-key.ts";
+import { type ApiKey, apiKeyStatus, rotationOf } from "#src/domain/api-key.ts";
 import { AppError, notFound } from "#src/domain/errors.ts";
 import type { ApiKeyScope } from "#src/domain/scopes.ts";
 import { mintToken } from "#src/domain/token.ts";
@@ -51,4 +51,29 @@ export async function revokeApiKey(deps: ApiKeyDeps, ownerId: string, id: string
   const revoked = await deps.stores.apiKeys.revoke(id, deps.clock());
   if (!revoked) throw notFound("API key");
   return revoked;
+}
+
+/**
+ * Gives one of the owner's keys a new secret, shown only in this answer: same id, name, scopes and
+ * expiry; the secret it had works API_KEY_ROTATION_OVERLAP_SECONDS more, then never again
+ * (docs/decisions/030-api-key-rotation.md). Anyone else's key is the same 404 as a missing one.
+ */
+export async function rotateApiKey(
+  deps: ApiKeyDeps,
+  ownerId: string,
+  id: string,
+): Promise<{ key: ApiKey; token: string }> {
+  const existing = await deps.stores.apiKeys.get(id);
+  if (!existing || existing.ownerId !== ownerId) throw notFound("API key");
+  const now = deps.clock();
+  const status = apiKeyStatus(existing, now);
+  if (status !== "active")
+    throw new AppError("conflict", `The API key is ${status}: only an active key rotates.`);
+  const { token, hash, hint } = mintToken("apiKey", deps.config.TOKEN_KEYS);
+  const rotation = rotationOf(existing, { hash, hint }, now, deps.config.API_KEY_ROTATION_OVERLAP_SECONDS);
+  const rotated = await deps.stores.apiKeys.rotate(id, rotation);
+  if (!rotated) {
+    throw new AppError("conflict", "The API key was rotated or revoked meanwhile: read it again and retry.");
+  }
+  return { key: rotated, token };
 }

@@ -1,5 +1,5 @@
 import type { AccessEvent, HitOutcome, LinkHit } from "#src/domain/access-event.ts";
-import type { ApiKey } from "#src/domain/api-key.ts";
+import type { ApiKey, ApiKeyRotation } from "#src/domain/api-key.ts";
 import type { DownloadHit, GraceSlot, PassphraseLock } from "#src/domain/download-hit.ts";
 import type { FileRecord } from "#src/domain/file.ts";
 import type { IdempotencyRecord, StoredAnswer } from "#src/domain/idempotency.ts";
@@ -198,6 +198,17 @@ export interface ApiKeyStore {
   listByOwner(ownerId: string, page: PageRequest): Promise<Page<ApiKey>>;
   revoke(id: string, now: Date): Promise<ApiKey | null>;
   touch(id: string, now: Date): Promise<void>;
+  /**
+   * The key a secret's hash leads to: the key stored under it (its first secret) or the one a
+   * rotation's pointer names; null for neither. Whether that secret still opens it is
+   * apiKeyAccepts()'s to say.
+   */
+  findBySecret(secretHash: string): Promise<ApiKey | null>;
+  /**
+   * Gives the key its new secret if `rotation.previousSecretHash` is still its current one and it
+   * is not revoked (else null, nothing changed); the secret before that one stops leading to it.
+   */
+  rotate(id: string, rotation: ApiKeyRotation): Promise<ApiKey | null>;
 }
 
 /** An object that may become garbage: deleted when due unless its product still points at it. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,6 +16,7 @@ import { hashToken } from "#src/domain/token.ts";
 import { buildLambda } from "../../scripts/build.ts";
 import type { FunctionUrlResult } from "../lambda/function-url-event.ts";
 import { serveFunctionUrl } from "../lambda/function-url-server.ts";
+import { downloadFrom, visit } from "../support/downloads.ts";
 import {
   json,
   startTestEvergate,
@@ -85,20 +86,6 @@ async function freshPage(
   });
   return { context, page };
 }
-
-/** Runs `act` and answers the download it starts: the name Chromium saves and the bytes. */
-async function downloadFrom(page: Page, act: () => Promise<unknown>) {
-  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 15_000 }), act()]);
-  const path = await download.path();
-  return {
-    filename: download.suggestedFilename(),
-    bytes: await readFile(path),
-    failure: await download.failure(),
-  };
-}
-
-/** page.goto on a URL that turns into a download rejects ("Download is starting"): expected here. */
-const visit = (page: Page, url: string) => page.goto(url).catch((error: Error) => error);
 
 function expectTheFile(got: { filename: string; bytes: Buffer; failure: string | null }) {
   expect(got.failure).toBeNull();

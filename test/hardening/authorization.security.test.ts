@@ -238,6 +238,16 @@ const rows: Row[] = [
     }),
     expected: [401, 404, 200, 404, 404, 403, 403, 401],
   },
+  {
+    name: "POST /api/keys/{id}/rotate",
+    method: "POST",
+    scope: "user",
+    holder: "author",
+    request: async (w) => ({
+      path: `/api/keys/${(await createApiKey(evergate, w.author, ["links:read"])).id}/rotate`,
+    }),
+    expected: [401, 404, 200, 404, 404, 403, 403, 401],
+  },
 
   {
     name: "GET /api/products",
@@ -494,6 +504,12 @@ describe("what a caller may not see looks exactly like what does not exist", () 
       `/api/orders/${madeUpProduct}_nobody/refund`,
     ],
     ["DELETE", "API key", (w) => `/api/keys/${w.keys.author.full.id}`, `/api/keys/${madeUpLink}`],
+    [
+      "POST",
+      "API key rotation",
+      (w) => `/api/keys/${w.keys.author.full.id}/rotate`,
+      `/api/keys/${madeUpLink}/rotate`,
+    ],
     ["POST", "link to a product", () => "/api/links", "/api/links", "productId"],
     ["GET", "file", (w) => `/api/files/${w.ownerFile}`, `/api/files/${madeUpFile}`],
     ["DELETE", "file", (w) => `/api/files/${w.ownerFile}`, `/api/files/${madeUpFile}`],

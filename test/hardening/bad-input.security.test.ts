@@ -163,6 +163,8 @@ const destructive = [
   "refundOrder",
   "deleteProduct",
   "deleteFile",
+  // A second rotation inside the overlap ends the world key's secret: nothing may come after it.
+  "rotateApiKey",
 ];
 const ordered = [...operations].sort(
   (a, b) => destructive.indexOf(a.operationId) - destructive.indexOf(b.operationId),

@@ -217,9 +217,21 @@ describe("every operation's answers match openapi.yaml", () => {
     expect((await sendChecked(evergate, "GET", "/api/keys", { token: world.stranger.token })).status).toBe(
       200,
     );
+    const rotated = await sendChecked(evergate, "POST", `/api/keys/${key.id}/rotate`, {
+      token: world.stranger.token,
+    });
+    expect(rotated.status).toBe(200);
+    expect(
+      (await sendChecked(evergate, "POST", `/api/keys/${key.id}/rotate`, { token: world.author.token }))
+        .status,
+    ).toBe(404);
     expect(
       (await sendChecked(evergate, "DELETE", `/api/keys/${key.id}`, { token: world.stranger.token })).status,
     ).toBe(200);
+    expect(
+      (await sendChecked(evergate, "POST", `/api/keys/${key.id}/rotate`, { token: world.stranger.token }))
+        .status,
+    ).toBe(409);
     expect(
       (await sendChecked(evergate, "GET", "/api/keys", { token: world.keys.author.full.key })).status,
     ).toBe(403);

@@ -400,6 +400,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give an API key a new secret; the old one works for a short overlap
+         * @description Same id, name, scopes and expiry; a new secret, shown only in this answer. The secret it replaces keeps working until `previousKeyValidUntil` (API_KEY_ROTATION_OVERLAP_SECONDS, 24 h by default), then is a 401. Rotating again within the overlap ends the older secret at once: only the current secret and the one just before it ever work. Revoking the key ends both. A revoked or expired key is a 409.
+         */
+        post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/keys/{id}": {
         parameters: {
             query?: never;
@@ -1308,6 +1328,10 @@ export interface components {
             lastUsedAt?: string;
             expiresAt?: string;
             revokedAt?: string;
+            /** @description When the key last got a new secret. */
+            rotatedAt?: string;
+            /** @description Present while the secret the last rotation replaced still works: until this time, then 401. */
+            previousKeyValidUntil?: string;
             /** @enum {string} */
             status: "active" | "revoked" | "expired";
         };
@@ -1321,6 +1345,10 @@ export interface components {
              * @example 2027-01-31T23:59:59Z
              */
             expiresAt?: string;
+        };
+        RotatedApiKey: components["schemas"]["CreatedApiKey"] & {
+            /** @description The key's new secret (evk_…). Shown only in this answer. */
+            key?: string;
         };
         Product: {
             id: string;
@@ -4227,6 +4255,114 @@ export interface operations {
             };
             /** @description The request body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client; retry after the Retry-After delay (RateLimit headers tell the policy). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after the Retry-After delay. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry (IETF httpapi Idempotency-Key draft): the same key with the same request, from the same caller (a login or an API key) within 24 hours, has one effect and gets the first answer again with `Idempotent-Replayed: true`; the same key with another path or body is a 422 `idempotency_key_reused`; a retry while the first still runs waits for its answer, then is a 409 `idempotency_in_progress` (Retry-After). Server errors (5xx) are not kept. 1 to 255 printable ASCII characters, bare or as a structured-field string (`"…"`). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotated. The new secret is shown only here. */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedApiKey"];
+                };
+            };
+            /** @description The request is malformed or fails validation. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token or API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource changed or is in a state that forbids this. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

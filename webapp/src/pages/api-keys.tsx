@@ -27,6 +27,7 @@ export function ApiKeysPage() {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>(["links:read"]);
   const [created, setCreated] = useState<string>();
+  const [rotated, setRotated] = useState<{ name: string; key: string; oldUntil?: string }>();
   const [errors, setErrors] = useState<{ name?: string; scopes?: string }>({});
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
@@ -45,6 +46,7 @@ export function ApiKeysPage() {
     setBusy(true);
     try {
       const key = unwrap(await api.POST("/api/keys", { body: { name: name.trim(), scopes } }));
+      setRotated(undefined);
       setCreated(key.key);
       // A fresh form for the next key: nothing of this one carries over.
       setName("");
@@ -65,6 +67,18 @@ export function ApiKeysPage() {
           value={created}
           note="This key is shown only once. Store it somewhere safe now."
           onDismiss={() => setCreated(undefined)}
+        />
+      )}
+      {rotated && (
+        <ShownOnce
+          label={`New secret for “${rotated.name}”`}
+          value={rotated.key}
+          note={`This secret is shown only once: store it now. ${
+            rotated.oldUntil
+              ? `The old secret keeps working until ${formatDate(rotated.oldUntil)}, then stops.`
+              : "The old secret has stopped working."
+          }`}
+          onDismiss={() => setRotated(undefined)}
         />
       )}
       <form class="panel" onSubmit={submit} noValidate>
@@ -130,19 +144,45 @@ export function ApiKeysPage() {
           { label: "Permissions", cell: (key) => <span class="mono small">{key.scopes.join(" ")}</span> },
           { label: "Created", cell: (key) => formatDate(key.createdAt) },
           { label: "Last used", cell: (key) => (key.lastUsedAt ? formatDate(key.lastUsedAt) : "never") },
-          { label: "Status", cell: (key) => <span class={`state ${key.status}`}>{key.status}</span> },
+          {
+            label: "Status",
+            cell: (key) => (
+              <span>
+                <span class={`state ${key.status}`}>{key.status}</span>
+                {key.previousKeyValidUntil && (
+                  <span class="muted small"> · old secret until {formatDate(key.previousKeyValidUntil)}</span>
+                )}
+              </span>
+            ),
+          },
         ]}
         actions={(key) =>
           key.status === "active" && (
-            <ConfirmButton
-              label="Revoke"
-              danger
-              question="Revoke this key? Programs using it stop working."
-              onConfirm={async () => {
-                unwrap(await api.DELETE("/api/keys/{id}", { params: { path: { id: key.id } } }));
-                list.reload();
-              }}
-            />
+            <>
+              <ConfirmButton
+                label="Rotate"
+                question="Give this key a new secret? The current one keeps working for a while, so you can switch your program over."
+                confirmLabel="Yes, new secret"
+                onConfirm={async () => {
+                  const next = unwrap(
+                    await api.POST("/api/keys/{id}/rotate", { params: { path: { id: key.id } } }),
+                  );
+                  setCreated(undefined);
+                  setRotated({ name: next.name, key: next.key, oldUntil: next.previousKeyValidUntil });
+                  list.reload();
+                  window.scrollTo({ top: 0 });
+                }}
+              />
+              <ConfirmButton
+                label="Revoke"
+                danger
+                question="Revoke this key? Programs using it stop working."
+                onConfirm={async () => {
+                  unwrap(await api.DELETE("/api/keys/{id}", { params: { path: { id: key.id } } }));
+                  list.reload();
+                }}
+              />
+            </>
           )
         }
       />
