@@ -398,6 +398,20 @@ describe("every operation's answers match openapi.yaml", () => {
     ).toBe(204);
   });
 
+  it("the administrators' report", async () => {
+    const admin = await evergate.newUser("contract-admin");
+    await evergate.stack.addUserToGroup(admin.username, "admin");
+    const { accessToken } = await evergate.stack.login(admin.username, "Password.1");
+    const report = await sendChecked(evergate, "GET", "/api/admin/links-out-of-policy?limit=5", {
+      token: accessToken,
+    });
+    expect(report.status).toBe(200);
+    expect(
+      (await sendChecked(evergate, "GET", "/api/admin/links-out-of-policy", { token: world.author.token }))
+        .status,
+    ).toBe(403);
+  });
+
   it("covered every operation with a success answer", () => {
     const withoutSuccess = operations
       .filter((op) => ![...(seen.get(op.operationId) ?? [])].some((status) => status < 400))
