@@ -101,6 +101,9 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ ...required, ...cdn, DOWNLOAD_URL_TTL_SECONDS: "100" })).toThrow(
       /FILES_CDN_SIGNING_WINDOW_SECONDS/,
     );
+    expect(() => loadConfig({ ...required, ...cdn, IMAGE_CACHE_WINDOW_SECONDS: "30" })).toThrow(
+      /FILES_CDN_SIGNING_WINDOW_SECONDS/,
+    );
   });
 
   it("derives OAuth endpoints from the Cognito domain", () => {

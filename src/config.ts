@@ -272,10 +272,16 @@ function filesCdnProblems(config: Config): string[] {
     return [`${filesCdnSettings.join(", ")}: set all three or none (only ${set.join(", ")} is set)`];
   }
   if (!config.FILES_CDN_URL?.startsWith("https://")) return ["FILES_CDN_URL: must be https"];
-  const shortest = Math.min(config.LINK_URL_TTL_SECONDS, config.DOWNLOAD_URL_TTL_SECONDS);
+  // A promo image asks for two image windows from its own window's start: the CDN window may
+  // take at most one of them, or an image URL could be born expired.
+  const shortest = Math.min(
+    config.LINK_URL_TTL_SECONDS,
+    config.DOWNLOAD_URL_TTL_SECONDS,
+    config.IMAGE_CACHE_WINDOW_SECONDS * 2,
+  );
   if (config.FILES_CDN_SIGNING_WINDOW_SECONDS * 2 > shortest) {
     return [
-      "FILES_CDN_SIGNING_WINDOW_SECONDS: must be at most half of LINK_URL_TTL_SECONDS and DOWNLOAD_URL_TTL_SECONDS",
+      "FILES_CDN_SIGNING_WINDOW_SECONDS: must be at most half of LINK_URL_TTL_SECONDS and DOWNLOAD_URL_TTL_SECONDS, and at most IMAGE_CACHE_WINDOW_SECONDS",
     ];
   }
   return [];
