@@ -155,7 +155,7 @@ export const apiKeyRoutes = createRouter()
       request: { params: IdParams },
       responses: {
         200: jsonContent(RotatedApiKeySchema, "Rotated. The new secret is shown only here."),
-        ...problemResponses(400, 401, 403, 404, 409),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415),
       },
     }),
     async (c) => {
