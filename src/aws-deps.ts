@@ -114,6 +114,7 @@ export function awsDeps(
     credentials: s3Credentials ? async () => s3Credentials : dynamo.config.credentials,
     maxAttempts: config.AWS_MAX_ATTEMPTS,
     requestHandler,
+    logger,
   });
   // The files through CloudFront when the deployment configures it (ADR 024); S3 URLs otherwise.
   const cdn = filesCdn(config);
