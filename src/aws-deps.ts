@@ -10,6 +10,7 @@ import { jsonLogger, type Logger } from "./logger.ts";
 import { type Metrics, noMetrics } from "./metrics/metrics.ts";
 import { timedPresign } from "./metrics/timed-presign.ts";
 import { legacyTokenList } from "./services/token-check.ts";
+import { logClockOffset } from "./storage/clock-offset.ts";
 import { cloudFrontFileStorage } from "./storage/cloudfront-files.ts";
 import { createDynamoClient } from "./storage/dynamo-client.ts";
 import { dynamoStores } from "./storage/dynamo-stores.ts";
@@ -63,7 +64,9 @@ export function awsDeps(
     requestHandler,
   };
   const metrics = options.metrics ?? noMetrics;
+  const logger = options.logger ?? jsonLogger(config.LOG_LEVEL);
   const dynamo = createDynamoClient({ ...common, endpoint: config.DYNAMODB_ENDPOINT }, metrics);
+  logClockOffset(dynamo, logger, "dynamodb");
   options.onSdkClient?.(dynamo);
   const { s3Credentials } = options;
   const issuer = config.COGNITO_ISSUER.replace(/\/$/, "");
@@ -92,7 +95,6 @@ export function awsDeps(
     }),
   );
   const tables = dynamoStores(dynamo, config.TABLE_NAME);
-  const logger = options.logger ?? jsonLogger(config.LOG_LEVEL);
   const hotLinks =
     config.HOT_LINK_CACHE_MS > 0
       ? createHotLinks(
@@ -114,6 +116,7 @@ export function awsDeps(
     credentials: s3Credentials ? async () => s3Credentials : dynamo.config.credentials,
     maxAttempts: config.AWS_MAX_ATTEMPTS,
     requestHandler,
+    logger,
   });
   // The files through CloudFront when the deployment configures it (ADR 024); S3 URLs otherwise.
   const cdn = filesCdn(config);

@@ -3,12 +3,15 @@ import { attachmentDisposition } from "#src/domain/content-disposition.ts";
 import { PROMO_IMAGE_DISPOSITION } from "#src/domain/served-file.ts";
 import { StorageRefusedError } from "#src/domain/storage-causes.ts";
 import { loadOnce } from "#src/load-once.ts";
+import type { Logger } from "#src/logger.ts";
 import { callDependency } from "./dependency-errors.ts";
 import { type FileStorage, MultipartRefusedError } from "./ports.ts";
 import { createGetObjectPresigner, type S3Settings } from "./sigv4-presigner.ts";
 
 export interface S3FileStorageSettings extends S3Settings {
   bucket: string;
+  /** Where a URL shortened to its credentials' life is logged (once per credentials). */
+  logger?: Logger;
   maxAttempts?: number;
   requestHandler?: S3ClientConfig["requestHandler"];
 }
@@ -45,13 +48,35 @@ const isNotFound = (error: unknown) =>
     (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404);
 
 /**
+ * A presigned URL cut to the life of the credentials that sign it (a role session ending before
+ * the URL would): logged once per credentials, with the stable cause docs/troubleshooting.md names.
+ */
+export function shortenedUrlLog(logger: Logger): NonNullable<S3Settings["onShortened"]> {
+  let loggedFor: number | undefined;
+  return ({ requestedSeconds, grantedSeconds, credentialsExpireAt }) => {
+    if (loggedFor === credentialsExpireAt.getTime()) return;
+    loggedFor = credentialsExpireAt.getTime();
+    logger.warn("presigned URL shortened", {
+      cause: "credentials_expire_before_url",
+      requestedSeconds,
+      grantedSeconds,
+      credentialsExpireAt: credentialsExpireAt.toISOString(),
+      doc: "docs/troubleshooting.md#expiredtoken-400-or-403-the-provided-token-has-expired",
+    });
+  };
+}
+
+/**
  * The files bucket; every presign happens here. The redirect only presigns GetObject, which needs
  * no S3 client (bench/: the URLs of getSignedUrl for a fraction of the CPU), so the client and its
  * code (its size: bench/README.md) load on the first upload, copy, head or delete, never at cold start.
  */
 export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
   const { bucket } = settings;
-  const getPresigner = createGetObjectPresigner(bucket, settings);
+  const getPresigner = createGetObjectPresigner(bucket, {
+    ...settings,
+    onShortened: settings.onShortened ?? (settings.logger && shortenedUrlLog(settings.logger)),
+  });
   const s3 = loadOnce(() =>
     import("@aws-sdk/client-s3").then((sdk) => ({ sdk, client: new sdk.S3Client(s3ClientConfig(settings)) })),
   );

@@ -37,6 +37,15 @@ export interface S3Settings {
   responseChecksumValidation: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
   /** Called on every URL: it must cache and refresh (the SDK's default chain does). */
   credentials: () => Promise<SigningCredentials>;
+  /**
+   * Told when a URL is given less than the validity asked for because the credentials that sign
+   * it expire first (S3 would refuse it with ExpiredToken from then on).
+   */
+  onShortened?: (shortened: {
+    requestedSeconds: number;
+    grantedSeconds: number;
+    credentialsExpireAt: Date;
+  }) => void;
 }
 
 interface Target {
@@ -194,6 +203,12 @@ export function createGetObjectPresigner(bucket: string, settings: S3Settings): 
       const credentials = await settings.credentials();
       const signedAt = options.signedAt ?? new Date();
       const expires = validitySeconds(options.expiresInSeconds, signedAt, credentials.expiration);
+      if (expires < options.expiresInSeconds && credentials.expiration)
+        settings.onShortened?.({
+          requestedSeconds: options.expiresInSeconds,
+          grantedSeconds: expires,
+          credentialsExpireAt: credentials.expiration,
+        });
 
       const longDate = amzDate(signedAt);
       const shortDate = longDate.slice(0, 8);
