@@ -1,13 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import {
-  api,
-  type CreatedLink,
-  describeError,
-  isNotFound,
-  type Order,
-  type ProductDetail,
-  unwrap,
-} from "../api/client.ts";
+import { api, type CreatedLink, isNotFound, type Order, type ProductDetail, unwrap } from "../api/client.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { Dialog } from "../components/dialog.tsx";
 import { LinksTable } from "../components/links-table.tsx";
