@@ -19,6 +19,12 @@ export type Webhook = Schemas["Webhook"];
 export type WebhookDelivery = Schemas["WebhookDelivery"];
 export type WebhookEventType = Schemas["WebhookEventType"];
 
+export interface FieldProblem {
+  path?: string;
+  message?: string;
+  rule?: string;
+}
+
 /** An API failure with a sentence a person can read; `code` and `status` for the program. */
 export class ApiError extends Error {
   constructor(
@@ -26,6 +32,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code?: string,
     readonly requestId?: string,
+    /** The problem's `errors`: which field (`path`) and, for a policy, which `rule`. */
+    readonly errors: readonly FieldProblem[] = [],
   ) {
     super(message);
     this.name = "ApiError";
@@ -92,7 +100,8 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
       error.title ||
       fallbackMessages[response.status] ||
       `Request failed (HTTP ${response.status}).`;
-    throw new ApiError(message, response.status, error.code, error.requestId);
+    const errors = Array.isArray(error.errors) ? (error.errors as FieldProblem[]) : [];
+    throw new ApiError(message, response.status, error.code, error.requestId, errors);
   }
   throw new ApiError(
     fallbackMessages[response.status] ?? `Request failed (HTTP ${response.status}).`,

@@ -27,9 +27,13 @@ export interface ProductFields {
   price: { amount: number; currency: string };
   imageUploadId?: string;
   deliverableUploadId?: string;
+  /** The device limit for buyers' links; null: none (an edit removes it). */
+  defaultMaxClients: number | null;
 }
 
 export const TITLE_MAX = 120;
+/** The API's largest device limit (src/domain/link.ts MAX_CLIENTS). */
+const MAX_DEVICE_LIMIT = 20;
 export const DESCRIPTION_MAX = 5000;
 const currencies = ["USD", "EUR", "GBP", "CHF", "SEK", "JPY", "CAD", "AUD"];
 const mimePattern = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/;
@@ -71,6 +75,7 @@ export function ProductForm(props: {
   const [description, setDescription] = useState(initial?.description ?? "");
   const [currency, setCurrency] = useState(initial?.price.currency ?? "USD");
   const [price, setPrice] = useState(initial ? minorToInput(initial.price) : "");
+  const [deviceLimit, setDeviceLimit] = useState(initial?.defaultMaxClients?.toString() ?? "");
   const [files, setFiles] = useState<Record<Kind, FileState>>({ promoImage: {}, deliverable: {} });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [phase, setPhase] = useState<"editing" | "checking" | "uploading" | "saving" | "failed">("editing");
@@ -133,6 +138,10 @@ export function ProductForm(props: {
     const checked = checkPrice(price, currency);
     if ("error" in checked) found.price = checked.error;
     else delete found.price;
+    const limit = deviceLimit.trim() === "" ? undefined : Number(deviceLimit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_DEVICE_LIMIT))
+      found.defaultMaxClients = `A whole number from 1 to ${MAX_DEVICE_LIMIT}, or empty for no limit.`;
+    else delete found.defaultMaxClients;
     for (const kind of ["promoImage", "deliverable"] as const) {
       // A file still held passed its checks (refused ones are dropped); a stopped upload may go again.
       if (files[kind].file) delete found[kind];
@@ -219,6 +228,7 @@ export function ProductForm(props: {
         price: { amount: (checkPrice(price, currency) as { amount: number }).amount, currency },
         imageUploadId,
         deliverableUploadId,
+        defaultMaxClients: deviceLimit.trim() === "" ? null : Number(deviceLimit),
       });
     } catch (caught) {
       const conflict = caught instanceof ApiError && caught.status === 409;
@@ -377,6 +387,27 @@ export function ProductForm(props: {
           0 makes the product free.
         </span>
         {fieldError("price")}
+      </div>
+      <div class="field">
+        <label htmlFor="field-device-limit">Device limit for buyers' links</label>
+        <input
+          id="field-device-limit"
+          name="defaultMaxClients"
+          type="number"
+          min={1}
+          max={MAX_DEVICE_LIMIT}
+          step={1}
+          value={deviceLimit}
+          disabled={busy}
+          aria-invalid={errors.defaultMaxClients ? true : undefined}
+          aria-describedby={describedBy("defaultMaxClients", "hint-device-limit")}
+          onInput={(e) => setDeviceLimit(e.currentTarget.value)}
+        />
+        <span class="hint" id="hint-device-limit">
+          Optional. A link a buyer shares works on at most this many devices; buyers may choose fewer, never
+          more. Empty: no limit.
+        </span>
+        {fieldError("defaultMaxClients")}
       </div>
       {fileField(
         "promoImage",

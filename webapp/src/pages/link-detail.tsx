@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { type AccessEvent, ApiError, api, unwrap } from "../api/client.ts";
+import { LinkAccess } from "../components/link-access.tsx";
 import { PagedTable } from "../components/paged-table.tsx";
 import { StatsView } from "../components/stats-view.tsx";
 import { Missing, Show } from "../components/status.tsx";
@@ -53,7 +54,7 @@ async function exportCsv(id: string): Promise<void> {
 
 export function LinkDetailPage(props: { id: string }) {
   const { id } = props;
-  const [link] = useLoad(
+  const [link, reloadLink] = useLoad(
     async () => unwrap(await api.GET("/api/links/{id}", { params: { path: { id } } })),
     [id],
   );
@@ -98,6 +99,11 @@ export function LinkDetailPage(props: { id: string }) {
             , made {formatDate(found.createdAt)}; {found.downloadCount} of {found.maxDownloads ?? "∞"}{" "}
             downloads used; {found.status}.
           </p>
+          <LinkAccess
+            key={`${found.id}-${found.maxClients}-${found.passphraseProtected}`}
+            link={found}
+            onChanged={reloadLink}
+          />
           <Show loaded={stats} reload={reloadStats} what="Loading the figures">
             {(figures) => <StatsView stats={figures} days={DAYS} />}
           </Show>

@@ -29,7 +29,14 @@ export function AddProductPage() {
               const { imageUploadId, deliverableUploadId } = fields;
               if (!imageUploadId || !deliverableUploadId) throw new Error("Both files are required.");
               const product = unwrap(
-                await api.POST("/api/products", { body: { ...fields, imageUploadId, deliverableUploadId } }),
+                await api.POST("/api/products", {
+                  body: {
+                    ...fields,
+                    imageUploadId,
+                    deliverableUploadId,
+                    defaultMaxClients: fields.defaultMaxClients ?? undefined,
+                  },
+                }),
               );
               showSaved(`/products/${encodeURIComponent(product.id)}`, "Added. Your product is on sale now.");
             }}

@@ -1,21 +1,21 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import {
-  api,
-  type CreatedLink,
-  describeError,
-  isNotFound,
-  type Order,
-  type ProductDetail,
-  unwrap,
-} from "../api/client.ts";
+import { api, type CreatedLink, isNotFound, type Order, type ProductDetail, unwrap } from "../api/client.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { Dialog } from "../components/dialog.tsx";
 import { LinksTable } from "../components/links-table.tsx";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { ErrorMessage, Missing, Show } from "../components/status.tsx";
 import { login, session } from "../lib/auth.ts";
+import { getConfig } from "../lib/config.ts";
 import { downloadProduct } from "../lib/download.ts";
 import { formatBytes, formatDate, formatPrice } from "../lib/format.ts";
+import {
+  type LinkField,
+  latestExpiry,
+  MAX_DEVICES,
+  networksFrom,
+  refusalByField,
+} from "../lib/link-policy.ts";
 import { flash, useTitle } from "../lib/page.ts";
 import { A, navigate } from "../lib/router.tsx";
 import { useStore } from "../lib/store.ts";
@@ -239,25 +239,38 @@ function focusShareForm() {
 }
 
 function SharePanel({ productId, onCreated }: { productId: string; onCreated: () => void }) {
+  const [config] = useLoad(getConfig, []);
+  const policy = config.state === "ready" ? config.data.linkPolicy : undefined;
   const [label, setLabel] = useState("");
   const [expires, setExpires] = useState("");
   const [maxDownloads, setMaxDownloads] = useState("");
+  const [passphrase, setPassphrase] = useState("");
+  const [networks, setNetworks] = useState("");
+  const [maxClients, setMaxClients] = useState("");
   const [created, setCreated] = useState<CreatedLink>();
   const [error, setError] = useState("");
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<LinkField, string>>>({});
   const [busy, setBusy] = useState(false);
+  const downloadCap = policy?.maxDownloadsCap ?? 1_000_000;
+  const expiryRequired = policy?.maxExpiryDays !== undefined;
+  const limitRequired = policy?.requireMaxDownloads === true;
+  const passphraseRequired = policy?.requirePassphraseWhenUnlimited === true && maxDownloads === "";
   const submit = async (event: Event) => {
     event.preventDefault();
     setError("");
+    setFieldErrors({});
     const expiresAt = expires ? new Date(expires) : undefined;
     if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now())) {
-      setError("The expiry must be in the future.");
+      setFieldErrors({ expiresAt: "The expiry must be in the future." });
       return;
     }
     const limit = maxDownloads ? Number(maxDownloads) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)) {
-      setError("The download limit must be a whole number from 1 to 1,000,000.");
+      setFieldErrors({ maxDownloads: "The download limit must be a whole number from 1 to 1,000,000." });
       return;
     }
+    const devices = maxClients ? Number(maxClients) : undefined;
+    const allowedNetworks = networksFrom(networks);
     setBusy(true);
     try {
       const link = unwrap(
@@ -267,6 +280,9 @@ function SharePanel({ productId, onCreated }: { productId: string; onCreated: ()
             label: label.trim() || undefined,
             expiresAt: expiresAt?.toISOString(),
             maxDownloads: limit,
+            passphrase: passphrase || undefined,
+            allowedNetworks: allowedNetworks.length > 0 ? allowedNetworks : undefined,
+            maxClients: devices,
           },
         }),
       );
@@ -274,12 +290,28 @@ function SharePanel({ productId, onCreated }: { productId: string; onCreated: ()
       setLabel("");
       setExpires("");
       setMaxDownloads("");
+      setPassphrase("");
+      setNetworks("");
+      setMaxClients("");
       onCreated();
     } catch (caught) {
-      setError(describeError(caught));
+      const refusal = refusalByField(caught);
+      setFieldErrors(refusal.fields);
+      setError(refusal.general);
     }
     setBusy(false);
   };
+  const optional = (required: boolean) => (
+    <span class="muted">{required ? "(required by this site's policy)" : "(optional)"}</span>
+  );
+  const fieldError = (name: LinkField) =>
+    fieldErrors[name] ? (
+      <span class="field-error" id={`share-error-${name}`} role="alert">
+        {fieldErrors[name]}
+      </span>
+    ) : null;
+  const describedBy = (name: LinkField, hint?: string) =>
+    [fieldErrors[name] ? `share-error-${name}` : "", hint ?? ""].filter(Boolean).join(" ") || undefined;
   return (
     <section class="panel share" aria-labelledby="share-heading">
       <h2 id="share-heading">Share a permanent link</h2>
@@ -308,23 +340,86 @@ function SharePanel({ productId, onCreated }: { productId: string; onCreated: ()
           />
         </label>
         <label>
-          <span>
-            Expires <span class="muted">(optional)</span>
+          <span>Expires {optional(expiryRequired)}</span>
+          <input
+            type="datetime-local"
+            value={expires}
+            required={expiryRequired}
+            max={latestExpiry(policy)}
+            aria-invalid={fieldErrors.expiresAt ? true : undefined}
+            aria-describedby={describedBy("expiresAt")}
+            onInput={(e) => setExpires(e.currentTarget.value)}
+          />
+          {fieldError("expiresAt")}
+        </label>
+        <label>
+          <span>Download limit {optional(limitRequired)}</span>
+          <input
+            type="number"
+            min={1}
+            max={downloadCap}
+            step={1}
+            value={maxDownloads}
+            required={limitRequired}
+            aria-invalid={fieldErrors.maxDownloads ? true : undefined}
+            aria-describedby={describedBy("maxDownloads")}
+            onInput={(e) => setMaxDownloads(e.currentTarget.value)}
+          />
+          {fieldError("maxDownloads")}
+        </label>
+        <label>
+          <span>Passphrase {optional(passphraseRequired)}</span>
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={passphrase}
+            minLength={6}
+            maxLength={200}
+            required={passphraseRequired}
+            aria-invalid={fieldErrors.passphrase ? true : undefined}
+            aria-describedby={describedBy("passphrase", "share-hint-passphrase")}
+            onInput={(e) => setPassphrase(e.currentTarget.value)}
+          />
+          <span class="hint" id="share-hint-passphrase">
+            6 or more characters; asked for before each download, never shown again.
           </span>
-          <input type="datetime-local" value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
+          {fieldError("passphrase")}
         </label>
         <label>
           <span>
-            Download limit <span class="muted">(optional)</span>
+            Device limit <span class="muted">(optional)</span>
           </span>
           <input
             type="number"
             min={1}
-            max={1000000}
+            max={MAX_DEVICES}
             step={1}
-            value={maxDownloads}
-            onInput={(e) => setMaxDownloads(e.currentTarget.value)}
+            value={maxClients}
+            aria-invalid={fieldErrors.maxClients ? true : undefined}
+            aria-describedby={describedBy("maxClients", "share-hint-devices")}
+            onInput={(e) => setMaxClients(e.currentTarget.value)}
           />
+          <span class="hint" id="share-hint-devices">
+            Only the first this many devices may use it.
+          </span>
+          {fieldError("maxClients")}
+        </label>
+        <label class="wide">
+          <span>
+            Allowed networks <span class="muted">(optional)</span>
+          </span>
+          <textarea
+            rows={2}
+            value={networks}
+            placeholder="203.0.113.0/24"
+            aria-invalid={fieldErrors.allowedNetworks ? true : undefined}
+            aria-describedby={describedBy("allowedNetworks", "share-hint-networks")}
+            onInput={(e) => setNetworks(e.currentTarget.value)}
+          />
+          <span class="hint" id="share-hint-networks">
+            IPv4 or IPv6 CIDR blocks, one per line; only these may use the link.
+          </span>
+          {fieldError("allowedNetworks")}
         </label>
         <button type="submit" disabled={busy}>
           {busy ? "Creating…" : "Create link"}
