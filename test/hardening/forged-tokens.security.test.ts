@@ -181,9 +181,15 @@ describe("tokens issued before keyed tags (legacy CRC-32 format)", () => {
       legacyTokens: legacyTokenList({ load: async () => null, rebuild: store.rebuild }, evergate.deps.logger),
     });
     expect((await app.request(`/l/${token}`)).status).toBe(302);
+    // The download's access event is written off the request path (the change stream's consumer):
+    // wait until the table is quiet, or its write would be counted as the forged token's.
+    for (let last = -1; last !== lookups(); ) {
+      last = lookups();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
     const before = lookups();
     expect((await app.request(`/l/${mintLegacyToken("link").token}`)).status).toBe(404);
-    expect(lookups() - before).toBe(2);
+    expect(lookups() - before).toBe(1);
   });
 
   it("LEGACY_TOKENS=refuse ends them: a listed legacy link is refused at no cost", async () => {
