@@ -7,7 +7,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
-import { axeProblems, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 
 /**
  * Issue 17 §2 in the browser: the API keys page rotates a key (ADR 030). Rotate asks first, then
@@ -52,13 +52,7 @@ describe.skipIf(!existsSync(chromiumPath))("the API keys page rotates a key (iss
     context = await browser.newContext({ viewport: pageSizes.desktop });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: evergate.url });
     page = await context.newPage();
-    await page.goto(url("/"));
-    await page.getByRole("banner").getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('input[name="username"]', demoUsers[0].username);
-    await page.fill('input[name="password"]', demoUsers[0].password);
-    await page.click('button[type="submit"]');
-    await page.waitForURL(url("/"));
+    await logIn(page, evergate.url, demoUsers[0]);
   }, 120_000);
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { EVENT_CSV_COLUMNS } from "#src/domain/link-stats.ts";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
-import { axeProblems, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 
 /**
  * Issue 16 in the browser: a real download through /l/ shows in the link's chart, figures and
@@ -112,13 +112,7 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
     page.on("console", (message) => {
       if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
     });
-    await page.goto(url("/"));
-    await page.getByRole("banner").getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('input[name="username"]', demoUsers[0].username);
-    await page.fill('input[name="password"]', demoUsers[0].password);
-    await page.click('button[type="submit"]');
-    await page.waitForURL(url("/"));
+    await logIn(page, evergate.url, demoUsers[0]);
   }, 120_000);
 
   afterAll(async () => {

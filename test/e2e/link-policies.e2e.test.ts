@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
-import { axeProblems, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 
 /**
  * Issue 18 in the webapp: the share form sets a passphrase, a device limit and allowed networks
@@ -117,13 +117,7 @@ describe.skipIf(!existsSync(chromiumPath))("link policies in the webapp (issue 1
     productId = product.id as string;
     owner = await browser.newContext({ acceptDownloads: true, viewport: pageSizes.desktop });
     page = await owner.newPage();
-    await page.goto(url("/"));
-    await page.getByRole("banner").getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('input[name="username"]', demoUsers[0].username);
-    await page.fill('input[name="password"]', demoUsers[0].password);
-    await page.click('button[type="submit"]');
-    await page.waitForURL(url("/"));
+    await logIn(page, evergate.url, demoUsers[0]);
   }, 180_000);
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
-import { axeProblems, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 
 /**
  * Issue 16 §3 in the browser: the Webhooks page creates a webhook (secret shown once), sends a
@@ -69,13 +69,7 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
     context = await browser.newContext({ viewport: pageSizes.desktop });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: evergate.url });
     page = await context.newPage();
-    await page.goto(url("/"));
-    await page.getByRole("banner").getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('input[name="username"]', demoUsers[0].username);
-    await page.fill('input[name="password"]', demoUsers[0].password);
-    await page.click('button[type="submit"]');
-    await page.waitForURL(url("/"));
+    await logIn(page, evergate.url, demoUsers[0]);
   }, 120_000);
 
   afterAll(async () => {

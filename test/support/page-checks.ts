@@ -36,3 +36,14 @@ export function sidewaysScroll(page: Page): Promise<number> {
     return root.scrollWidth - root.clientWidth;
   });
 }
+
+/** Logs a person in the way they would: the header's Log in, the login page's form, back home. */
+export async function logIn(page: Page, baseUrl: string, user: { username: string; password: string }) {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole("banner").getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(/\/oauth2\/authorize/);
+  await page.fill('input[name="username"]', user.username);
+  await page.fill('input[name="password"]', user.password);
+  await page.click('button[type="submit"]');
+  await page.waitForURL(`${baseUrl}/`);
+}
