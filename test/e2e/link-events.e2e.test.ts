@@ -10,6 +10,7 @@ import { EVENT_CSV_COLUMNS } from "#src/domain/link-stats.ts";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { apiAs } from "../support/api-as.ts";
 import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 
 /**
@@ -33,31 +34,10 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
   const cspViolations: string[] = [];
   const url = (path: string) => `${evergate.url}${path}`;
 
-  async function call(method: string, path: string, json?: unknown) {
-    const response = await fetch(`http://127.0.0.1:${evergate.port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as Record<string, unknown>;
-  }
-
-  async function upload(kind: string, bytes: Uint8Array, contentType: string, filename: string) {
-    const ticket = (await call("POST", "/api/uploads", {
-      kind,
-      contentType,
-      size: bytes.length,
-      filename,
-    })) as {
-      url: string;
-      headers: Record<string, string>;
-      uploadId: string;
-    };
-    const put = await fetch(ticket.url, { method: "PUT", headers: ticket.headers, body: Buffer.from(bytes) });
-    if (!put.ok) throw new Error(`PUT: ${put.status}`);
-    return ticket.uploadId;
-  }
+  const { call, upload } = apiAs(
+    () => `http://127.0.0.1:${evergate.port}`,
+    () => token,
+  );
 
   /** Whether the chart's canvas has the series' blue on it (uPlot drew the line, not just axes). */
   const chartHasBlue = () =>

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
 import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { apiAs } from "../support/api-as.ts";
 import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 
 /**
@@ -31,31 +32,10 @@ describe.skipIf(!existsSync(chromiumPath))("link policies in the webapp (issue 1
   const deliverable = new Uint8Array(randomBytes(8192));
   const url = (path: string) => `${evergate.url}${path}`;
 
-  async function call(method: string, path: string, json?: unknown) {
-    const response = await fetch(`http://127.0.0.1:${evergate.port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as Record<string, unknown>;
-  }
-
-  async function upload(kind: string, bytes: Uint8Array, contentType: string, filename: string) {
-    const ticket = (await call("POST", "/api/uploads", {
-      kind,
-      contentType,
-      size: bytes.length,
-      filename,
-    })) as {
-      url: string;
-      headers: Record<string, string>;
-      uploadId: string;
-    };
-    const put = await fetch(ticket.url, { method: "PUT", headers: ticket.headers, body: Buffer.from(bytes) });
-    if (!put.ok) throw new Error(`PUT: ${put.status}`);
-    return ticket.uploadId;
-  }
+  const { call, upload } = apiAs(
+    () => `http://127.0.0.1:${evergate.port}`,
+    () => token,
+  );
 
   /** Fills the share form on the product page and answers the link's URL and id. */
   async function shareLink(fields: { label: string; passphrase?: string; devices?: string }) {
