@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import {
   type Browser,
   type BrowserContext,
@@ -13,12 +12,10 @@ import {
 } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildLambda } from "../../scripts/build.ts";
-import type { FunctionUrlResult } from "../lambda/function-url-event.ts";
-import { serveFunctionUrl } from "../lambda/function-url-server.ts";
 import { downloadFrom, visit } from "../support/downloads.ts";
 import { filesApi } from "../support/files.ts";
 import { json, startTestEvergate, type TestEvergate, type TestUser } from "../support/harness.ts";
-import { useLambdaEnvironment } from "../support/lambda-environment.ts";
+import { serveBuiltLambda } from "../support/lambda-environment.ts";
 import { axeProblems } from "../support/page-checks.ts";
 
 /**
@@ -40,7 +37,6 @@ let apiKey: string;
 let fileId: string;
 let bundleDir: string;
 let lambdaSite: { url: string; close(): Promise<void> } | undefined;
-let restoreEnvironment: (() => void) | undefined;
 const cspViolations: string[] = [];
 
 type Created = { id: string; token: string; target: { kind: string; fileId?: string; filename?: string } };
@@ -95,15 +91,10 @@ beforeAll(async () => {
   apiKey = (await json<{ key: string }>(key)).key;
   fileId = await filesApi(evergate).upload(apiKey, BYTES, FILENAME, "application/pdf");
 
-  restoreEnvironment = useLambdaEnvironment(evergate);
-  const { handler } = (await import(/* @vite-ignore */ pathToFileURL(join(bundleDir, "index.mjs")).href)) as {
-    handler: (event: unknown, context: unknown) => Promise<FunctionUrlResult>;
-  };
-  lambdaSite = await serveFunctionUrl(handler);
+  lambdaSite = await serveBuiltLambda(evergate, bundleDir);
 }, 180_000);
 
 afterAll(async () => {
-  restoreEnvironment?.();
   await lambdaSite?.close();
   await browser?.close();
   await evergate?.stop();

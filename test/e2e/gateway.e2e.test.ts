@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import {
   type Browser,
   type BrowserContext,
@@ -14,8 +13,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "#src/domain/token.ts";
 import { buildLambda } from "../../scripts/build.ts";
-import type { FunctionUrlResult } from "../lambda/function-url-event.ts";
-import { serveFunctionUrl } from "../lambda/function-url-server.ts";
 import { downloadFrom, visit } from "../support/downloads.ts";
 import {
   json,
@@ -24,7 +21,7 @@ import {
   type TestProduct,
   type TestUser,
 } from "../support/harness.ts";
-import { useLambdaEnvironment } from "../support/lambda-environment.ts";
+import { serveBuiltLambda } from "../support/lambda-environment.ts";
 
 /**
  * /l/{token} as people meet it, in Chromium: a fresh context per case, downloads accepted, and
@@ -60,7 +57,6 @@ let user: TestUser;
 let product: TestProduct;
 let bundleDir: string;
 let lambdaSite: { url: string; close(): Promise<void> } | undefined;
-let restoreEnvironment: (() => void) | undefined;
 const cspViolations: string[] = [];
 
 type Created = { id: string; token: string };
@@ -118,15 +114,10 @@ beforeAll(async () => {
     deliverable: new Uint8Array(randomBytes(512 * 1024)),
   });
 
-  restoreEnvironment = useLambdaEnvironment(evergate);
-  const { handler } = (await import(/* @vite-ignore */ pathToFileURL(join(bundleDir, "index.mjs")).href)) as {
-    handler: (event: unknown, context: unknown) => Promise<FunctionUrlResult>;
-  };
-  lambdaSite = await serveFunctionUrl(handler);
+  lambdaSite = await serveBuiltLambda(evergate, bundleDir);
 }, 180_000);
 
 afterAll(async () => {
-  restoreEnvironment?.();
   await lambdaSite?.close();
   await browser?.close();
   await evergate?.stop();

@@ -1,3 +1,7 @@
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { FunctionUrlResult } from "../lambda/function-url-event.ts";
+import { serveFunctionUrl } from "../lambda/function-url-server.ts";
 import type { TestEvergate } from "./harness.ts";
 import { strictS3FromEnv } from "./strict-s3.ts";
 
@@ -37,4 +41,34 @@ export function useLambdaEnvironment(evergate: TestEvergate): () => void {
     for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
     Object.assign(process.env, saved);
   };
+}
+
+/**
+ * The bundle built in `bundleDir` (scripts/build.ts), loaded in this process with Lambda's
+ * environment for `evergate` and served behind a local function URL. `close` stops it and puts
+ * the environment back.
+ */
+export async function serveBuiltLambda(
+  evergate: TestEvergate,
+  bundleDir: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const restore = useLambdaEnvironment(evergate);
+  try {
+    const { handler } = (await import(
+      /* @vite-ignore */ pathToFileURL(join(bundleDir, "index.mjs")).href
+    )) as {
+      handler: (event: unknown, context: unknown) => Promise<FunctionUrlResult>;
+    };
+    const site = await serveFunctionUrl(handler);
+    return {
+      url: site.url,
+      close: async () => {
+        restore();
+        await site.close();
+      },
+    };
+  } catch (error) {
+    restore();
+    throw error;
+  }
 }
