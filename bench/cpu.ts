@@ -20,16 +20,38 @@ export const median = (values: number[]) => {
 /**
  * Interleaved rounds: every round runs each operation once for `iterations` calls, so drift (GC,
  * thermal, a noisy neighbour) hits all of them alike; the result is each one's median over rounds.
+ * The order turns every round, so no operation always runs after the same other one (and pays for
+ * its garbage).
  */
 export async function compareCpu<K extends string>(
   operations: Record<K, () => Promise<unknown> | unknown>,
-  { rounds, iterations, warmup }: { rounds: number; iterations: number; warmup: number },
+  options: { rounds: number; iterations: number; warmup: number },
 ): Promise<Record<K, number>> {
+  return (await pairedCpu(operations, options)).us;
+}
+
+/**
+ * `compareCpu` with, per operation, the median over rounds of its CPU divided by the first
+ * operation's in the same round: a ratio from samples taken milliseconds apart, which a shared
+ * machine's slow spells (seconds long) shift far less than the ratio of two medians.
+ */
+export async function pairedCpu<K extends string>(
+  operations: Record<K, () => Promise<unknown> | unknown>,
+  { rounds, iterations, warmup }: { rounds: number; iterations: number; warmup: number },
+): Promise<{ us: Record<K, number>; ratio: Record<K, number> }> {
   const names = Object.keys(operations) as K[];
   for (const name of names) await cpuMicros(operations[name], warmup);
   const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let round = 0; round < rounds; round++) {
-    for (const name of names) samples[name].push(await cpuMicros(operations[name], iterations));
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length] as K;
+      samples[name].push(await cpuMicros(operations[name], iterations));
+    }
   }
-  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>;
+  const first = samples[names[0] as K];
+  const ratioOf = (name: K) => median(samples[name].map((us, round) => us / (first[round] as number)));
+  return {
+    us: Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>,
+    ratio: Object.fromEntries(names.map((name) => [name, ratioOf(name)])) as Record<K, number>,
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMF_WRITE_INTERVAL_MS, emfMetrics, MAX_VALUES } from "./emf.ts";
+import { EMF_WRITE_INTERVAL_MS, emfMetrics, MAX_VALUES, RECORDED_VALUES } from "./emf.ts";
 import { type Dimensions, type MetricName, metricDefinitions } from "./metrics.ts";
 import { recordRequest } from "./request-metrics.ts";
 
@@ -139,19 +139,48 @@ describe("emfMetrics", () => {
     expect(lines[2]?.document).toMatchObject({ PresignLatency: 3, _aws: { Timestamp: bufferedAt + 60_000 } });
   });
 
-  it("writes as soon as a metric holds 100 values, even inside one invocation", () => {
+  it("bounds what one long invocation holds: its values go out 100 per metric per document before it ends", () => {
     const { metrics, lines } = harness();
-    for (let i = 0; i < 250; i++) metrics.add("DynamoDBLatency", i, { Operation: "Query" });
-    expect(lines.map(({ document }) => (document.DynamoDBLatency as number[]).length)).toEqual([
-      MAX_VALUES,
-      MAX_VALUES,
-    ]);
+    for (let i = 0; i < 2_500; i++) metrics.add("DynamoDBLatency", i, { Operation: "Query" });
+    // Written while the invocation runs: at most a buffer's worth is still held
+    const written = lines.reduce(
+      (total, { document }) => total + (document.DynamoDBLatency as number[]).length,
+      0,
+    );
+    expect(written).toBeGreaterThan(2_500 - RECORDED_VALUES - MAX_VALUES);
+    expect(lines.every(({ document }) => (document.DynamoDBLatency as number[]).length === MAX_VALUES)).toBe(
+      true,
+    );
     metrics.endInvocation();
     expect(
       valuesIn(lines.map(({ document }) => document)).get(
         seriesId("DynamoDBLatency", { Operation: "Query" }),
       ),
-    ).toEqual(Array.from({ length: 250 }, (_, i) => i));
+    ).toEqual(Array.from({ length: 2_500 }, (_, i) => i));
+  });
+
+  it("sums a Count (every alarm reads its Sum) and lists each Milliseconds value (their percentiles)", () => {
+    const { metrics, lines } = harness();
+    for (let i = 0; i < 150; i++) {
+      metrics.add("LinkOutcomes", 1, { Outcome: "granted" });
+      metrics.add("PresignLatency", i / 10);
+    }
+    metrics.flush();
+    const documents = lines.map(({ document }) => document);
+    // A document goes out when PresignLatency holds 100 values: the sum so far goes with it
+    expect(documents.map((document) => document.LinkOutcomes)).toEqual([100, 50]);
+    expect(documents.flatMap((document) => document.PresignLatency as number[])).toEqual(
+      Array.from({ length: 150 }, (_, i) => i / 10),
+    );
+  });
+
+  it("drops a value that is not a finite number rather than write a document CloudWatch would reject", () => {
+    const { metrics, lines } = harness();
+    metrics.add("PresignLatency", Number.NaN);
+    metrics.add("PresignLatency", Number.POSITIVE_INFINITY);
+    metrics.add("PresignLatency", 2.5);
+    metrics.flush();
+    expect(lines.map(({ document }) => document.PresignLatency)).toEqual([2.5]);
   });
 
   it("puts clashing dimension values on separate lines and never more than 100 values per metric", () => {
@@ -166,7 +195,11 @@ describe("emfMetrics", () => {
     const count = (operation: string, name: string) =>
       documents
         .filter((document) => document.Operation === operation)
-        .reduce((total, document) => total + [document[name]].flat().length, 0);
+        .reduce((total, document) => {
+          const value = document[name] as number | number[] | undefined;
+          // A Count is written as its sum, a Milliseconds metric as its values
+          return total + (Array.isArray(value) ? value.length : (value ?? 0));
+        }, 0);
     expect(count("Query", "DynamoDBLatency")).toBe(1_250);
     expect(count("GetItem", "DynamoDBThrottles")).toBe(1_250);
     expect(documents.every((document) => typeof document.Operation === "string")).toBe(true);
@@ -184,7 +217,8 @@ describe("emfMetrics", () => {
   });
 
   it("over 20,000 invocations at random rates, the documents add up to exactly the values recorded", () => {
-    // Prepare: a seeded random walk of busy spells and pauses; every value unique, with its time
+    // Prepare: a seeded random walk of busy spells and pauses; every Milliseconds value unique,
+    // with its time; every Count a small number, its series' sum known
     let seed = 19;
     const random = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -193,6 +227,10 @@ describe("emfMetrics", () => {
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
     const { metrics, lines, advance, now } = harness();
     const recorded = new Map<string, number[]>();
+    const sums = new Map<string, number>();
+    const writtenSums = new Map<string, number>();
+    const summed = (id: string) =>
+      metricDefinitions[id.slice(0, id.indexOf("{")) as MetricName].unit === "Count";
     const recordedAt = new Map<number, number>();
     const unwritten = new Set<number>();
     const documents: Array<Record<string, unknown>> = [];
@@ -200,9 +238,15 @@ describe("emfMetrics", () => {
     const broken: string[] = [];
     let next = 0;
     const record = (name: MetricName, dimensions?: Dimensions) => {
+      const id = seriesId(name, dimensions);
+      if (summed(id)) {
+        const count = Math.floor(random() * 3);
+        metrics.add(name, count, dimensions);
+        sums.set(id, (sums.get(id) ?? 0) + count);
+        return;
+      }
       const value = next++;
       metrics.add(name, value, dimensions);
-      const id = seriesId(name, dimensions);
       const values = recorded.get(id) ?? [];
       values.push(value);
       recorded.set(id, values);
@@ -213,7 +257,11 @@ describe("emfMetrics", () => {
       for (const { document } of lines.splice(0)) {
         documents.push(document);
         const timestamp = (document._aws as { Timestamp: number }).Timestamp;
-        for (const values of valuesIn([document]).values())
+        for (const [id, values] of valuesIn([document])) {
+          if (summed(id)) {
+            writtenSums.set(id, (writtenSums.get(id) ?? 0) + (values[0] as number));
+            continue;
+          }
           for (const value of values) {
             if (!unwritten.delete(value)) broken.push(`${value} written twice, or never recorded`);
             const at = recordedAt.get(value) as number;
@@ -221,6 +269,7 @@ describe("emfMetrics", () => {
             if (at < timestamp || at - timestamp >= EMF_WRITE_INTERVAL_MS + 40)
               broken.push(`${value} recorded at ${at} in a document of ${timestamp}`);
           }
+        }
       }
     };
     // Act
@@ -243,10 +292,12 @@ describe("emfMetrics", () => {
     }
     metrics.flush();
     take();
-    // Assess: every value once, in its own series, in the order recorded; far fewer lines than invocations
+    // Assess: every value once, in its own series, in the order recorded; every sum exact; far
+    // fewer lines than invocations
     expect(broken.slice(0, 5)).toEqual([]);
     expect(unwritten.size).toBe(0);
-    expect(valuesIn(documents)).toEqual(recorded);
+    expect(new Map([...valuesIn(documents)].filter(([id]) => !summed(id)))).toEqual(recorded);
+    expect(writtenSums).toEqual(sums);
     expect(documents.length).toBeLessThan(20_000 / 10);
   });
 

@@ -4,17 +4,26 @@ import { cachedIn, type Dimensions, type MetricName, type Metrics, metricDefinit
 export const MAX_VALUES = 100;
 /** A busy instance writes its buffer at most this often (ADR 029: what a killed instance loses). */
 export const EMF_WRITE_INTERVAL_MS = 1_000;
+/** Values recorded but not yet put in their series: a few dozen redirects' worth. */
+export const RECORDED_VALUES = 512;
 
 type DimensionSets = readonly (readonly string[])[];
 
-/** The values of one metric under one set of dimension values, since the last write. */
+/** One metric under one set of dimension values, since the last write. */
 interface Series {
   name: MetricName;
   /** The dimension values, as written at the document's root (a copy: callers may reuse theirs). */
   dimensions: Dimensions;
+  /** `"Route":"/l/{token}"` per dimension key, JSON made once: a write only joins strings. */
+  dimensionMembers: Record<string, string>;
   /** The definition's dimension sets this series can fill (those whose keys it has). */
   sets: DimensionSets;
-  values: Float64Array;
+  /** A `Count` metric is only ever summed (every alarm reads its Sum): one number, not a list. */
+  summed: boolean;
+  sum: number;
+  /** A `Milliseconds` metric keeps each value (its percentiles), up to 100. */
+  values: number[];
+  /** Values added since the last write. */
   count: number;
 }
 
@@ -26,16 +35,19 @@ export interface EmfMetrics extends Metrics {
 const EMPTY: Dimensions = Object.freeze({});
 
 /**
- * CloudWatch's embedded metric format, aggregated per instance: `add` puts a value in its
- * metric's series (one per metric and dimension values, up to 100 values in a preallocated
- * array: no allocation per value), and an invocation's end writes the buffer as EMF documents
- * only when the last write is `EMF_WRITE_INTERVAL_MS` old — so a busy instance writes (and
- * serialises) once a second, or when a series reaches 100 values, not once per redirect, and an
- * instance after a quiet spell writes at once. A buffer held over a pause (the instance was
- * frozen for a second or more) is written, with its own timestamp, when the next invocation
- * records its first value. Each document holds, per dimension key, one value (a document has one
- * `Route`, one `Outcome`…): the series that do not fit go in the next. Hand-written rather than
- * Powertools Metrics for the redirect's cold start and CPU budget (ADR 029 has the measurement).
+ * CloudWatch's embedded metric format, aggregated per instance. `add` only appends the value to a
+ * preallocated buffer (three array stores: the redirect pays for nothing more); the buffer is put
+ * into its series (one per metric and dimension values: a `Count` summed, a `Milliseconds` value
+ * listed, up to 100) when it is full or due — in one tight loop, several times cheaper per value
+ * than on the redirect's path, where every lookup meets cold caches (ADR 029 has the numbers).
+ * An invocation's end writes everything as EMF documents only when the last write is
+ * `EMF_WRITE_INTERVAL_MS` old — so a busy instance writes (and serialises) once a second, or when
+ * a series reaches 100 values, not once per redirect, and an instance after a quiet spell writes
+ * at once. What was held over a pause (the instance was frozen for a second or more) is written,
+ * with its own timestamp, when the next invocation records its first value. Each document holds,
+ * per dimension key, one value (a document has one `Route`, one `Outcome`…): the series that do
+ * not fit go in the next. Hand-written rather than Powertools Metrics for the redirect's cold
+ * start and CPU budget (ADR 029 has the measurement).
  */
 export function emfMetrics(
   namespace: string,
@@ -49,19 +61,38 @@ export function emfMetrics(
   const composite = new Map<string, Series>();
   /** The series holding values, in the order they got their first. */
   let active: Series[] = [];
+  /** When the oldest value in `active` was recorded: the documents' timestamp. */
   let oldestAt = 0;
+  /** Values recorded and not yet in their series: the caller's dimensions object is kept as is. */
+  const recordedNames = new Array<MetricName>(RECORDED_VALUES).fill("Requests");
+  const recordedValues = new Float64Array(RECORDED_VALUES);
+  const recordedDimensions = new Array<Dimensions>(RECORDED_VALUES).fill(EMPTY);
+  let recorded = 0;
+  let recordedSince = 0;
   let lastWriteAt = Number.NEGATIVE_INFINITY;
   let lastEndAt = Number.NEGATIVE_INFINITY;
   let invocationOpen = false;
 
   const newSeries = (name: MetricName, dimensions: Dimensions): Series => {
     const own = Object.keys(dimensions);
-    const defined = metricDefinitions[name].dimensions;
+    const { unit, dimensions: defined } = metricDefinitions[name];
     const fitting = defined.filter((set) => set.every((key) => own.includes(key)));
     // The definition's own array when every set fits, so metrics alike share one directive
     const sets: DimensionSets =
       fitting.length === defined.length ? defined : fitting.length > 0 ? fitting : own.length ? [own] : [[]];
-    return { name, dimensions: { ...dimensions }, sets, values: new Float64Array(MAX_VALUES), count: 0 };
+    const summed = unit === "Count";
+    return {
+      name,
+      dimensions: { ...dimensions },
+      dimensionMembers: Object.fromEntries(
+        own.map((key) => [key, `${JSON.stringify(key)}:${JSON.stringify(String(dimensions[key]))}`]),
+      ),
+      sets,
+      summed,
+      sum: 0,
+      values: [],
+      count: 0,
+    };
   };
 
   // Written out rather than through cachedIn(): a closure per value is the allocation this avoids.
@@ -101,38 +132,53 @@ export function emfMetrics(
     return series;
   };
 
-  /** One document: per dimension key one value, per metric one series; the rest are handed back. */
+  /**
+   * One document: per dimension key one value, per metric one series; the rest are handed back.
+   * Joined by hand rather than JSON.stringify of an object: the values are finite numbers (`add`
+   * drops the rest) and the names and dimensions were made JSON when their series was.
+   */
   const writeDocument = (pending: Series[]): Series[] => {
-    const document: Record<string, unknown> = {};
+    const taken: Record<string, string> = {};
     const directives = new Map<
       DimensionSets,
       { Namespace: string; Dimensions: DimensionSets; Metrics: object[] }
     >();
     const later: Series[] = [];
+    let members = "";
     for (const series of pending) {
-      let fits = !(series.name in document);
+      let fits = !(series.name in taken);
       for (const key in series.dimensions)
-        if (key in document && document[key] !== series.dimensions[key]) fits = false;
+        if (key in taken && taken[key] !== series.dimensions[key]) fits = false;
       if (!fits) {
         later.push(series);
         continue;
       }
-      for (const key in series.dimensions) document[key] = series.dimensions[key];
-      document[series.name] =
-        series.count === 1 ? series.values[0] : Array.from(series.values.subarray(0, series.count));
+      taken[series.name] = "";
+      for (const key in series.dimensions) {
+        if (key in taken) continue;
+        taken[key] = series.dimensions[key] as string;
+        members += `${series.dimensionMembers[key]},`;
+      }
+      const values = series.summed
+        ? String(series.sum)
+        : series.count === 1
+          ? String(series.values[0])
+          : JSON.stringify(series.values);
+      members += `"${series.name}":${values},`;
       const directive = cachedIn(directives, series.sets, (sets) => ({
         Namespace: namespace,
         Dimensions: sets,
         Metrics: [] as object[],
       }));
-      directive.Metrics.push({ Name: series.name, Unit: metricDefinitions[series.name].unit });
+      directive.Metrics.push(metricEntries[series.name]);
     }
-    document._aws = { Timestamp: oldestAt, CloudWatchMetrics: [...directives.values()] };
-    write(JSON.stringify(document));
+    const aws = { Timestamp: oldestAt, CloudWatchMetrics: [...directives.values()] };
+    write(`{${members}"_aws":${JSON.stringify(aws)}}`);
     return later;
   };
 
-  const writeAll = () => {
+  /** Writes the series' values (not the buffer's: `writeAll` does both). */
+  const writeSeries = () => {
     if (active.length === 0) return;
     const written = active;
     active = [];
@@ -140,8 +186,37 @@ export function emfMetrics(
       let pending = written;
       while (pending.length > 0) pending = writeDocument(pending);
     } finally {
-      for (const series of written) series.count = 0;
+      for (const series of written) {
+        series.count = 0;
+        series.sum = 0;
+        if (!series.summed) series.values = [];
+      }
     }
+  };
+
+  /** Puts the buffered values in their series; a series that reaches 100 values writes. */
+  const putInSeries = () => {
+    for (let i = 0; i < recorded; i++) {
+      const value = recordedValues[i] as number;
+      // NaN or ±Infinity are not JSON, and CloudWatch would reject the whole document
+      if (!Number.isFinite(value)) continue;
+      if (active.length === 0) oldestAt = recordedSince;
+      const series = seriesOf(recordedNames[i] as MetricName, recordedDimensions[i] as Dimensions);
+      if (series.summed) {
+        series.sum += value;
+        if (series.count++ === 0) active.push(series);
+        continue;
+      }
+      series.values.push(value);
+      if (++series.count === 1) active.push(series);
+      else if (series.count === MAX_VALUES) writeSeries();
+    }
+    recorded = 0;
+  };
+
+  const writeAll = () => {
+    putInSeries();
+    writeSeries();
   };
 
   return {
@@ -149,18 +224,18 @@ export function emfMetrics(
       if (!invocationOpen) {
         invocationOpen = true;
         const at = now();
-        // A buffer kept over a pause is written on its own, so its timestamp stays its own.
-        if (active.length > 0 && at - lastEndAt >= intervalMs) writeAll();
-        if (active.length === 0) oldestAt = at;
-      } else if (active.length === 0) oldestAt = now();
-      const series = seriesOf(name, dimensions);
-      series.values[series.count++] = value;
-      if (series.count === 1) active.push(series);
-      else if (series.count === MAX_VALUES) writeAll();
+        // What was kept over a pause is written on its own, so its timestamp stays its own.
+        if ((recorded > 0 || active.length > 0) && at - lastEndAt >= intervalMs) writeAll();
+        if (recorded === 0) recordedSince = at;
+      } else if (recorded === 0) recordedSince = now();
+      recordedNames[recorded] = name;
+      recordedValues[recorded] = value;
+      recordedDimensions[recorded] = dimensions;
+      if (++recorded === RECORDED_VALUES) putInSeries();
     },
     endInvocation() {
       invocationOpen = false;
-      if (active.length === 0) return;
+      if (recorded === 0 && active.length === 0) return;
       const at = now();
       lastEndAt = at;
       if (at - lastWriteAt < intervalMs) return;
@@ -170,3 +245,8 @@ export function emfMetrics(
     flush: writeAll,
   };
 }
+
+/** Each metric's entry in a directive's `Metrics`, made once. */
+const metricEntries = Object.fromEntries(
+  Object.entries(metricDefinitions).map(([name, { unit }]) => [name, { Name: name, Unit: unit }]),
+) as Record<MetricName, { Name: string; Unit: string }>;

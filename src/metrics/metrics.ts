@@ -12,16 +12,16 @@ const total = [[]] as const;
 export const metricDefinitions = {
   /** One per HTTP request, by route template (`/l/{token}`, `/api/links/:id`). */
   Requests: { unit: "Count", dimensions: byRoute },
-  /** 1 for a 4xx, else 0: the average is the 4xx rate. */
+  /** 1 for a 4xx, else 0, written as sums: Sum(ClientErrors) / Sum(Requests) is the 4xx rate. */
   ClientErrors: { unit: "Count", dimensions: byRoute },
-  /** 1 for a 5xx, else 0: the average is the 5xx rate. */
+  /** 1 for a 5xx, else 0, written as sums: Sum(ServerErrors) / Sum(Requests) is the 5xx rate. */
   ServerErrors: { unit: "Count", dimensions: byRoute },
   /** From receiving the request to the answer, as the app measured it (the access log's `ms`). */
   Latency: { unit: "Milliseconds", dimensions: byRoute },
   /** One per /l/{token} request, by what it got (src/metrics/link-outcome.ts). */
   LinkOutcomes: { unit: "Count", dimensions: [["Outcome"]] },
   PresignLatency: { unit: "Milliseconds", dimensions: total },
-  /** Per SDK call, retries included. */
+  /** Per attempt DynamoDB answered (a retried call is several): its own latency, not the SDK backoff. */
   DynamoDBLatency: { unit: "Milliseconds", dimensions: byOperation },
   /** Per attempt DynamoDB refused for throughput (retried or not). */
   DynamoDBThrottles: { unit: "Count", dimensions: byOperation },
@@ -39,7 +39,11 @@ export type MetricName = keyof typeof metricDefinitions;
 export type Dimensions = Record<string, string>;
 
 export interface Metrics {
-  add(name: MetricName, value: number, dimensions?: Dimensions): void;
+  /**
+   * Records a value. `dimensions` is read later, when the sink aggregates (EMF buffers a few dozen
+   * redirects' values): pass an object that does not change — every caller passes one made once.
+   */
+  add(name: MetricName, value: number, dimensions?: Readonly<Dimensions>): void;
   /**
    * An invocation ended (the Lambda handler calls it as each one ends): the sink writes what is
    * due. EMF (src/metrics/emf.ts) writes a busy instance's buffer once a second, ADR 029.

@@ -13,7 +13,7 @@ const RATE_LIMITED = { Outcome: "rate_limited" } as const;
 
 /**
  * Every request's metrics, recorded at the edge beside its access-log line (Hono's middleware and
- * the Lambda's /l/ path): count, 4xx and 5xx as 0/1 (their average is the rate), latency. A 429
+ * the Lambda's /l/ path): count, 4xx and 5xx as 0/1 (summed: Sum(5xx) / Sum(count) is the rate), latency. A 429
  * on the gateway is a link outcome of its own: it is refused before the token is looked at.
  */
 export function recordRequest(

@@ -5,6 +5,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Dimensions, MetricName, Metrics } from "#src/metrics/metrics.ts";
 import { createDynamoClient } from "./dynamo-client.ts";
 
 type Sent = Record<string, string>;
@@ -91,4 +92,55 @@ describe("createDynamoClient", () => {
     expect(new Set(ours.map((request) => request.authorization?.split(", ")[0])).size).toBe(4);
     expect(ours).toEqual(sdk);
   });
+
+  it("records DynamoDB's latency and throttles per attempt, so a throttle the SDK retried away still counts", async () => {
+    // Prepare: DynamoDB refuses twice for throughput, then answers
+    const recorded: Array<[MetricName, number, Dimensions?]> = [];
+    const metrics: Metrics = { add: (...value) => recorded.push([...value] as never), endInvocation() {} };
+    const answers = [throttled(), throttled()];
+    const client = createDynamoClient(
+      {
+        region: "eu-west-1",
+        credentials: { accessKeyId: "AKIA", secretAccessKey: "secret" },
+        maxAttempts: 3,
+        requestHandler: {
+          async handle() {
+            return { response: answers.shift() ?? ok() };
+          },
+          updateHttpClientConfig() {},
+          httpHandlerConfigs: () => ({}),
+        } as never,
+      },
+      metrics,
+    );
+    // Act
+    await client.send(commands()[0] as never);
+    // Assess
+    const named = (name: MetricName) => recorded.filter(([recordedName]) => recordedName === name);
+    expect(named("DynamoDBThrottles")).toEqual([
+      ["DynamoDBThrottles", 1, { Operation: "GetItem" }],
+      ["DynamoDBThrottles", 1, { Operation: "GetItem" }],
+    ]);
+    expect(named("DynamoDBLatency").map(([, ms, dimensions]) => [ms >= 0, dimensions])).toEqual([
+      [true, { Operation: "GetItem" }],
+      [true, { Operation: "GetItem" }],
+      [true, { Operation: "GetItem" }],
+    ]);
+  }, 20_000);
+});
+
+const ok = () => ({
+  statusCode: 200,
+  headers: { "content-type": "application/x-amz-json-1.0" },
+  body: new TextEncoder().encode("{}"),
+});
+const throttled = () => ({
+  statusCode: 400,
+  headers: { "content-type": "application/x-amz-json-1.0" },
+  body: new TextEncoder().encode(
+    JSON.stringify({
+      __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+      message: "slow down",
+    }),
+  ),
 });

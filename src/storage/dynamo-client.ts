@@ -46,9 +46,10 @@ export function createDynamoClient(
 }
 
 /**
- * `DynamoDBLatency` per call (retries included) and `DynamoDBThrottles` per throttled attempt:
- * the first wraps the whole call, the second sits inside the retry loop, so a throttle the SDK
- * retried away still counts.
+ * `DynamoDBLatency` and `DynamoDBThrottles` per attempt, from one middleware inside the SDK's retry
+ * loop: the latency is DynamoDB's own (the SDK's backoff between attempts is in the request's
+ * `Latency`), and a throttle the SDK retried away still counts. One middleware rather than one
+ * per metric: each is an async frame on every redirect's write (ADR 029, the CPU budget).
  */
 function measure(client: DynamoDBClient, metrics: Metrics): void {
   if (metrics === noMetrics) return;
@@ -56,28 +57,20 @@ function measure(client: DynamoDBClient, metrics: Metrics): void {
   const operations = new Map<string | undefined, { Operation: string }>();
   const operationOf = (commandName: string | undefined) =>
     cachedIn(operations, commandName, (name) => ({ Operation: (name ?? "Unknown").replace(/Command$/, "") }));
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const startedAt = performance.now();
-      try {
-        return await next(args);
-      } finally {
-        metrics.add("DynamoDBLatency", elapsedMs(startedAt), operationOf(context.commandName));
-      }
-    },
-    { step: "initialize", priority: "high", name: "evergateDynamoLatency" },
-  );
   client.middlewareStack.addRelativeTo(
     (next: InitializeHandler<ServiceInputTypes, ServiceOutputTypes>, context: HandlerExecutionContext) =>
       async (args: InitializeHandlerArguments<ServiceInputTypes>) => {
+        const startedAt = performance.now();
         try {
           return await next(args);
         } catch (error) {
           if (error instanceof Error && THROTTLES.has(error.name))
             metrics.add("DynamoDBThrottles", 1, operationOf(context.commandName));
           throw error;
+        } finally {
+          metrics.add("DynamoDBLatency", elapsedMs(startedAt), operationOf(context.commandName));
         }
       },
-    { relation: "after", toMiddleware: "retryMiddleware", name: "evergateDynamoThrottles" },
+    { relation: "after", toMiddleware: "retryMiddleware", name: "evergateDynamoMetrics" },
   );
 }
