@@ -159,7 +159,7 @@ export async function startLocalEvergate(options: LocalEvergateOptions): Promise
   const config = loadConfig({
     TOKEN_KEYS: tokenKeys,
     PORT: String(port),
-    // The stand-ins take any region; real S3 only its bucket's.
+    // The stand-in S3 takes only its buckets' region, as real S3 does (src/local/s3-stand-in.ts).
     AWS_REGION: s3?.region ?? stack.region,
     TABLE_NAME: stack.tableName,
     DYNAMODB_ENDPOINT: stack.dynamoEndpoint,

@@ -5,6 +5,9 @@ import S3rver from "@20minutes/s3rver";
 import { closeServer } from "./close-server.ts";
 import { pausable, type Restartable } from "./pausable-server.ts";
 
+/** The region the stand-in's buckets are in, as a real bucket is in one (ADR 001). */
+export const S3_STAND_IN_REGION = "us-east-1";
+
 /** The only key pair s3rver knows (its built-in dummy account); any other key id gets InvalidAccessKeyId. */
 export const s3StandInCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
@@ -28,12 +31,15 @@ export interface S3StandInBucket {
 export async function startS3StandIn(options: {
   directory: string;
   buckets?: S3StandInBucket[];
+  /** The buckets' region: a request signed for another gets S3's 400 naming this one. */
+  region?: string;
 }): Promise<S3StandIn> {
   assertPatched();
   const server = new S3rver({
     address: "127.0.0.1",
     port: 0,
     silent: true,
+    region: options.region ?? S3_STAND_IN_REGION,
     directory: options.directory,
     configureBuckets: (options.buckets ?? []).map((bucket) => ({
       name: bucket.name,
@@ -96,7 +102,11 @@ function escapeXml(value: string): string {
 function assertPatched(): void {
   const require = createRequire(import.meta.url);
   const authentication = require.resolve("@20minutes/s3rver/lib/middleware/authentication.js");
-  if (!readFileSync(authentication, "utf8").includes("Evergate patch")) {
+  if (
+    !readFileSync(authentication, "utf8").includes(
+      "Evergate patch: a SigV4 request signed for another region",
+    )
+  ) {
     throw new Error(
       "S3 stand-in: @20minutes/s3rver is not patched (patches/@20minutes+s3rver+*.patch). Run `npx patch-package`.",
     );

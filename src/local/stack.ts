@@ -22,7 +22,7 @@ import {
   ensureUser,
   ensureUserPool,
 } from "./provision.ts";
-import { type S3StandIn, s3StandInCredentials, startS3StandIn } from "./s3-stand-in.ts";
+import { S3_STAND_IN_REGION, type S3StandIn, s3StandInCredentials, startS3StandIn } from "./s3-stand-in.ts";
 
 export interface LocalStack {
   /** Where the stand-ins keep their data (a temp dir, removed by stop(), when none was given). */
@@ -75,7 +75,7 @@ export interface LocalStackOptions {
   users?: Array<{ username: string; password: string; groups?: readonly string[] }>;
 }
 
-const region = "us-east-1";
+const region = S3_STAND_IN_REGION;
 const tableName = "evergate";
 const bucket = "evergate-files";
 

@@ -27,6 +27,8 @@ declare module "@20minutes/s3rver" {
     directory: string;
     resetOnClose?: boolean;
     allowMismatchedSignatures?: boolean;
+    /** Evergate patch: the region SigV4 requests must be signed for (any when unset). */
+    region?: string;
     vhostBuckets?: boolean;
     configureBuckets?: Array<{ name: string; configs?: Array<string | Buffer> }>;
   }

@@ -34,6 +34,16 @@ describe("s3CauseOf: the causes of S3 refusals Evergate names (docs/troubleshoot
     expect(s3CauseOf(new Error("not from S3"))).toBeUndefined();
   });
 
+  it("a HEAD's bodiless 400 is wrong_region only when S3 names the bucket's region with it", () => {
+    const answered = (headers: Record<string, string>) =>
+      Object.assign(s3Error("Unknown", 400), { $response: { statusCode: 400, headers } });
+    expect(s3CauseOf(answered({ "x-amz-bucket-region": "eu-west-1" }))).toEqual({
+      cause: "wrong_region",
+      code: "HTTP 400",
+    });
+    expect(s3CauseOf(answered({}))).toBeUndefined();
+  });
+
   it("callDependency names an S3 refusal, and leaves DynamoDB's errors as they are", async () => {
     const refused = callDependency("s3", () => Promise.reject(s3Error("PermanentRedirect", 301)));
     await expect(refused).rejects.toBeInstanceOf(StorageRefusedError);

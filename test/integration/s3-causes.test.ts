@@ -42,4 +42,29 @@ describe("S3 refusals named by cause, against the stand-in", () => {
     const heading = other.head("files/anything");
     await expect(heading).rejects.toMatchObject({ storageCause: "access_denied", s3Code: "HTTP 403" });
   });
+
+  it("a call signed for another region than the bucket's is wrong_region, the HEAD's bodiless 400 too", async () => {
+    // The stand-in's bucket is in us-east-1 (src/local/s3-stand-in.ts), as a real bucket is in one
+    const elsewhere = s3FileStorage({
+      bucket: evergate.config.FILES_BUCKET,
+      region: "eu-north-1",
+      endpoint: evergate.config.S3_ENDPOINT,
+      forcePathStyle: true,
+      credentials: async () => ({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }),
+      maxAttempts: 1,
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    // The region is checked before the key is looked up, as S3 does
+    const key = "files/anything-in-the-bucket";
+    await expect(elsewhere.readStart(key, 8)).rejects.toMatchObject({
+      storageCause: "wrong_region",
+      s3Code: "AuthorizationHeaderMalformed",
+    });
+    await expect(elsewhere.head(key)).rejects.toMatchObject({
+      storageCause: "wrong_region",
+      s3Code: "HTTP 400",
+    });
+    // The app itself, signing for the bucket's region, is answered: the key is just not there
+    expect(await evergate.deps.files.head(key)).toBeNull();
+  });
 });

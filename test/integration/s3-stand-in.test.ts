@@ -303,3 +303,59 @@ describe("multipart uploads through presigned UploadPart URLs (as ADR 026 issues
     ).toBe("NoSuchUpload");
   });
 });
+
+describe("a request signed for another region than the bucket's (as S3 answers at a regional endpoint)", () => {
+  const elsewhere = () =>
+    new S3Client({
+      region: "eu-north-1",
+      endpoint: standIn.endpoint,
+      forcePathStyle: true,
+      credentials: s3StandInCredentials,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      maxAttempts: 1,
+    });
+
+  it("a signed call gets 400 AuthorizationHeaderMalformed naming the region S3 expected", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "files/region.txt", Body: "r" }));
+    const client = elsewhere();
+    const reading = client.send(new GetObjectCommand({ Bucket: bucket, Key: "files/region.txt" }));
+    await expect(reading).rejects.toMatchObject({
+      name: "AuthorizationHeaderMalformed",
+      Region: "us-east-1",
+      $metadata: { httpStatusCode: 400 },
+    });
+    client.destroy();
+  });
+
+  it("a HEAD gets a bodiless 400 with the bucket's region in x-amz-bucket-region", async () => {
+    const client = elsewhere();
+    const heading = client.send(new HeadBucketCommand({ Bucket: bucket }));
+    await expect(heading).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+    const error = (await heading.catch((caught: unknown) => caught)) as {
+      $response?: { headers: Record<string, string> };
+    };
+    expect(error.$response?.headers["x-amz-bucket-region"]).toBe("us-east-1");
+    client.destroy();
+  });
+
+  it("a presigned URL for another region gets 400 AuthorizationQueryParametersError, the file stays unserved", async () => {
+    const url = await getSignedUrl(
+      elsewhere(),
+      new GetObjectCommand({ Bucket: bucket, Key: "files/region.txt" }),
+      {
+        expiresIn: 60,
+      },
+    );
+    const response = await fetch(url);
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(body).toContain("<Code>AuthorizationQueryParametersError</Code>");
+    expect(body).toContain("<Region>us-east-1</Region>");
+    expect(body).not.toContain(">r<");
+  });
+
+  it("the right region still works (the stand-in's own)", async () => {
+    const read = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "files/region.txt" }));
+    expect(await read.Body?.transformToString()).toBe("r");
+  });
+});
