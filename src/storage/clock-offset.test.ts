@@ -1,4 +1,5 @@
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import type { Logger } from "#src/logger.ts";
 import { logClockOffset } from "./clock-offset.ts";
@@ -51,5 +52,22 @@ describe("logClockOffset", () => {
     ahead = 0;
     await get();
     expect(lines).toHaveLength(2);
+  });
+
+  it("the S3 client's correction is logged the same way, named s3 (the app's HEAD, copy and delete)", async () => {
+    const lines: Array<[string, Record<string, unknown> | undefined]> = [];
+    const logger = {
+      warn: (message: string, fields?: Record<string, unknown>) => lines.push([message, fields]),
+    };
+    const client = new S3Client({
+      region: "eu-west-1",
+      credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret" },
+      requestHandler: answeringAt(() => new Date(Date.now() - 20 * 60_000)) as never,
+    });
+    logClockOffset(client, logger as unknown as Logger, "s3");
+    await client.send(new HeadObjectCommand({ Bucket: "evergate-files", Key: "files/a" }));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.[1]).toMatchObject({ cause: "clock_skew", service: "s3" });
+    expect(Math.abs((lines[0]?.[1]?.offsetMs as number) + 20 * 60_000)).toBeLessThan(2_000);
   });
 });

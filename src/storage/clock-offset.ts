@@ -1,5 +1,12 @@
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { MiddlewareStack } from "@smithy/types";
 import type { Logger } from "#src/logger.ts";
+
+/** What this needs of an SDK v3 client (DynamoDB's, S3's): its middleware and corrected clock. */
+interface SdkClient {
+  // biome-ignore lint/suspicious/noExplicitAny: any client's stack, whatever its commands' types
+  middlewareStack: MiddlewareStack<any, any>;
+  config: { systemClockOffset?: number };
+}
 
 /** How far the SDK's clock correction must move before it is logged again (its samples jitter by ~1 s). */
 export const CLOCK_OFFSET_LOG_STEP_MS = 60_000;
@@ -11,7 +18,7 @@ export const CLOCK_OFFSET_LOG_STEP_MS = 60_000;
  * docs/troubleshooting.md names: a server whose clock is off shows up before S3 or DynamoDB
  * start refusing (RequestTimeTooSkewed, InvalidSignatureException "Signature expired").
  */
-export function logClockOffset(client: DynamoDBClient, logger: Logger, service: string): void {
+export function logClockOffset(client: SdkClient, logger: Logger, service: "dynamodb" | "s3"): void {
   let logged = 0;
   client.middlewareStack.add(
     (next) => async (args) => {

@@ -4,6 +4,7 @@ import { PROMO_IMAGE_DISPOSITION } from "#src/domain/served-file.ts";
 import { StorageRefusedError } from "#src/domain/storage-causes.ts";
 import { loadOnce } from "#src/load-once.ts";
 import type { Logger } from "#src/logger.ts";
+import { logClockOffset } from "./clock-offset.ts";
 import { callDependency } from "./dependency-errors.ts";
 import { type FileStorage, MultipartRefusedError } from "./ports.ts";
 import { createGetObjectPresigner, type S3Settings } from "./sigv4-presigner.ts";
@@ -78,7 +79,11 @@ export function s3FileStorage(settings: S3FileStorageSettings): FileStorage {
     onShortened: settings.onShortened ?? (settings.logger && shortenedUrlLog(settings.logger)),
   });
   const s3 = loadOnce(() =>
-    import("@aws-sdk/client-s3").then((sdk) => ({ sdk, client: new sdk.S3Client(s3ClientConfig(settings)) })),
+    import("@aws-sdk/client-s3").then((sdk) => {
+      const client = new sdk.S3Client(s3ClientConfig(settings));
+      if (settings.logger) logClockOffset(client, settings.logger, "s3");
+      return { sdk, client };
+    }),
   );
   return {
     presignGet(key, options) {
