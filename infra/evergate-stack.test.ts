@@ -531,6 +531,10 @@ describe("WAF (the edge's rate limits)", () => {
   it("a CloudFront web ACL with per-address rate rules for /l/ and /api/, answered 429 with Retry-After", () => {
     const acl = webAcl(dev.template);
     expect(acl.Properties.Scope).toBe("CLOUDFRONT");
+    // AWS::WAFv2::WebACL's Description pattern: a "*" fails the deploy (cfn-lint F3031)
+    expect(acl.Properties.Description).toMatch(
+      /^[a-zA-Z0-9=:#@/\-,.][a-zA-Z0-9+=:#@/\-,.\s]+[a-zA-Z0-9+=:#@/\-,.]$/,
+    );
     expect(acl.Properties.DefaultAction).toEqual({ Allow: {} });
     for (const [name, prefix, limit] of [
       ["RateLimitLinks", "/l/", 300],

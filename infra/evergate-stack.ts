@@ -1,4 +1,5 @@
 import { Aws, CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { AccessEventConsumer } from "./constructs/access-events.ts";
@@ -34,7 +35,10 @@ export interface EvergateStackProps extends StackProps {
   filesKms?: boolean;
   /** Alarms are mailed here (the address must confirm the SNS subscription). */
   alarmEmail?: string;
-  /** A WAF web ACL in front of the distribution, watched for spikes of blocked requests. */
+  /**
+   * Another WAF web ACL in front of the distribution (-c webAclName), watched for spikes of blocked
+   * requests instead of the stack's own (EdgeFirewall, watched by default).
+   */
   webAcl?: WebAclWatch;
   /** Ids of the token keys in the TokenKeys secret, the minting one first (default: ["a"]). */
   tokenKeyIds?: readonly string[];
@@ -165,6 +169,11 @@ export class EvergateStack extends Stack {
       alarmEmail: props.alarmEmail,
       webAcl: props.webAcl,
     });
+    if (!props.webAcl) {
+      // The stack's own web ACL, which exists only in us-east-1: so does its alarm.
+      const blocked = this.monitoring.watchWebAcl({ name: this.firewall.metricName });
+      (blocked.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = this.firewall.condition;
+    }
     this.monitoring.watchDeadLetterQueue(
       "LinkJobs",
       this.linkJobs.deadLetters,

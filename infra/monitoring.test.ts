@@ -348,7 +348,7 @@ describe("the alarms", () => {
     });
   });
 
-  it("a spike of WAF blocks, only where a web ACL is given", () => {
+  it("a spike of WAF blocks: the given web ACL's, else the stack's own (only where it exists, us-east-1)", () => {
     const properties = alarm(watched.template, "WafBlockedSpike");
     expect(metricOf(properties)).toMatchObject({
       Namespace: "AWS/WAFV2",
@@ -360,10 +360,25 @@ describe("the alarms", () => {
       Stat: "Sum",
     });
     expect(properties.Threshold).toBe(500);
-    expect(
-      idsOf(plain.template, "AWS::CloudWatch::Alarm", { AlarmName: "evergate-prod-WafBlockedSpike" }),
-    ).toEqual([]);
-    expect(idsOf(plain.template, "AWS::CloudWatch::Alarm")).toHaveLength(13);
+    // Without one, the stack's own EdgeFirewall ACL, under the same condition as the ACL itself
+    const [own] = idsOf(plain.template, "AWS::CloudWatch::Alarm", {
+      AlarmName: "evergate-prod-WafBlockedSpike",
+    });
+    const ownAlarm = plain.template.toJSON().Resources[own as string];
+    const acl = plain.template.toJSON().Resources[onlyId(plain.template, "AWS::WAFv2::WebACL")];
+    expect(ownAlarm.Condition).toBe(acl.Condition);
+    expect(acl.Condition).toBeDefined();
+    expect(metricOf(ownAlarm.Properties)).toMatchObject({
+      Namespace: "AWS/WAFV2",
+      MetricName: "BlockedRequests",
+      Dimensions: [
+        { Name: "Rule", Value: "ALL" },
+        { Name: "WebACL", Value: acl.Properties.VisibilityConfig.MetricName },
+      ],
+    });
+    expect(acl.Properties.VisibilityConfig.MetricName).toBe("evergate-prod");
+    expect(ownAlarm.Properties.Threshold).toBe(1_000);
+    expect(idsOf(plain.template, "AWS::CloudWatch::Alarm")).toHaveLength(14);
   });
 });
 

@@ -36,9 +36,12 @@ export class EdgeFirewall extends Construct {
   /** The ACL's ARN in us-east-1, no value elsewhere: for the distribution's WebACLId. */
   readonly webAclArnIfCreated: string;
   readonly condition: CfnCondition;
+  /** The web ACL's CloudWatch metric name: the `WebACL` dimension of its `AWS/WAFV2` metrics. */
+  readonly metricName: string;
 
   constructor(scope: Construct, id: string, props: EdgeFirewallProps) {
     super(scope, id);
+    this.metricName = `evergate-${props.stage}`;
     const { isProd } = stageSettings(props.stage);
     this.condition = new CfnCondition(this, "InUsEast1", {
       expression: Fn.conditionEquals(Aws.REGION, "us-east-1"),
@@ -76,9 +79,10 @@ export class EdgeFirewall extends Construct {
 
     this.webAcl = new wafv2.CfnWebACL(this, "WebAcl", {
       scope: "CLOUDFRONT",
-      description: "Evergate: per-address rate limits on /l/* and /api/*, AWS managed rule groups",
+      // WAF allows letters, digits, spaces and = : # @ / - , . in a description: no "*"
+      description: "Evergate: per-address rate limits on /l/ and /api/ paths, AWS managed rule groups",
       defaultAction: { allow: {} },
-      visibilityConfig: visibility(`evergate-${props.stage}`),
+      visibilityConfig: visibility(this.metricName),
       customResponseBodies: {
         "rate-limited": {
           contentType: "APPLICATION_JSON",

@@ -192,9 +192,18 @@ export function createLambdaHandler(deps: AppDeps, options: { sdkClients?: reado
       if (deps.config.TRACING === "on") return await (await loadTracing())(() => dispatch(event, context));
       return await dispatch(event, context);
     } finally {
-      deps.metrics.endInvocation();
+      endInvocation();
     }
   };
+
+  /** Metrics that fail to go out are logged, never the answer's failure: it is already made. */
+  function endInvocation() {
+    try {
+      deps.metrics.endInvocation();
+    } catch (error) {
+      deps.logger.error("metrics not written", errorFields(error));
+    }
+  }
 
   async function dispatch(event: Event, context: LambdaContext) {
     if (isQueueBatch(event)) return (await loadQueueHandler())(event);

@@ -81,6 +81,25 @@ describe("the built Lambda bundle behind a function URL", () => {
     );
   });
 
+  it("an EMF line that cannot be written does not fail the invocation: the answer still goes out", async () => {
+    let refused = 0;
+    const write = process.stdout.write;
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // a quiet second: this invocation writes
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      if (!String(chunk).includes('"_aws"')) return true;
+      refused++;
+      throw new Error("EPIPE: stdout closed");
+    }) as typeof process.stdout.write;
+    let result: FunctionUrlResult;
+    try {
+      result = await invoke("GET", "/l/evg_not-a-token-metrics");
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(refused).toBe(1); // the write was tried (and logged as "metrics not written")
+    expect(result.statusCode).toBe(404);
+  });
+
   it("writes its metrics as EMF lines on stdout: at once after a quiet second, then at most once a second (ADR 029)", async () => {
     const lines: string[] = [];
     const write = process.stdout.write;
