@@ -36,6 +36,8 @@ new EvergateStack(app, `Evergate-${stage}`, {
   webAcl: app.node.tryGetContext("webAclName") ? { name: app.node.tryGetContext("webAclName") } : undefined,
   // -c tokenKeyIds=b,a after adding key b to the TokenKeys secret (ADR 015)
   tokenKeyIds: app.node.tryGetContext("tokenKeyIds")?.split(","),
+  // -c tokenKeysSecretArn=arn:aws:secretsmanager:…: the old deployment's keys (ADR 019, "Migrating")
+  tokenKeysSecretArn: app.node.tryGetContext("tokenKeysSecretArn"),
   // On by default in prod (-c filesCdn=off to stay on S3 URLs): -c filesCdnPublicKeys=… -c filesCdnKeySecretArn=…
   filesCdn: parseFilesCdnSettings(
     stage,

@@ -220,6 +220,22 @@ describe("API function", () => {
     expect(value).toContain(":SecretString:b::}}");
   });
 
+  it("imports the TokenKeys secret of the deployment it replaces (-c tokenKeysSecretArn): old links keep their keys", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:evergate-prod-token-keys-AbCdEf";
+    const moved = synthesize("dev", { tokenKeysSecretArn: arn, tokenKeyIds: ["b", "a"] });
+    // No secret of its own: the keys are the old deployment's
+    expect(
+      Object.values(moved.template.findResources("AWS::SecretsManager::Secret")).filter(
+        (resource) =>
+          (resource.Properties as Record<string, unknown>).GenerateSecretString !== undefined &&
+          JSON.stringify(resource.Properties).includes('"GenerateStringKey":"a"'),
+      ),
+    ).toEqual([]);
+    const value = JSON.stringify(apiEnvironment(moved.template).TOKEN_KEYS);
+    expect(value).toContain(`b:{{resolve:secretsmanager:${arn}:SecretString:b::}}`);
+    expect(value).toContain(`a:{{resolve:secretsmanager:${arn}:SecretString:a::}}`);
+  });
+
   it("has reserved concurrency: a flood's ceiling (dev 20, prod 200)", () => {
     dev.template.hasResourceProperties("AWS::Lambda::Function", {
       Runtime: "nodejs22.x",

@@ -42,6 +42,8 @@ export interface EvergateStackProps extends StackProps {
   webAcl?: WebAclWatch;
   /** Ids of the token keys in the TokenKeys secret, the minting one first (default: ["a"]). */
   tokenKeyIds?: readonly string[];
+  /** The TokenKeys secret of the deployment this one replaces, by complete ARN (default: generated). */
+  tokenKeysSecretArn?: string;
   /** X-Ray traces of every function (Powertools Tracer, TRACING=on; default off: ADR 029). */
   tracing?: boolean;
   /** The function's reserved concurrency: its ceiling under a flood (default: dev 20, prod 200). */
@@ -92,6 +94,7 @@ export class EvergateStack extends Stack {
     this.tokenKeys = new TokenKeys(this, "TokenKeys", {
       stage: props.stage,
       keyIds: props.tokenKeyIds ?? ["a"],
+      secretArn: props.tokenKeysSecretArn,
     });
     this.firewall = new EdgeFirewall(this, "EdgeFirewall", { stage: props.stage });
     this.filesCdn =
