@@ -1,29 +1,29 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWebapp } from "#src/local/build-webapp.ts";
-import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { demoUsers, type LocalEvergate } from "#src/local/local-evergate.ts";
 import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import {
+  chromiumPath,
+  screenshots,
+  startWebappUnderTest,
+  type WebappUnderTest,
+} from "../support/webapp-under-test.ts";
 
 /**
  * Issue 17 §2 in the browser: the API keys page rotates a key (ADR 030). Rotate asks first, then
  * shows the new secret once and until when the old one works; both secrets open the API during
  * the overlap, and the list says so. At 1280×800 and 390×844: axe clean, no sideways scroll.
  */
-const chromiumPath = "/usr/bin/chromium";
-const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const OVERLAP_SECONDS = 3600;
 
 describe.skipIf(!existsSync(chromiumPath))("the API keys page rotates a key (issue 17)", () => {
+  let webapp: WebappUnderTest | undefined;
   let evergate: LocalEvergate;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let webappDir: string;
   let accessToken: string;
   const url = (path: string) => `${evergate.url}${path}`;
 
@@ -31,23 +31,10 @@ describe.skipIf(!existsSync(chromiumPath))("the API keys page rotates a key (iss
     fetch(`http://127.0.0.1:${evergate.port}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
-    await mkdir(screenshots, { recursive: true });
-    webappDir = await mkdtemp(join(tmpdir(), "evergate-webapp-keys-"));
-    const [, started, launched] = await Promise.all([
-      buildWebapp(webappDir),
-      startLocalEvergate({
-        port: 0,
-        seed: true,
-        webappDir,
-        configOverrides: { LOG_LEVEL: "silent", API_KEY_ROTATION_OVERLAP_SECONDS: String(OVERLAP_SECONDS) },
-      }),
-      chromium.launch({
-        executablePath: chromiumPath,
-        args: ["--headless", "--no-sandbox", "--disable-gpu"],
-      }),
-    ]);
-    evergate = started;
-    browser = launched;
+    webapp = await startWebappUnderTest("keys", {
+      configOverrides: { API_KEY_ROTATION_OVERLAP_SECONDS: String(OVERLAP_SECONDS) },
+    });
+    ({ evergate, browser } = webapp);
     accessToken = (await evergate.stack.login(demoUsers[0].username, demoUsers[0].password)).accessToken;
     context = await browser.newContext({ viewport: pageSizes.desktop });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: evergate.url });
@@ -55,11 +42,7 @@ describe.skipIf(!existsSync(chromiumPath))("the API keys page rotates a key (iss
     await logIn(page, evergate.url, demoUsers[0]);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await evergate?.stop();
-    if (webappDir) await rm(webappDir, { recursive: true, force: true });
-  });
+  afterAll(() => webapp?.stop());
 
   for (const size of ["desktop", "phone"] as const) {
     it(`${size}: Rotate asks, shows the new secret once and until when the old one works; both work meanwhile`, async () => {

@@ -1,17 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_CSV_COLUMNS } from "#src/domain/link-stats.ts";
-import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
-import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { demoUsers, type LocalEvergate } from "#src/local/local-evergate.ts";
 import { apiAs } from "../support/api-as.ts";
 import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import {
+  chromiumPath,
+  screenshots,
+  startWebappUnderTest,
+  type WebappUnderTest,
+} from "../support/webapp-under-test.ts";
 
 /**
  * Issue 16 in the browser: a real download through /l/ shows in the link's chart, figures and
@@ -19,15 +22,12 @@ import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-c
  * up its links. Both sizes, no sideways scroll, axe clean, no CSP violation (uPlot draws on a
  * canvas and sets styles through the CSSOM only).
  */
-const chromiumPath = "/usr/bin/chromium";
-const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
-
 describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 16)", () => {
+  let webapp: WebappUnderTest | undefined;
   let evergate: LocalEvergate;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let webappDir: string;
   let token: string;
   let productId: string;
   let link: { id: string; url: string };
@@ -54,18 +54,8 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
     });
 
   beforeAll(async () => {
-    await mkdir(screenshots, { recursive: true });
-    webappDir = await mkdtemp(join(tmpdir(), "evergate-webapp-events-"));
-    const [, started, launched] = await Promise.all([
-      buildWebapp(webappDir),
-      startLocalEvergate({ port: 0, seed: true, webappDir, configOverrides: { LOG_LEVEL: "silent" } }),
-      chromium.launch({
-        executablePath: chromiumPath,
-        args: ["--headless", "--no-sandbox", "--disable-gpu"],
-      }),
-    ]);
-    evergate = started;
-    browser = launched;
+    webapp = await startWebappUnderTest("events");
+    ({ evergate, browser } = webapp);
     token = (await evergate.stack.login(demoUsers[0].username, demoUsers[0].password)).accessToken;
     const product = await call("POST", "/api/products", {
       title: `Field recordings ${Date.now()}`,
@@ -95,11 +85,7 @@ describe.skipIf(!existsSync(chromiumPath))("link downloads in the webapp (issue 
     await logIn(page, evergate.url, demoUsers[0]);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await evergate?.stop();
-    if (webappDir) await rm(webappDir, { recursive: true, force: true });
-  });
+  afterAll(() => webapp?.stop());
 
   it("a download through /l/ shows in the chart, the figures and the event list within seconds; CSV has its row", async () => {
     await page.goto(url("/links"));

@@ -1,15 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { readFile } from "node:fs/promises";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
-import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { demoUsers, type LocalEvergate } from "#src/local/local-evergate.ts";
 import { apiAs } from "../support/api-as.ts";
 import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import { chromiumPath, startWebappUnderTest, type WebappUnderTest } from "../support/webapp-under-test.ts";
 
 /**
  * Issue 18 in the webapp: the share form sets a passphrase, a device limit and allowed networks
@@ -18,15 +16,14 @@ import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-c
  * owner resets its devices on the link's page; the product form sets the seller's default device
  * limit. Both sizes, no sideways scroll, axe clean.
  */
-const chromiumPath = "/usr/bin/chromium";
 const FILENAME = "policy-pack.zip";
 
 describe.skipIf(!existsSync(chromiumPath))("link policies in the webapp (issue 18)", () => {
+  let webapp: WebappUnderTest | undefined;
   let evergate: LocalEvergate;
   let browser: Browser;
   let owner: BrowserContext;
   let page: Page;
-  let webappDir: string;
   let token: string;
   let productId: string;
   const deliverable = new Uint8Array(randomBytes(8192));
@@ -70,17 +67,8 @@ describe.skipIf(!existsSync(chromiumPath))("link policies in the webapp (issue 1
   }
 
   beforeAll(async () => {
-    webappDir = await mkdtemp(join(tmpdir(), "evergate-webapp-policies-"));
-    const [, started, launched] = await Promise.all([
-      buildWebapp(webappDir),
-      startLocalEvergate({ port: 0, seed: true, webappDir, configOverrides: { LOG_LEVEL: "silent" } }),
-      chromium.launch({
-        executablePath: chromiumPath,
-        args: ["--headless", "--no-sandbox", "--disable-gpu"],
-      }),
-    ]);
-    evergate = started;
-    browser = launched;
+    webapp = await startWebappUnderTest("policies");
+    ({ evergate, browser } = webapp);
     token = (await evergate.stack.login(demoUsers[0].username, demoUsers[0].password)).accessToken;
     const product = await call("POST", "/api/products", {
       title: `Policy pack ${Date.now()}`,
@@ -100,11 +88,7 @@ describe.skipIf(!existsSync(chromiumPath))("link policies in the webapp (issue 1
     await logIn(page, evergate.url, demoUsers[0]);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await evergate?.stop();
-    if (webappDir) await rm(webappDir, { recursive: true, force: true });
-  });
+  afterAll(() => webapp?.stop());
 
   it("a passphrase link made in the form: another browser is asked for it, refused a wrong one, served the right one", async () => {
     const { linkUrl, id } = await shareLink({ label: "with a passphrase", passphrase: "lantern by the sea" });

@@ -1,20 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
-import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { demoUsers, type LocalEvergate } from "#src/local/local-evergate.ts";
+import {
+  chromiumPath,
+  screenshots,
+  startWebappUnderTest,
+  type WebappUnderTest,
+} from "../support/webapp-under-test.ts";
 
-const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
 const ciValue = process.env.CI;
 const inCi = Boolean(ciValue) && ciValue !== "false" && ciValue !== "0";
-const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
 
 if (!hasChromium && !inCi) {
   console.warn(
@@ -30,9 +31,9 @@ describe.runIf(!hasChromium && inCi)("e2e prerequisites", () => {
 });
 
 describe.skipIf(!hasChromium)("the shop in Chromium", () => {
+  let webapp: WebappUnderTest | undefined;
   let evergate: LocalEvergate;
   let browser: Browser;
-  let webappDir: string;
   let seller: { context: BrowserContext; page: Page };
   let buyer: { context: BrowserContext; page: Page };
   const dialogs: string[] = [];
@@ -110,36 +111,21 @@ describe.skipIf(!hasChromium)("the shop in Chromium", () => {
   }
 
   beforeAll(async () => {
-    await mkdir(screenshots, { recursive: true });
-    webappDir = await mkdtemp(join(tmpdir(), "evergate-webapp-"));
-    const [, started, launched] = await Promise.all([
-      buildWebapp(webappDir),
-      startLocalEvergate({ port: 0, seed: true, webappDir, configOverrides: { LOG_LEVEL: "silent" } }),
-      chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      }),
-    ]);
-    evergate = started;
-    browser = launched;
+    webapp = await startWebappUnderTest("shop", {
+      chromiumArgs: [
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    ({ evergate, browser } = webapp);
     seller = await newUserPage();
     buyer = await newUserPage();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await evergate?.stop();
-    if (webappDir) await rm(webappDir, { recursive: true, force: true });
-  });
+  afterAll(() => webapp?.stop());
 
   it("shows the recent products to anyone, with their promo images", async () => {
     // Act

@@ -1,29 +1,30 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWebapp } from "#src/local/build-webapp.ts";
 import { gradientPng } from "#src/local/demo-files.ts";
-import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { demoUsers, type LocalEvergate } from "#src/local/local-evergate.ts";
 import { axeProblems, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import {
+  chromiumPath,
+  screenshots,
+  startWebappUnderTest,
+  type WebappUnderTest,
+} from "../support/webapp-under-test.ts";
 
 /**
  * Issue 21: the webapp on a 1280×800 desktop and a 390×844 phone, for a visitor, a seller (user1)
  * and a buyer (user2): no page scrolls sideways, axe finds nothing serious, one login across tabs,
  * buying with a confirmation and a receipt, downloads from My orders, no lost uploads.
  */
-const chromiumPath = "/usr/bin/chromium";
-const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
 type Role = "visitor" | "seller" | "buyer";
 
 describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)", () => {
+  let webapp: WebappUnderTest | undefined;
   let evergate: LocalEvergate;
   let browser: Browser;
-  let webappDir: string;
   const contexts: Record<Role, BrowserContext | undefined> = {
     visitor: undefined,
     seller: undefined,
@@ -147,24 +148,10 @@ describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)"
   }
 
   beforeAll(async () => {
-    await mkdir(screenshots, { recursive: true });
-    webappDir = await mkdtemp(join(tmpdir(), "evergate-webapp-"));
-    const [, started, launched] = await Promise.all([
-      buildWebapp(webappDir),
-      startLocalEvergate({ port: 0, seed: true, webappDir, configOverrides: { LOG_LEVEL: "silent" } }),
-      chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--no-first-run",
-          "--disable-background-networking",
-        ],
-      }),
-    ]);
-    evergate = started;
-    browser = launched;
+    webapp = await startWebappUnderTest("pages", {
+      chromiumArgs: ["--no-first-run", "--disable-background-networking"],
+    });
+    ({ evergate, browser } = webapp);
     tokens.seller = (await evergate.stack.login(demoUsers[0].username, demoUsers[0].password)).accessToken;
     tokens.buyer = (await evergate.stack.login(demoUsers[1].username, demoUsers[1].password)).accessToken;
     ids.paid = await createProduct(`Paid handbook ${stamp}`, 1250);
@@ -192,11 +179,7 @@ describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)"
     await logIn("buyer");
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await evergate?.stop();
-    if (webappDir) await rm(webappDir, { recursive: true, force: true });
-  });
+  afterAll(() => webapp?.stop());
 
   const everyPage = (role: Role): [string, string][] => {
     const open: [string, string][] = [

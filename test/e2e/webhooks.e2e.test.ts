@@ -1,43 +1,41 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWebapp } from "#src/local/build-webapp.ts";
-import { demoUsers, type LocalEvergate, startLocalEvergate } from "#src/local/local-evergate.ts";
+import { demoUsers, type LocalEvergate } from "#src/local/local-evergate.ts";
 import { axeProblems, logIn, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
+import {
+  chromiumPath,
+  screenshots,
+  startWebappUnderTest,
+  type WebappUnderTest,
+} from "../support/webapp-under-test.ts";
 
 /**
  * Issue 16 §3 in the browser: the Webhooks page creates a webhook (secret shown once), sends a
  * test ping a real loopback receiver verifies with the standardwebhooks package, shows it in the
  * delivery log, and redelivers it as a second attempt. Both sizes, no sideways scroll, axe clean.
  */
-const chromiumPath = "/usr/bin/chromium";
-const screenshots = fileURLToPath(new URL("./screenshots/", import.meta.url));
-
 interface Received {
   headers: IncomingHttpHeaders;
   body: string;
 }
 
 describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () => {
+  let webapp: WebappUnderTest | undefined;
   let evergate: LocalEvergate;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let webappDir: string;
   let receiver: Server;
   let receiverUrl: string;
   const received: Received[] = [];
   const url = (path: string) => `${evergate.url}${path}`;
 
   beforeAll(async () => {
-    await mkdir(screenshots, { recursive: true });
     receiver = createServer((request, response) => {
       let body = "";
       request.on("data", (chunk) => {
@@ -50,22 +48,8 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/evergate`;
-    webappDir = await mkdtemp(join(tmpdir(), "evergate-webapp-hooks-"));
-    const [, started, launched] = await Promise.all([
-      buildWebapp(webappDir),
-      startLocalEvergate({
-        port: 0,
-        seed: true,
-        webappDir,
-        configOverrides: { LOG_LEVEL: "silent", WEBHOOK_ALLOW_LOOPBACK: "true" },
-      }),
-      chromium.launch({
-        executablePath: chromiumPath,
-        args: ["--headless", "--no-sandbox", "--disable-gpu"],
-      }),
-    ]);
-    evergate = started;
-    browser = launched;
+    webapp = await startWebappUnderTest("hooks", { configOverrides: { WEBHOOK_ALLOW_LOOPBACK: "true" } });
+    ({ evergate, browser } = webapp);
     context = await browser.newContext({ viewport: pageSizes.desktop });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: evergate.url });
     page = await context.newPage();
@@ -73,10 +57,8 @@ describe.skipIf(!existsSync(chromiumPath))("the Webhooks page (issue 16)", () =>
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await evergate?.stop();
+    await webapp?.stop();
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-    if (webappDir) await rm(webappDir, { recursive: true, force: true });
   });
 
   it("create (secret once) → test ping verified by the receiver → in the log → redeliver is a second attempt", async () => {
