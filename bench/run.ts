@@ -781,7 +781,9 @@ async function observabilityScenario(built: Awaited<ReturnType<typeof buildBundl
   for (let i = 0; i < (quick ? 1 : 5); i++) {
     const args = ["--import", "tsx", fileURLToPath(import.meta.url), `--metrics-cpu=${built.benchDir}`];
     const { stdout } = await run(process.execPath, quick ? [...args, "--quick"] : args, {
-      env: { ...process.env, POWERTOOLS_DEV: "true" },
+      // Dev mode prints through console.log (silenced here like the access log); it would also
+      // disable the output unless POWERTOOLS_METRICS_DISABLED says otherwise: the work is measured.
+      env: { ...process.env, POWERTOOLS_DEV: "true", POWERTOOLS_METRICS_DISABLED: "false" },
       maxBuffer: 1 << 22,
     });
     perProcess.push(JSON.parse(stdout.trim().split("\n").pop() as string));
