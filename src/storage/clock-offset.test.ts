@@ -22,20 +22,26 @@ function answeringAt(serverTime: () => Date) {
   };
 }
 
+/** A logger that keeps its warnings, and what it kept. */
+function warnings() {
+  const lines: Array<[string, Record<string, unknown> | undefined]> = [];
+  const logger = {
+    warn: (message: string, fields?: Record<string, unknown>) => lines.push([message, fields]),
+  } as unknown as Logger;
+  return { lines, logger };
+}
+
 describe("logClockOffset", () => {
   it("the SDK's skew correction follows the server's Date, and a change of a minute or more is logged once", async () => {
     // Prepare: the server's clock 10 minutes ahead of ours, later 2 s more (jitter: not logged)
     let ahead = 10 * 60_000;
-    const lines: Array<[string, Record<string, unknown> | undefined]> = [];
-    const logger = {
-      warn: (message: string, fields?: Record<string, unknown>) => lines.push([message, fields]),
-    };
+    const { lines, logger } = warnings();
     const client = new DynamoDBClient({
       region: "eu-west-1",
       credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret" },
       requestHandler: answeringAt(() => new Date(Date.now() + ahead)) as never,
     });
-    logClockOffset(client, logger as unknown as Logger, "dynamodb");
+    logClockOffset(client, logger, "dynamodb");
     const get = () =>
       client.send(new GetItemCommand({ TableName: "t", Key: { pk: { S: "a" }, sk: { S: "b" } } }));
     // Act
@@ -55,16 +61,13 @@ describe("logClockOffset", () => {
   });
 
   it("the S3 client's correction is logged the same way, named s3 (the app's HEAD, copy and delete)", async () => {
-    const lines: Array<[string, Record<string, unknown> | undefined]> = [];
-    const logger = {
-      warn: (message: string, fields?: Record<string, unknown>) => lines.push([message, fields]),
-    };
+    const { lines, logger } = warnings();
     const client = new S3Client({
       region: "eu-west-1",
       credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret" },
       requestHandler: answeringAt(() => new Date(Date.now() - 20 * 60_000)) as never,
     });
-    logClockOffset(client, logger as unknown as Logger, "s3");
+    logClockOffset(client, logger, "s3");
     await client.send(new HeadObjectCommand({ Bucket: "evergate-files", Key: "files/a" }));
     expect(lines).toHaveLength(1);
     expect(lines[0]?.[1]).toMatchObject({ cause: "clock_skew", service: "s3" });
