@@ -31,6 +31,8 @@ const functionId = (description: string) =>
 const consumerId = () => functionId("Evergate access events");
 const deliveryId = () => functionId("Evergate webhook delivery");
 const apiId = () => functionId("Evergate API and link redirects");
+/** The function's `live` alias: what its event source mapping invokes (a rollback moves it). */
+const liveOf = (fn: string) => onlyId("AWS::Lambda::Alias", { Name: "live", FunctionName: { Ref: fn } });
 const propertiesOf = (type: string, id: string) => (template.findResources(type)[id] as Resource).Properties;
 const queueId = (prefix: string) => {
   const ids = Object.keys(template.findResources("AWS::SQS::Queue")).filter((id) => id.startsWith(prefix));
@@ -84,7 +86,7 @@ describe("the access-event consumer", () => {
       TimeToLiveSpecification: { AttributeName: "expiresAtEpoch", Enabled: true },
     });
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-      FunctionName: { Ref: consumerId() },
+      FunctionName: { Ref: liveOf(consumerId()) },
       EventSourceArn: { "Fn::GetAtt": [table, "StreamArn"] },
       StartingPosition: "LATEST",
       BatchSize: CONSUMER_BATCH.size,
@@ -102,7 +104,7 @@ describe("the access-event consumer", () => {
   it("is woken by link, order and product items only: not by the events and deliveries it writes", () => {
     const mapping = Object.values(
       template.findResources("AWS::Lambda::EventSourceMapping", {
-        Properties: { FunctionName: { Ref: consumerId() } },
+        Properties: { FunctionName: { Ref: liveOf(consumerId()) } },
       }),
     )[0] as Resource;
     const patterns = (mapping.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
@@ -161,7 +163,7 @@ describe("webhook delivery", () => {
 
   it("the delivery function takes batches of 10 from the queue and answers partial batch failures", () => {
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-      FunctionName: { Ref: deliveryId() },
+      FunctionName: { Ref: liveOf(deliveryId()) },
       EventSourceArn: { "Fn::GetAtt": [webhookQueue(), "Arn"] },
       BatchSize: 10,
       FunctionResponseTypes: ["ReportBatchItemFailures"],

@@ -88,21 +88,90 @@ describe("prod keeps its data when the stack or a resource goes away", () => {
   });
 });
 
+/** The four functions that run the one bundle: a rollback must move all of them. */
+const evergateFunctions = {
+  Api: "Evergate API",
+  LinkJobs: "Evergate link jobs",
+  AccessEvents: "Evergate access events",
+  WebhookDelivery: "Evergate webhook delivery",
+} as const;
+const functionId = (template: Template, description: string) =>
+  only(template, "AWS::Lambda::Function", { Description: Match.stringLikeRegexp(`^${description}`) })[0];
+const liveAliasOf = (template: Template, fn: string) =>
+  only(template, "AWS::Lambda::Alias", { Name: "live", FunctionName: { Ref: fn } })[0];
+const liveAliases = (template: Template) =>
+  new Set(Object.keys(template.findResources("AWS::Lambda::Alias", { Properties: { Name: "live" } })));
+
 describe("deploys that can be undone", () => {
-  it("publishes a version per deploy, keeps the old ones, and points the `live` alias at the new one", () => {
-    const fn = apiFunctionId(prod);
-    const [versionId, version] = only(prod, "AWS::Lambda::Version", { FunctionName: { Ref: fn } });
-    expect(version.DeletionPolicy).toBe("Retain");
-    prod.hasResourceProperties("AWS::Lambda::Alias", {
-      Name: "live",
-      FunctionName: { Ref: fn },
-      FunctionVersion: { "Fn::GetAtt": [versionId, "Version"] },
-    });
+  it("every function publishes a version per deploy, keeps the old ones, and points its `live` alias at the new one", () => {
+    for (const template of [prod, dev]) {
+      for (const description of Object.values(evergateFunctions)) {
+        const fn = functionId(template, description);
+        const [versionId, version] = only(template, "AWS::Lambda::Version", { FunctionName: { Ref: fn } });
+        expect(version, description).toMatchObject({
+          DeletionPolicy: "Retain",
+          UpdateReplacePolicy: "Retain",
+        });
+        template.hasResourceProperties("AWS::Lambda::Alias", {
+          Name: "live",
+          FunctionName: { Ref: fn },
+          FunctionVersion: { "Fn::GetAtt": [versionId, "Version"] },
+        });
+      }
+      expect(liveAliases(template).size).toBe(Object.keys(evergateFunctions).length);
+    }
   });
 
-  it("CloudFront and the sweeper call the alias, not $LATEST", () => {
-    const alias = only(prod, "AWS::Lambda::Alias")[0];
+  it("every event source mapping invokes a `live` alias, never a function's $LATEST", () => {
+    const mappings = Object.values(prod.findResources("AWS::Lambda::EventSourceMapping")) as Resource[];
+    // The link jobs' and the access events' table streams, the webhook queue.
+    expect(mappings).toHaveLength(3);
+    const aliases = liveAliases(prod);
+    for (const mapping of mappings) {
+      const target = mapping.Properties.FunctionName as { Ref?: string };
+      expect(target.Ref && aliases.has(target.Ref), JSON.stringify(target)).toBe(true);
+    }
+    for (const name of ["LinkJobs", "AccessEvents", "WebhookDelivery"] as const) {
+      const alias = liveAliasOf(prod, functionId(prod, evergateFunctions[name]));
+      expect(
+        mappings.filter((m) => (m.Properties.FunctionName as { Ref?: string }).Ref === alias),
+        name,
+      ).toHaveLength(1);
+    }
+  });
+
+  it("the mappings keep their logical ids: CloudFormation points them at `live` in place, keeping the stream position", () => {
+    // These ids are the ones the mappings had on $LATEST. A new id would be a new mapping: created
+    // beside the old one (a third reader on the table's stream), starting at LATEST, the old one
+    // deleted after, so records would run twice or not at all.
+    expect(Object.keys(prod.findResources("AWS::Lambda::EventSourceMapping")).sort()).toEqual([
+      "AccessEventsFunctionDynamoDBEventSourceEvergateprodDataTable7FE019ED2D477573",
+      "LinkJobsFunctionDynamoDBEventSourceEvergateprodDataTable7FE019ED60664BE5",
+      "WebhookDeliveryFunctionSqsEventSourceEvergateprodWebhookQueue31EEF20223E33276",
+    ]);
+  });
+
+  it("schedules and every invoke permission name a `live` alias (or its URL), never a bare function", () => {
+    const aliases = liveAliases(prod);
+    const functions = new Set(Object.values(evergateFunctions).map((d) => functionId(prod, d)));
+    const targets = Object.values(prod.findResources("AWS::Events::Rule")).flatMap(
+      (rule) => ((rule as Resource).Properties.Targets ?? []) as { Arn: { Ref?: string } }[],
+    );
+    // The sweeper (API) and the link jobs' unfinished-job schedule.
+    expect(targets).toHaveLength(2);
+    for (const target of targets) expect(target.Arn.Ref && aliases.has(target.Arn.Ref)).toBe(true);
+    for (const permission of Object.values(prod.findResources("AWS::Lambda::Permission")) as Resource[]) {
+      const named = JSON.stringify(permission.Properties.FunctionName);
+      for (const fn of functions) {
+        expect(named).not.toContain(JSON.stringify({ Ref: fn }));
+        expect(named).not.toContain(JSON.stringify({ "Fn::GetAtt": [fn, "Arn"] }));
+      }
+    }
+  });
+
+  it("CloudFront and the sweeper call the API's alias, not $LATEST", () => {
     const fn = apiFunctionId(prod);
+    const alias = liveAliasOf(prod, fn);
     prod.hasResourceProperties("AWS::Lambda::Url", {
       AuthType: "AWS_IAM",
       Qualifier: "live",
@@ -121,8 +190,12 @@ describe("deploys that can be undone", () => {
     }
   });
 
-  it("outputs the function's name and alias for the one-command rollback", () => {
-    prod.hasOutput("ApiFunctionName", { Value: { Ref: apiFunctionId(prod) } });
-    prod.hasOutput("ApiFunctionAlias", { Value: "live" });
+  it("outputs each function's name and alias, for every `live` alias there is (npm run rollback reads them)", () => {
+    for (const [name, description] of Object.entries(evergateFunctions)) {
+      prod.hasOutput(`${name}FunctionName`, { Value: { Ref: functionId(prod, description) } });
+      prod.hasOutput(`${name}FunctionAlias`, { Value: "live" });
+    }
+    const pairs = Object.keys(prod.findOutputs("*")).filter((key) => key.endsWith("FunctionAlias"));
+    expect(pairs).toHaveLength(liveAliases(prod).size);
   });
 });

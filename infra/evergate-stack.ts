@@ -209,8 +209,18 @@ export class EvergateStack extends Stack {
     this.output("CognitoDomainUrl", this.auth.domainUrl, "Managed login base URL");
     this.output("FilesBucketName", this.data.filesBucketName, "Uploads (pending/) and deliverables (files/)");
     this.output("TableName", this.data.table.tableName, "The single DynamoDB table");
-    this.output("ApiFunctionName", this.api.function.functionName, "For update-alias (rollback) and logs");
-    this.output("ApiFunctionAlias", this.api.alias.aliasName, "The alias that serves traffic");
+    // `npm run rollback` (scripts/rollback.ts) moves the alias of every {Name}FunctionName /
+    // {Name}FunctionAlias pair it finds here: a function without the pair would stay behind.
+    const live = {
+      Api: this.api,
+      LinkJobs: this.linkJobs,
+      AccessEvents: this.accessEvents,
+      WebhookDelivery: this.webhookDelivery,
+    };
+    for (const [name, { function: fn, alias }] of Object.entries(live)) {
+      this.output(`${name}FunctionName`, fn.functionName, `${name}: what npm run rollback moves; its logs`);
+      this.output(`${name}FunctionAlias`, alias.aliasName, `${name}: the alias that serves its traffic`);
+    }
     this.output(
       "AlarmTopicArn",
       this.monitoring.topic.topicArn,

@@ -27,6 +27,17 @@ const workerId = () => {
   return ids[0] as string;
 };
 
+/** The worker's `live` alias: the stream and the schedule invoke it (a rollback moves both). */
+const liveId = () => {
+  const ids = Object.keys(
+    template.findResources("AWS::Lambda::Alias", {
+      Properties: { Name: "live", FunctionName: { Ref: workerId() } },
+    }),
+  );
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+};
+
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
 describe("link-job worker", () => {
@@ -66,7 +77,7 @@ describe("link-job worker", () => {
     );
     expect(queue).toHaveLength(1);
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-      FunctionName: { Ref: workerId() },
+      FunctionName: { Ref: liveId() },
       EventSourceArn: Match.anyValue(),
       StartingPosition: "LATEST",
       MaximumRetryAttempts: 3,
@@ -90,12 +101,12 @@ describe("link-job worker", () => {
     });
   });
 
-  it("picks up unfinished jobs every minute", () => {
+  it("picks up unfinished jobs every minute (through `live`)", () => {
     template.hasResourceProperties("AWS::Events::Rule", {
       ScheduleExpression: "rate(1 minute)",
       Targets: [
         Match.objectLike({
-          Arn: { "Fn::GetAtt": [workerId(), "Arn"] },
+          Arn: { Ref: liveId() },
           Input: JSON.stringify({ evergate: "link-jobs" }),
         }),
       ],

@@ -80,7 +80,7 @@ beforeAll(() => {
     Runtime: "nodejs22.x",
     Description: Match.stringLikeRegexp("^Evergate API"),
   });
-  alias = onlyId(watched.template, "AWS::Lambda::Alias");
+  alias = onlyId(watched.template, "AWS::Lambda::Alias", { FunctionName: { Ref: fn } });
 });
 
 const aliasDimensions = () => [

@@ -40,6 +40,8 @@ export const CONSUMER_KEY_PREFIXES = ["LINK#", "PRODUCT#"] as const;
  */
 export class AccessEventConsumer extends Construct {
   readonly function: lambda.Function;
+  /** `live`: the stream invokes it (a rollback moves it). */
+  readonly alias: lambda.Alias;
   readonly role: iam.Role;
   readonly deadLetters: sqs.Queue;
 
@@ -56,6 +58,7 @@ export class AccessEventConsumer extends Construct {
       environment: props.environment,
     });
     this.function = consumer.function;
+    this.alias = consumer.alias;
     this.role = consumer.role;
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -80,7 +83,7 @@ export class AccessEventConsumer extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    this.function.addEventSource(
+    consumer.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.LATEST,
         batchSize: CONSUMER_BATCH.size,

@@ -16,8 +16,6 @@ import { evergateFunction } from "./evergate-function.ts";
 /** Header the edge copies the viewer's `Authorization` into: OAC overwrites the original. */
 export const forwardedAuthorizationHeader = "x-evergate-authorization";
 
-export const liveAliasName = "live";
-
 export interface ApiFunctionProps {
   stage: Stage;
   code: lambda.Code;
@@ -84,11 +82,7 @@ export class ApiFunction extends Construct {
       ...(props.publicBaseUrl && { PUBLIC_BASE_URL: props.publicBaseUrl }),
     };
 
-    const {
-      function: fn,
-      role,
-      logGroup,
-    } = evergateFunction(this, {
+    const api = evergateFunction(this, {
       stage: props.stage,
       code: props.code,
       description: "Evergate API and link redirects (Hono)",
@@ -97,7 +91,6 @@ export class ApiFunction extends Construct {
       memorySize: 1024,
       timeout: Duration.seconds(10),
       reservedConcurrentExecutions: props.reservedConcurrency,
-      retainVersions: true,
       environment: {
         ...this.appEnvironment,
         COGNITO_DOMAIN_URL: props.cognitoDomainUrl,
@@ -115,9 +108,10 @@ export class ApiFunction extends Construct {
         ...props.filesCdn?.environment,
       },
     });
-    this.function = fn;
-    this.role = role;
-    this.logGroup = logGroup;
+    this.function = api.function;
+    this.alias = api.alias;
+    this.role = api.role;
+    this.logGroup = api.logGroup;
     this.grantStorage(props);
     props.filesCdn?.grantSigning(this.role);
     this.role.addToPolicy(
@@ -129,13 +123,8 @@ export class ApiFunction extends Construct {
       }),
     );
 
-    // Every deploy publishes a version (kept when the next one replaces it) and points `live` at it;
-    // the URL and the schedule call `live`, so a rollback is one update-alias (infra/README.md).
-    this.alias = new lambda.Alias(this, "Live", {
-      aliasName: liveAliasName,
-      version: this.function.currentVersion,
-      description: "The version that serves traffic; move it back to roll back",
-    });
+    // evergateFunction() publishes a version per deploy and points `live` at it; the URL and the
+    // schedule call `live`, so `npm run rollback` moves them (infra/README.md).
     this.url = this.alias.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
     // The sweeper (unused uploads, replaced files) runs in the same function on a schedule;

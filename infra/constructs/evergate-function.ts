@@ -20,15 +20,23 @@ export interface EvergateFunctionProps {
    */
   environment: Record<string, string>;
   reservedConcurrentExecutions?: number;
-  /** Keep every published version (the API's `live` alias rolls back to one). */
-  retainVersions?: boolean;
 }
+
+/** The alias every caller of an Evergate function names; moving it is a rollback (npm run rollback). */
+export const liveAliasName = "live";
 
 export interface EvergateFunction {
   function: lambda.Function;
+  /**
+   * `live`: this deploy's published version. Everything that invokes the function names it (URL,
+   * schedules, event source mappings), so moving it moves all of the function's traffic.
+   */
+  alias: lambda.Alias;
   /** A role of its own, with its log group only: callers grant the rest, statement by statement. */
   role: iam.Role;
   logGroup: logs.LogGroup;
+  /** Connects a stream or queue to `live` (see sendToLive). */
+  addEventSource(source: lambda.IEventSource): void;
 }
 
 /**
@@ -36,6 +44,10 @@ export interface EvergateFunction {
  * source maps, a log group with the stage's retention, and its own role instead of
  * AWSLambdaBasicExecutionRole (logs go to this one group only). Made in `scope` as `Logs`,
  * `Role` and `Function`, the ids the API and the link-job worker always had (no replacement).
+ *
+ * And one rule for rollback: every deploy that changes the function publishes a version, which
+ * is kept when the next one replaces it (CDK's default deletes it: nothing to roll back to), and
+ * points the alias `live` at it. The alias is `Live` in `scope`, the id the API's always had.
  */
 export function evergateFunction(scope: Construct, props: EvergateFunctionProps): EvergateFunction {
   const settings = stageSettings(props.stage);
@@ -61,7 +73,7 @@ export function evergateFunction(scope: Construct, props: EvergateFunctionProps)
     role,
     logGroup,
     // Without it CloudFormation deletes the previous version on every deploy: nothing to roll back to.
-    ...(props.retainVersions && { currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN } }),
+    currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
     // ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords to the role, and nothing else.
     tracing: traced ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
@@ -73,5 +85,38 @@ export function evergateFunction(scope: Construct, props: EvergateFunctionProps)
         "xray:PutTraceSegments and xray:PutTelemetryRecords only (added by active tracing): X-Ray has no resource-level permissions for them.",
     });
   }
-  return { function: fn, role, logGroup };
+  const alias = new lambda.Alias(scope, "Live", {
+    aliasName: liveAliasName,
+    version: fn.currentVersion,
+    description: "The version that serves traffic; move it back to roll back",
+  });
+  return {
+    function: fn,
+    alias,
+    role,
+    logGroup,
+    addEventSource: (source) => sendToLive(fn, alias, source),
+  };
+}
+
+/**
+ * The event source mapping CDK makes for the function (its grants, its dead-letter destination,
+ * its logical id), sending to `live` instead of `$LATEST`. Made through the alias instead, the
+ * mapping would get a new logical id: CloudFormation would create a second mapping, starting at
+ * LATEST, before deleting the first (records in between run twice, or not at all if the first had
+ * a backlog), and a table stream would briefly have three readers per shard where DynamoDB advises
+ * two. Changing FunctionName of the same mapping is an update in place: UpdateEventSourceMapping
+ * changes the function it invokes and keeps its position (infra/data-survives.test.ts pins the ids).
+ */
+function sendToLive(fn: lambda.Function, alias: lambda.Alias, source: lambda.IEventSource): void {
+  const before = new Set(fn.node.children);
+  fn.addEventSource(source);
+  const added = fn.node.children.filter(
+    (child): child is lambda.EventSourceMapping =>
+      !before.has(child) && child instanceof lambda.EventSourceMapping,
+  );
+  if (added.length !== 1) {
+    throw new Error(`${fn.node.path}: expected one new event source mapping, found ${added.length}`);
+  }
+  (added[0]?.node.defaultChild as lambda.CfnEventSourceMapping).functionName = alias.functionArn;
 }

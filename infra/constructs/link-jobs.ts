@@ -34,6 +34,8 @@ export const WORKER_LINK_CONCURRENCY = 32;
  */
 export class LinkJobWorker extends Construct {
   readonly function: lambda.Function;
+  /** `live`: the stream and the schedule invoke it (a rollback moves both). */
+  readonly alias: lambda.Alias;
   readonly role: iam.Role;
   readonly deadLetters: sqs.Queue;
 
@@ -51,6 +53,7 @@ export class LinkJobWorker extends Construct {
       environment: { ...props.environment, LINK_JOB_CONCURRENCY: String(WORKER_LINK_CONCURRENCY) },
     });
     this.function = worker.function;
+    this.alias = worker.alias;
     this.role = worker.role;
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -88,7 +91,7 @@ export class LinkJobWorker extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    this.function.addEventSource(
+    worker.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.LATEST,
         batchSize: 10,
@@ -110,7 +113,7 @@ export class LinkJobWorker extends Construct {
     new events.Rule(this, "Unfinished", {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [
-        new targets.LambdaFunction(this.function, {
+        new targets.LambdaFunction(this.alias, {
           event: events.RuleTargetInput.fromObject({ evergate: "link-jobs" }),
         }),
       ],

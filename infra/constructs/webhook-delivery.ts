@@ -70,6 +70,8 @@ export interface WebhookDeliveryProps {
  */
 export class WebhookDelivery extends Construct {
   readonly function: lambda.Function;
+  /** `live`: the queue invokes it (a rollback moves it). */
+  readonly alias: lambda.Alias;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: WebhookDeliveryProps) {
@@ -85,6 +87,7 @@ export class WebhookDelivery extends Construct {
       environment: { ...props.environment, WEBHOOK_QUEUE_URL: props.webhookQueue.queue.queueUrl },
     });
     this.function = delivery.function;
+    this.alias = delivery.alias;
     this.role = delivery.role;
     // A retry, or the rest of a long wait, goes back into the queue.
     props.webhookQueue.queue.grantSendMessages(this.role);
@@ -96,7 +99,7 @@ export class WebhookDelivery extends Construct {
         resources: [props.table.tableArn],
       }),
     );
-    this.function.addEventSource(
+    delivery.addEventSource(
       new SqsEventSource(props.webhookQueue.queue, {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(1),
