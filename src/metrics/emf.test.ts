@@ -174,6 +174,33 @@ describe("emfMetrics", () => {
     );
   });
 
+  it("a write that throws inside add() fails nothing there, counts nothing twice, and is thrown by flush", () => {
+    // Prepare: the second document written throws (stdout closed mid-burst)
+    const documents: Array<Record<string, unknown>> = [];
+    let writes = 0;
+    const metrics = emfMetrics("Evergate", (line) => {
+      if (++writes === 2) throw new Error("EPIPE");
+      documents.push(JSON.parse(line));
+    });
+    // Act: 600 latencies of two routes in one invocation: the buffer fills, series reach 100
+    for (let i = 0; i < 600; i++) {
+      metrics.add("Latency", 1, { Route: i % 2 ? "/a" : "/b" });
+      metrics.add("Requests", 1, { Route: i % 2 ? "/a" : "/b" });
+    }
+    // Assess: add() never threw; the failed write is reported once, at the invocation's end
+    expect(() => metrics.flush()).toThrow("EPIPE");
+    expect(() => metrics.flush()).not.toThrow();
+    const written = (name: string) =>
+      documents.reduce((total, document) => {
+        const value = document[name] as number | number[] | undefined;
+        return total + (Array.isArray(value) ? value.length : (value ?? 0));
+      }, 0);
+    // At most what was recorded (one document lost), never more
+    expect(written("Latency")).toBeLessThanOrEqual(600);
+    expect(written("Latency")).toBeGreaterThanOrEqual(500);
+    expect(written("Requests")).toBeLessThanOrEqual(600);
+  });
+
   it("drops a value that is not a finite number rather than write a document CloudWatch would reject", () => {
     const { metrics, lines } = harness();
     metrics.add("PresignLatency", Number.NaN);
@@ -274,7 +301,9 @@ describe("emfMetrics", () => {
     };
     // Act
     for (let invocation = 0; invocation < 20_000; invocation++) {
-      advance(random() < 0.002 ? 1_000 + random() * 120_000 : random() * 30);
+      // Busy spells, pauses, and gaps just under a second (what a slow trickle of traffic looks like)
+      const gap = random();
+      advance(gap < 0.002 ? 1_000 + random() * 120_000 : gap < 0.05 ? 500 + random() * 499 : random() * 30);
       if (random() < 0.1) record("ColdStarts");
       record("LinkOutcomes", { Outcome: pick(["granted", "grace_rehit", "invalid_token", "revoked"]) });
       if (random() < 0.5) record("PresignLatency");
@@ -298,7 +327,7 @@ describe("emfMetrics", () => {
     expect(unwritten.size).toBe(0);
     expect(new Map([...valuesIn(documents)].filter(([id]) => !summed(id)))).toEqual(recorded);
     expect(writtenSums).toEqual(sums);
-    expect(documents.length).toBeLessThan(20_000 / 10);
+    expect(documents.length).toBeLessThan(20_000 / 4);
   });
 
   it("every metric has a unit EMF accepts and dimension sets of at most one key plus the total", () => {

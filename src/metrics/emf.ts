@@ -43,8 +43,9 @@ const EMPTY: Dimensions = Object.freeze({});
  * An invocation's end writes everything as EMF documents only when the last write is
  * `EMF_WRITE_INTERVAL_MS` old — so a busy instance writes (and serialises) once a second, or when
  * a series reaches 100 values, not once per redirect, and an instance after a quiet spell writes
- * at once. What was held over a pause (the instance was frozen for a second or more) is written,
- * with its own timestamp, when the next invocation records its first value. Each document holds,
+ * at once. What has been held for a second or more (over a pause, or over invocations just under a
+ * second apart) is written, with its own timestamp, when the next invocation records its first
+ * value: a document's values are all within a second (and one invocation) of its timestamp. Each document holds,
  * per dimension key, one value (a document has one `Route`, one `Outcome`…): the series that do
  * not fit go in the next. Hand-written rather than Powertools Metrics for the redirect's cold
  * start and CPU budget (ADR 029 has the measurement).
@@ -69,8 +70,9 @@ export function emfMetrics(
   const recordedDimensions = new Array<Dimensions>(RECORDED_VALUES).fill(EMPTY);
   let recorded = 0;
   let recordedSince = 0;
+  /** A write that threw while `add` ran: thrown by the next `endInvocation` or `flush`. */
+  let failedWrite: unknown;
   let lastWriteAt = Number.NEGATIVE_INFINITY;
-  let lastEndAt = Number.NEGATIVE_INFINITY;
   let invocationOpen = false;
 
   const newSeries = (name: MetricName, dimensions: Dimensions): Series => {
@@ -177,7 +179,12 @@ export function emfMetrics(
     return later;
   };
 
-  /** Writes the series' values (not the buffer's: `writeAll` does both). */
+  /**
+   * Writes the series' values (not the buffer's: `writeAll` does both). A write that throws
+   * loses its document's values — never counted twice — and is kept for `endInvocation` or
+   * `flush` to throw: `add` runs inside the redirect (a DynamoDB middleware's `finally`) and
+   * must never fail it.
+   */
   const writeSeries = () => {
     if (active.length === 0) return;
     const written = active;
@@ -185,6 +192,8 @@ export function emfMetrics(
     try {
       let pending = written;
       while (pending.length > 0) pending = writeDocument(pending);
+    } catch (error) {
+      failedWrite ??= error;
     } finally {
       for (const series of written) {
         series.count = 0;
@@ -196,7 +205,9 @@ export function emfMetrics(
 
   /** Puts the buffered values in their series; a series that reaches 100 values writes. */
   const putInSeries = () => {
-    for (let i = 0; i < recorded; i++) {
+    const count = recorded;
+    recorded = 0;
+    for (let i = 0; i < count; i++) {
       const value = recordedValues[i] as number;
       // NaN or ±Infinity are not JSON, and CloudWatch would reject the whole document
       if (!Number.isFinite(value)) continue;
@@ -211,12 +222,18 @@ export function emfMetrics(
       if (++series.count === 1) active.push(series);
       else if (series.count === MAX_VALUES) writeSeries();
     }
-    recorded = 0;
   };
+
+  /** When the oldest value still held was recorded (the buffer's, or the series'). */
+  const heldSince = () => (active.length > 0 ? oldestAt : recordedSince);
 
   const writeAll = () => {
     putInSeries();
     writeSeries();
+    if (failedWrite === undefined) return;
+    const error = failedWrite;
+    failedWrite = undefined;
+    throw error;
   };
 
   return {
@@ -224,8 +241,12 @@ export function emfMetrics(
       if (!invocationOpen) {
         invocationOpen = true;
         const at = now();
-        // What was kept over a pause is written on its own, so its timestamp stays its own.
-        if ((recorded > 0 || active.length > 0) && at - lastEndAt >= intervalMs) writeAll();
+        // What was held for a second or more (a pause, or invocations just under a second apart)
+        // is written on its own first, so its values stay within a second of its timestamp.
+        if ((recorded > 0 || active.length > 0) && at - heldSince() >= intervalMs) {
+          putInSeries();
+          writeSeries();
+        }
         if (recorded === 0) recordedSince = at;
       } else if (recorded === 0) recordedSince = now();
       recordedNames[recorded] = name;
@@ -237,7 +258,6 @@ export function emfMetrics(
       invocationOpen = false;
       if (recorded === 0 && active.length === 0) return;
       const at = now();
-      lastEndAt = at;
       if (at - lastWriteAt < intervalMs) return;
       lastWriteAt = at;
       writeAll();
