@@ -79,6 +79,26 @@ describe("planRollback --to-previous", () => {
     ]);
   });
 
+  it("undoes the last deploy only: a function it did not change (no new version) stays", () => {
+    // The last deploy changed only the API's configuration: it published Api 14, nothing else
+    const lastDeployAt = new Date("2026-11-28T04:00:00Z");
+    const at = (iso: string) => new Date(iso);
+    const afterConfigChange = [
+      { ...state("Api", "14", ["12", "13", "14"]), livePublishedAt: at("2026-11-28T04:01:10Z") },
+      { ...state("LinkJobs", "3", ["1", "2", "3"]), livePublishedAt: at("2026-11-20T09:00:00Z") },
+      { ...state("AccessEvents", "3", ["1", "2", "3"]), livePublishedAt: at("2026-11-20T09:00:00Z") },
+    ];
+    const moves = planRollback(afterConfigChange, { to: "previous", lastDeployAt });
+    expect(moves.map(({ name, from, to }) => [name, from, to])).toEqual([["Api", "14", "13"]]);
+    // Run again after that rollback: the last deploy's versions are no longer live
+    const rolledBack = afterConfigChange.map((fn) =>
+      fn.name === "Api" ? { ...fn, liveVersion: "13", livePublishedAt: at("2026-11-25T08:00:00Z") } : fn,
+    );
+    expect(refusal(() => planRollback(rolledBack, { to: "previous", lastDeployAt }))).toEqual([
+      "no live version was published by the last deploy (2026-11-28T04:00:00.000Z): rolled back already? Name versions with --version",
+    ]);
+  });
+
   it("never touches a weighted alias", () => {
     const problems = refusal(() =>
       planRollback([state("Api", "14", ["13", "14"], true), state("LinkJobs", "3", ["2", "3"])], {

@@ -20,12 +20,18 @@ export interface AliasState extends LiveFunction {
   versions: readonly string[];
   /** The alias also sends a share of its traffic to another version (a weighted alias). */
   weighted: boolean;
+  /** When the live version was published (Lambda's LastModified of that version), if known. */
+  livePublishedAt?: Date;
 }
 
 /** Every function to the version before its live one, or the named functions to named versions. */
 export type RollbackTarget =
-  | { to: "previous" }
-  | { to: "versions"; versions: Readonly<Record<string, string>> };
+  /**
+   * Undo the last deploy: the functions whose live version it published (at or after
+   * `lastDeployAt`, the stack's last update) go to their previous version; the others stay, since
+   * the deploy did not change them (it publishes only for the functions it changed).
+   */
+  { to: "previous"; lastDeployAt?: Date } | { to: "versions"; versions: Readonly<Record<string, string>> };
 
 export interface AliasMove extends LiveFunction {
   from: string;
@@ -104,10 +110,12 @@ export function liveFunctionsFromOutputs(
 }
 
 /**
- * Where each alias goes. `previous`: every function, each to its own previous version, or nothing
- * at all if any function has none (half a rollback would run old API code beside new workers on
- * one table). `versions`: exactly the named functions, to versions that exist; the others stay.
- * A weighted alias is never touched (update-alias would keep sending the other share on).
+ * Where each alias goes. `previous`: every function the last deploy published a live version of,
+ * each to its own previous version, or nothing at all if any of them has none (half a rollback
+ * would run old API code beside new workers on one table); a function the deploy did not change
+ * stays, so the result is what ran together before it. `versions`: exactly the named functions,
+ * to versions that exist; the others stay. A weighted alias is never touched (update-alias would
+ * keep sending the other share on).
  */
 export function planRollback(states: readonly AliasState[], target: RollbackTarget): AliasMove[] {
   const problems: string[] = [];
@@ -124,9 +132,13 @@ export function planRollback(states: readonly AliasState[], target: RollbackTarg
       }
     }
   }
+  const lastDeployAt = target.to === "previous" ? target.lastDeployAt : undefined;
+  const changedByLastDeploy = (state: AliasState) =>
+    !lastDeployAt || !state.livePublishedAt || state.livePublishedAt >= lastDeployAt;
   for (const state of states) {
     const wanted = target.to === "previous" ? "previous" : target.versions[state.name];
     if (wanted === undefined) continue;
+    if (wanted === "previous" && !changedByLastDeploy(state)) continue;
     if (state.weighted) {
       problems.push(`${state.name}: ${state.aliasName} splits traffic between versions; settle it first`);
       continue;
@@ -146,6 +158,11 @@ export function planRollback(states: readonly AliasState[], target: RollbackTarg
         `${state.name}: has no version ${wanted} (it has ${state.versions.filter(isVersionNumber).join(", ")})`,
       );
     }
+  }
+  if (lastDeployAt && problems.length === 0 && moves.length === 0) {
+    problems.push(
+      `no live version was published by the last deploy (${lastDeployAt.toISOString()}): rolled back already? Name versions with --version`,
+    );
   }
   if (problems.length > 0) throw new RollbackRefusedError(problems);
   return moves;

@@ -39,7 +39,7 @@ function parseRequest() {
   }
 }
 
-async function liveFunctions(stackName: string): Promise<LiveFunction[]> {
+async function liveFunctions(stackName: string): Promise<{ functions: LiveFunction[]; lastDeployAt?: Date }> {
   const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
   const stack = Stacks?.[0];
   if (!stack) throw new RollbackRefusedError([`no stack ${stackName}`]);
@@ -47,24 +47,34 @@ async function liveFunctions(stackName: string): Promise<LiveFunction[]> {
   if (stack.StackStatus?.endsWith("_IN_PROGRESS")) {
     throw new RollbackRefusedError([`${stackName} is ${stack.StackStatus}: wait for it to finish`]);
   }
-  return liveFunctionsFromOutputs(stack.Outputs ?? []);
+  return {
+    functions: liveFunctionsFromOutputs(stack.Outputs ?? []),
+    lastDeployAt: stack.LastUpdatedTime ?? stack.CreationTime,
+  };
 }
 
 /** The alias (with the revision an update must match) and every published version. */
 async function aliasState(fn: LiveFunction): Promise<AliasState & { revisionId?: string }> {
   const alias = await lambda.send(new GetAliasCommand({ FunctionName: fn.functionName, Name: fn.aliasName }));
   const versions: string[] = [];
+  let livePublishedAt: Date | undefined;
   for await (const page of paginateListVersionsByFunction(
     { client: lambda },
     { FunctionName: fn.functionName },
   )) {
-    for (const version of page.Versions ?? []) if (version.Version) versions.push(version.Version);
+    for (const version of page.Versions ?? []) {
+      if (!version.Version) continue;
+      versions.push(version.Version);
+      if (version.Version === alias.FunctionVersion && version.LastModified)
+        livePublishedAt = new Date(version.LastModified);
+    }
   }
   return {
     ...fn,
     liveVersion: alias.FunctionVersion ?? "",
     versions,
     weighted: Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {}).length > 0,
+    livePublishedAt,
     revisionId: alias.RevisionId,
   };
 }
@@ -73,9 +83,10 @@ const describeMove = (move: AliasMove) =>
   `${move.name.padEnd(16)} ${move.functionName}  ${move.aliasName}: ${move.from} → ${move.to}`;
 
 async function main() {
-  const functions = await liveFunctions(request.stack);
+  const { functions, lastDeployAt } = await liveFunctions(request.stack);
   const states = await Promise.all(functions.map(aliasState));
-  const moves = planRollback(states, request.target);
+  const target = request.target.to === "previous" ? { ...request.target, lastDeployAt } : request.target;
+  const moves = planRollback(states, target);
   if (moves.length === 0) {
     console.log("Every alias is already where it was asked to be: nothing to move.");
     return;
