@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gradientPng } from "#src/local/demo-files.ts";
 import { demoUsers, type LocalEvergate } from "#src/local/local-evergate.ts";
+import { apiAs } from "../support/api-as.ts";
 import { axeProblems, pageSizes, sidewaysScroll } from "../support/page-checks.ts";
 import {
   chromiumPath,
@@ -40,46 +41,20 @@ describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)"
 
   const url = (path: string) => `${evergate.url}${path}`;
 
-  async function call(token: string, method: string, path: string, json?: unknown) {
-    const response = await fetch(`http://127.0.0.1:${evergate.port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.status === 204 ? {} : ((await response.json()) as Record<string, unknown>);
-  }
-
-  async function uploadBytes(
-    token: string,
-    kind: string,
-    bytes: Uint8Array,
-    contentType: string,
-    filename: string,
-  ) {
-    const ticket = (await call(token, "POST", "/api/uploads", {
-      kind,
-      contentType,
-      size: bytes.length,
-      filename,
-    })) as {
-      url: string;
-      headers: Record<string, string>;
-      uploadId: string;
-    };
-    const put = await fetch(ticket.url, { method: "PUT", headers: ticket.headers, body: Buffer.from(bytes) });
-    if (!put.ok) throw new Error(`PUT: ${put.status}`);
-    return ticket.uploadId;
-  }
+  // The two people's API calls and uploads for setting up what the pages then show.
+  const origin = () => `http://127.0.0.1:${evergate.port}`;
+  const as = {
+    seller: apiAs(origin, () => tokens.seller),
+    buyer: apiAs(origin, () => tokens.buyer),
+  };
 
   async function createProduct(title: string, amount: number, currency = "USD") {
-    const product = await call(tokens.seller, "POST", "/api/products", {
+    const product = await as.seller.call("POST", "/api/products", {
       title,
       description: `About ${title}.`,
       price: { amount, currency },
-      imageUploadId: await uploadBytes(tokens.seller, "promoImage", image, "image/png", "promo.png"),
-      deliverableUploadId: await uploadBytes(
-        tokens.seller,
+      imageUploadId: await as.seller.upload("promoImage", image, "image/png", "promo.png"),
+      deliverableUploadId: await as.seller.upload(
         "deliverable",
         fileBytes,
         "application/pdf",
@@ -158,13 +133,13 @@ describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)"
     ids.free = await createProduct(`Free sampler ${stamp}`, 0);
     ids.deleted = await createProduct(`Withdrawn guide ${stamp}`, 500);
     ids.refunded = await createProduct(`Refunded course ${stamp}`, 99_00);
-    await call(tokens.buyer, "POST", `/api/products/${ids.paid}/orders`);
-    await call(tokens.buyer, "POST", `/api/products/${ids.deleted}/orders`);
-    const refunded = await call(tokens.buyer, "POST", `/api/products/${ids.refunded}/orders`);
-    await call(tokens.seller, "DELETE", `/api/products/${ids.deleted}`);
-    await call(tokens.seller, "POST", `/api/orders/${refunded.id}/refund`);
-    await call(tokens.buyer, "POST", "/api/links", { productId: ids.paid, label: "for the team" });
-    const once = await call(tokens.buyer, "POST", "/api/links", {
+    await as.buyer.call("POST", `/api/products/${ids.paid}/orders`);
+    await as.buyer.call("POST", `/api/products/${ids.deleted}/orders`);
+    const refunded = await as.buyer.call("POST", `/api/products/${ids.refunded}/orders`);
+    await as.seller.call("DELETE", `/api/products/${ids.deleted}`);
+    await as.seller.call("POST", `/api/orders/${refunded.id}/refund`);
+    await as.buyer.call("POST", "/api/links", { productId: ids.paid, label: "for the team" });
+    const once = await as.buyer.call("POST", "/api/links", {
       productId: ids.paid,
       label: "one download",
       maxDownloads: 1,
@@ -172,7 +147,7 @@ describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)"
     // Only a POST spends a limited link (ADR 012): the download the buyer made.
     const used = await fetch(String(once.url), { method: "POST", redirect: "manual" });
     if (used.status !== 303) throw new Error(`the one-download link answered ${used.status}`);
-    await call(tokens.seller, "POST", "/api/links", { productId: ids.paid, label: "seller's own" });
+    await as.seller.call("POST", "/api/links", { productId: ids.paid, label: "seller's own" });
     contexts.visitor = await browser.newContext({ acceptDownloads: true, viewport: pageSizes.desktop });
     pages.visitor = await newPage(contexts.visitor);
     await logIn("seller");
@@ -521,7 +496,7 @@ describe.skipIf(!existsSync(chromiumPath))("the webapp at both sizes (issue 21)"
       uploadThroughput: 256 * 1024,
     });
     const mine = async () =>
-      ((await call(tokens.seller, "GET", "/api/me/products?limit=100")).items as { title: string }[]).filter(
+      ((await as.seller.call("GET", "/api/me/products?limit=100")).items as { title: string }[]).filter(
         (product) => product.title === title,
       ).length;
 

@@ -11,7 +11,7 @@ export function apiAs(origin: () => string, token: () => string) {
       body: json === undefined ? undefined : JSON.stringify(json),
     });
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as Record<string, unknown>;
+    return response.status === 204 ? {} : ((await response.json()) as Record<string, unknown>);
   }
 
   async function upload(kind: string, bytes: Uint8Array, contentType: string, filename: string) {
